@@ -1,0 +1,9 @@
+// Mocha runs the TypeScript tests through tsx; the reporter ends with "N passed, N failed".
+module.exports = {
+  'node-option': ['import=tsx'],
+  spec: ['test/**/*.test.ts'],
+  ignore: ['test/vm/**'],
+  reporter: './test/helpers/reporter.cjs',
+  timeout: 120000,
+  'check-leaks': false,
+};

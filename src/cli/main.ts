@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+/**
+ * `cfskit` entry point: dispatches to one module per command. Each command module exports
+ * `run(args: string[]): Promise<number>` returning the exit status; modules load lazily so a
+ * command pays only for what it uses.
+ */
+import { CfsError } from '../errors.js';
+
+type CommandModule = { run(args: string[]): Promise<number> };
+
+const commands: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `Usage: cfskit COMMAND [ARGS...]\n\nCommands:\n${lines.join('\n')}\n\nRun 'cfskit COMMAND --help' for a command's options.\n`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === '--help' || name === '-h') {
+    (name ? process.stdout : process.stderr).write(usage());
+    return name ? 0 : 1;
+  }
+  if (name === '--version') {
+    process.stdout.write('cfskit 0.1.0\n');
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`cfskit: unknown command '${name}'\n${usage()}`);
+    return 1;
+  }
+  try {
+    return await (await command.load()).run(args);
+  } catch (err) {
+    if (err instanceof CfsError) {
+      process.stderr.write(`cfskit ${name}: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`cfskit: internal error: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exitCode = 70;
+  },
+);
