@@ -9,6 +9,10 @@ import { CfsError } from '../errors.js';
 type CommandModule = { run(args: string[]): Promise<number> };
 
 const commands: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  init: { summary: 'create an ostree repository', load: () => import('./init.js') },
+  log: { summary: 'show a commit and its history', load: () => import('./log.js') },
+  show: { summary: 'show a commit or one of its metadata keys', load: () => import('./show.js') },
+  refs: { summary: 'list the refs of a repository', load: () => import('./refs.js') },
 };
 
 function usage(): string {

@@ -1,0 +1,33 @@
+/** `cfskit log --repo R REV`: the commit and its parents, as `ostree log` prints them (spec ostree.md §2.13). */
+import { CfsError } from '../errors.js';
+import { readCommit, resolveRev } from '../ostree/commit.js';
+import { formatCommit } from '../ostree/dump.js';
+import { parseCommand, positionals, repoOption } from './repo-args.js';
+
+const USAGE = 'Usage: cfskit log --repo=PATH REV\n';
+
+export async function run(args: string[]): Promise<number> {
+  const p = parseCommand(args, { repo: { type: 'string' } }, USAGE);
+  if (!p) return 0;
+  const [rev] = positionals(p, 1, USAGE);
+  const repo = repoOption(p, USAGE);
+  let checksum: string | null = resolveRev(repo, rev);
+  const seen = new Set<string>();
+  while (checksum && !seen.has(checksum)) {
+    seen.add(checksum);
+    let commit;
+    try {
+      commit = readCommit(repo, checksum).commit;
+    } catch (e) {
+      // A missing parent ends the history quietly, like ostree (spec §2.13).
+      if (e instanceof CfsError && e.code === 'ENOENT' && seen.size > 1) {
+        process.stdout.write('<< History beyond this commit not fetched >>\n');
+        break;
+      }
+      throw e;
+    }
+    process.stdout.write(formatCommit(checksum, commit));
+    checksum = commit.parent;
+  }
+  return 0;
+}

@@ -1,0 +1,103 @@
+/**
+ * Refs (spec ostree.md §2.10): `refs/heads/NAME` and `refs/remotes/REMOTE/NAME`, each holding a
+ * commit checksum and a newline, replaced atomically.
+ */
+import { lstatSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { CfsError } from '../errors.js';
+import { writeFileAtomic } from './atomic.js';
+import { checkChecksum, isChecksum } from './objects.js';
+import type { Repo } from './repo.js';
+
+/** ostree_validate_rev: `/`-separated components of word characters and `-._`, not starting with `-._`. */
+const REF_NAME = /^(?:[A-Za-z0-9_][-._A-Za-z0-9_]*\/)*[A-Za-z0-9_][-._A-Za-z0-9_]*$/;
+const REF_COMPONENT = /^[A-Za-z0-9_][-._A-Za-z0-9_]*$/;
+
+export function isValidRefName(name: string): boolean {
+  return REF_NAME.test(name);
+}
+
+/** Splits a refspec `[REMOTE:]NAME` and validates both parts. */
+export function parseRefspec(refspec: string): { remote: string | null; name: string } {
+  const colon = refspec.indexOf(':');
+  const remote = colon >= 0 ? refspec.slice(0, colon) : null;
+  const name = colon >= 0 ? refspec.slice(colon + 1) : refspec;
+  if (!isValidRefName(name) || (remote !== null && !REF_COMPONENT.test(remote)))
+    throw new CfsError(`invalid ref name '${refspec}'`, { field: 'ref', code: 'EREF' });
+  return { remote, name };
+}
+
+function refFile(repo: Repo, refspec: string): string {
+  const { remote, name } = parseRefspec(refspec);
+  return remote === null ? join(repo.path, 'refs', 'heads', name) : join(repo.path, 'refs', 'remotes', remote, name);
+}
+
+/** The checksum a ref points to, or undefined when the ref does not exist. */
+export function readRef(repo: Repo, refspec: string): string | undefined {
+  return readRefFile(refFile(repo, refspec));
+}
+
+function readRefFile(path: string): string | undefined {
+  let text: string;
+  try {
+    if (!statSync(path).isFile()) return undefined;
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw e;
+  }
+  const checksum = text.trimEnd();
+  if (!isChecksum(checksum)) throw new CfsError(`ref does not hold a checksum`, { file: path, code: 'EREF' });
+  return checksum;
+}
+
+/** Points a ref at a commit (temp file + rename). A ref name that is itself a checksum is refused. */
+export function writeRef(repo: Repo, refspec: string, checksum: string): void {
+  checkChecksum(checksum);
+  if (isChecksum(parseRefspec(refspec).name)) throw new CfsError(`a ref name cannot be a checksum: '${refspec}'`, { field: 'ref', code: 'EREF' });
+  writeFileAtomic(refFile(repo, refspec), `${checksum}\n`, { tmpDir: repo.tmpDir });
+}
+
+/** Deletes a ref; returns false when it did not exist. */
+export function deleteRef(repo: Repo, refspec: string): boolean {
+  const path = refFile(repo, refspec);
+  if (readRefFile(path) === undefined) return false;
+  rmSync(path);
+  return true;
+}
+
+/**
+ * All refs like ostree_repo_list_refs (spec §2.10): local names, then `REMOTE:NAME`; symlinks
+ * under heads are aliases and listed; entries whose name is not a valid ref component are ignored.
+ * Returned sorted (ostree prints hash-table order, which nothing may rely on).
+ */
+export function listRefs(repo: Repo): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (dir: string, prefix: string, depth: number) => {
+    if (depth > 64) return;
+    for (const name of readdirSync(dir).sort()) {
+      if (!REF_COMPONENT.test(name)) continue;
+      const path = join(dir, name);
+      const st = statSafe(path);
+      if (st?.isDirectory() && !lstatSync(path).isSymbolicLink()) walk(path, `${prefix}${name}/`, depth + 1);
+      else if (st?.isFile()) {
+        const checksum = readRefFile(path);
+        if (checksum) out.set(prefix + name, checksum);
+      }
+    }
+  };
+  walk(join(repo.path, 'refs', 'heads'), '', 0);
+  const remotes = join(repo.path, 'refs', 'remotes');
+  for (const remote of readdirSync(remotes).sort()) {
+    if (REF_COMPONENT.test(remote) && statSafe(join(remotes, remote))?.isDirectory()) walk(join(remotes, remote), `${remote}:`, 0);
+  }
+  return out;
+}
+
+function statSafe(path: string) {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
