@@ -22,10 +22,11 @@ function print(t: GvType, v: GvValue, annotate: boolean): string {
       return `<${print(parseType(vv.type), vv.value, true)}>`;
     }
     case 'm': {
+      // GLib 2.74: "@mT " when annotating, the child unannotated, "just " before a nested nothing.
       const prefix = annotate ? `@${t.str} ` : '';
       if (v === null) return `${prefix}nothing`;
-      const inner = print(t.elem, v, annotate);
-      return t.elem.kind === 'm' ? `just ${inner}` : inner;
+      const inner = print(t.elem, v, false);
+      return `${prefix}${inner.endsWith('nothing') ? 'just ' : ''}${inner}`;
     }
     case 'a':
       return printArray(t, v, annotate);
