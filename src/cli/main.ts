@@ -13,6 +13,7 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
   log: { summary: 'show a commit and its history', load: () => import('./log.js') },
   show: { summary: 'show a commit or one of its metadata keys', load: () => import('./show.js') },
   refs: { summary: 'list the refs of a repository', load: () => import('./refs.js') },
+  admin: { summary: 'sysroot deployments: init-fs, os-init, status', load: () => import('./admin.js') },
 };
 
 function usage(): string {

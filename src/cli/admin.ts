@@ -1,0 +1,30 @@
+/**
+ * `cfskit admin SUBCOMMAND`: sysroot operations, one module per subcommand in ./admin/ (spec
+ * ostree.md §3). Each module exports `run(args)` like a top-level command.
+ */
+import { CfsError } from '../errors.js';
+
+type Subcommand = { run(args: string[]): Promise<number> };
+
+const subcommands: Record<string, { summary: string; load: () => Promise<Subcommand> }> = {
+  'init-fs': { summary: 'create an empty sysroot skeleton in DIR', load: () => import('./admin/init-fs.js') },
+  'os-init': { summary: 'create a stateroot (its shared /var)', load: () => import('./admin/os-init.js') },
+  status: { summary: 'list deployments as ostree admin status does', load: () => import('./admin/status.js') },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(subcommands).map((c) => c.length));
+  const lines = Object.entries(subcommands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `Usage: cfskit admin SUBCOMMAND [ARGS...]\n\nSubcommands:\n${lines.join('\n')}\n`;
+}
+
+export async function run(args: string[]): Promise<number> {
+  const [name, ...rest] = args;
+  if (!name || name === '--help' || name === '-h') {
+    (name ? process.stdout : process.stderr).write(usage());
+    return name ? 0 : 1;
+  }
+  const sub = subcommands[name];
+  if (!sub) throw new CfsError(`unknown admin subcommand '${name}'\n${usage()}`, { code: 'EUSAGE' });
+  return (await sub.load()).run(rest);
+}

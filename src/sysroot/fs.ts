@@ -1,0 +1,162 @@
+/**
+ * The filesystem operations sysroot code performs, behind one small interface so a test can inject
+ * a failure at every write (crash-safety tests wrap `nodeFs`). Every mutating call is one write
+ * step; reads are never faults. Paths are strings or raw-byte Buffers (etc/ entries carry byte names).
+ */
+import * as fs from 'node:fs';
+
+export type FsPath = string | Buffer;
+
+export interface Fs {
+  /** mkdir(2): fails with EEXIST if present. */
+  mkdir(path: FsPath, mode: number): void;
+  /** Creates or truncates a file with `mode` and writes `data`. */
+  writeFile(path: FsPath, data: Uint8Array | string, mode: number): void;
+  /** Copies a regular file's bytes in chunks into a new file `dst` (EEXIST if present). */
+  copyFile(src: FsPath, dst: FsPath, mode: number): void;
+  link(existing: FsPath, path: FsPath): void;
+  symlink(target: FsPath, path: FsPath): void;
+  rename(from: FsPath, to: FsPath): void;
+  unlink(path: FsPath): void;
+  rmdir(path: FsPath): void;
+  chmod(path: FsPath, mode: number): void;
+  lchown(path: FsPath, uid: number, gid: number): void;
+  /** Sets atime and mtime (seconds) without following a final symlink. */
+  lutimes(path: FsPath, atime: number, mtime: number): void;
+  /** fsync(2) on a file or directory. */
+  fsync(path: FsPath): void;
+
+  lstat(path: FsPath): fs.Stats | undefined;
+  stat(path: FsPath): fs.Stats | undefined;
+  readlink(path: FsPath): Buffer | undefined;
+  readdir(path: FsPath): Buffer[];
+  readFile(path: FsPath): Buffer;
+}
+
+const COPY_CHUNK = 1 << 20;
+
+function missing<T>(f: () => T): T | undefined {
+  try {
+    return f();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw e;
+  }
+}
+
+/** The real implementation: node:fs, synchronous. */
+export const nodeFs: Fs = {
+  mkdir: (p, mode) => fs.mkdirSync(p, { mode }),
+  writeFile: (p, data, mode) => {
+    const fd = fs.openSync(p, 'w', mode);
+    try {
+      fs.writeFileSync(fd, data);
+    } finally {
+      fs.closeSync(fd);
+    }
+  },
+  copyFile: (src, dst, mode) => {
+    const input = fs.openSync(src, 'r');
+    try {
+      const out = fs.openSync(dst, 'wx', mode);
+      try {
+        const buf = Buffer.allocUnsafe(COPY_CHUNK);
+        for (;;) {
+          const n = fs.readSync(input, buf, 0, COPY_CHUNK, null);
+          if (n === 0) break;
+          for (let off = 0; off < n; ) off += fs.writeSync(out, buf, off, n - off);
+        }
+      } finally {
+        fs.closeSync(out);
+      }
+    } finally {
+      fs.closeSync(input);
+    }
+  },
+  link: (a, b) => fs.linkSync(a, b),
+  symlink: (t, p) => fs.symlinkSync(t, p),
+  rename: (a, b) => fs.renameSync(a, b),
+  unlink: (p) => fs.unlinkSync(p),
+  rmdir: (p) => fs.rmdirSync(p),
+  chmod: (p, mode) => fs.chmodSync(p, mode),
+  lchown: (p, uid, gid) => fs.lchownSync(p, uid, gid),
+  lutimes: (p, a, m) => fs.lutimesSync(p, a, m),
+  fsync: (p) => {
+    const fd = fs.openSync(p, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  },
+  lstat: (p) => missing(() => fs.lstatSync(p)),
+  stat: (p) => missing(() => fs.statSync(p)),
+  readlink: (p) => missing(() => fs.readlinkSync(p, { encoding: 'buffer' })),
+  readdir: (p) => fs.readdirSync(p, { encoding: 'buffer' }),
+  readFile: (p) => fs.readFileSync(p),
+};
+
+const errno = (e: unknown) => (e as NodeJS.ErrnoException).code;
+
+/** Joins path parts: strings with '/', Buffers byte-exact. */
+export function joinPath(base: FsPath, ...parts: (string | Uint8Array)[]): FsPath {
+  if (typeof base === 'string' && parts.every((p) => typeof p === 'string')) {
+    return [base, ...(parts as string[])].filter((p) => p !== '').join('/');
+  }
+  const bufs: Buffer[] = [Buffer.from(base as never)];
+  for (const p of parts) {
+    if (p.length === 0) continue;
+    bufs.push(Buffer.from('/'), Buffer.from(p as never));
+  }
+  return Buffer.concat(bufs);
+}
+
+/** Writes a file under a temp name in the same directory, optionally fsyncs it, renames it into place. */
+export function writeFileReplace(f: Fs, path: string, data: Uint8Array | string, opts: { mode?: number; sync?: boolean } = {}): void {
+  const tmp = `${path}.tmp`;
+  removeIfExists(f, tmp);
+  f.writeFile(tmp, data, opts.mode ?? 0o644);
+  if (opts.sync) f.fsync(tmp);
+  f.rename(tmp, path);
+}
+
+/** ostree's symlink_at_replace: unlink NAME.tmp, symlink it, rename over NAME (spec §3.7). */
+export function symlinkReplace(f: Fs, target: string, path: string): void {
+  removeIfExists(f, `${path}.tmp`);
+  f.symlink(target, `${path}.tmp`);
+  f.rename(`${path}.tmp`, path);
+}
+
+/** unlink that tolerates a missing file. */
+export function removeIfExists(f: Fs, path: FsPath): void {
+  try {
+    f.unlink(path);
+  } catch (e) {
+    if (errno(e) !== 'ENOENT') throw e;
+  }
+}
+
+/** rm -rf: removes a file, symlink or directory tree; a missing path is fine. */
+export function removeTree(f: Fs, path: FsPath): void {
+  const st = f.lstat(path);
+  if (!st) return;
+  if (st.isDirectory()) {
+    for (const name of f.readdir(path)) removeTree(f, joinPath(path, name));
+    f.rmdir(path);
+  } else {
+    f.unlink(path);
+  }
+}
+
+/** mkdir -p with `mode` for every directory it creates. */
+export function ensureDir(f: Fs, path: string, mode = 0o755): void {
+  const st = f.stat(path);
+  if (st?.isDirectory()) return;
+  const slash = path.lastIndexOf('/');
+  if (slash > 0) ensureDir(f, path.slice(0, slash), mode);
+  try {
+    f.mkdir(path, mode);
+  } catch (e) {
+    if (errno(e) !== 'EEXIST' || !f.stat(path)?.isDirectory()) throw e;
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * The `.origin` keyfile next to each deployment directory (spec §3.3): `origin.refspec`,
+ * `origin.unlocked`, and `libostree-transient.pinned`.
+ */
+import { KeyFile } from './keyfile.js';
+import { type Fs, nodeFs, writeFileReplace } from './fs.js';
+
+export const ORIGIN_GROUP = 'origin';
+/** OSTREE_ORIGIN_TRANSIENT_GROUP: keys that do not survive an upgrade. */
+export const TRANSIENT_GROUP = 'libostree-transient';
+
+export function readOrigin(path: string, f: Fs = nodeFs): KeyFile | undefined {
+  if (!f.lstat(path)) return undefined;
+  return KeyFile.parse(f.readFile(path), path);
+}
+
+/** Rewrites the origin via temp + fsync + rename, as ostree does (spec §3.9 pin). */
+export function writeOrigin(path: string, origin: KeyFile, f: Fs = nodeFs): void {
+  writeFileReplace(f, path, origin.toString(), { mode: 0o644, sync: true });
+}
+
+/** ostree_deployment_is_pinned: `libostree-transient.pinned` as a boolean (unparseable → false). */
+export function isPinned(origin: KeyFile | undefined): boolean {
+  try {
+    return origin?.getBoolean(TRANSIENT_GROUP, 'pinned') === true;
+  } catch {
+    return false;
+  }
+}
+
+/** `ostree admin pin` / `--unpin`: sets `pinned=true` or removes the key. */
+export function setPinned(origin: KeyFile, pinned: boolean): void {
+  if (pinned) origin.setBoolean(TRANSIENT_GROUP, 'pinned', true);
+  else origin.removeKey(TRANSIENT_GROUP, 'pinned');
+}
+
+/** A new origin following `refspec` (ostree_sysroot_origin_new_from_refspec). */
+export function originForRefspec(refspec: string): KeyFile {
+  const kf = new KeyFile();
+  kf.setString(ORIGIN_GROUP, 'refspec', refspec);
+  return kf;
+}
