@@ -9,7 +9,6 @@ import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:f
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { CfsError } from '../errors.js';
-import { keyFileGet } from './keyfile.js';
 import type { Repo } from './repo.js';
 
 export const LOCK_NAME = '.cfskit-lock';
@@ -17,7 +16,7 @@ export const LOCK_NAME = '.cfskit-lock';
 /** Runs `fn` holding the repository's writer lock; waits up to core.lock-timeout-secs (300 s). */
 export async function withRepoLock<T>(repo: Repo, fn: () => Promise<T> | T): Promise<T> {
   const path = join(repo.path, LOCK_NAME);
-  const timeoutSecs = Number(keyFileGet(repo.config, 'core', 'lock-timeout-secs') ?? 300);
+  const timeoutSecs = Number(repo.config.getValue('core', 'lock-timeout-secs') ?? 300);
   const deadline = Date.now() + (Number.isFinite(timeoutSecs) ? timeoutSecs : 300) * 1000;
   const owner = `${process.pid} ${hostname()}\n`;
   for (let delay = 5; ; delay = Math.min(delay * 2, 200)) {

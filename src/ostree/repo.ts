@@ -6,7 +6,7 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } 
 import { join, resolve } from 'node:path';
 import { CfsError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
-import { formatKeyFile, keyFileGet, parseKeyFile, type KeyFile } from './keyfile.js';
+import { KeyFile } from '../sysroot/keyfile.js';
 
 /** Storage modes for content objects (spec §2.2 `core.mode`, §2.8). */
 export type RepoMode = 'bare' | 'bare-user' | 'bare-user-only' | 'archive' | 'bare-split-xattrs';
@@ -34,8 +34,10 @@ export function initRepo(path: string, mode: RepoMode = 'bare'): Repo {
     const config = join(root, 'config');
     if (!existsSync(config)) {
       // `ostree init --mode=archive` writes the legacy name archive-z2 (spec §2.2).
-      const kf: KeyFile = new Map([['core', new Map([['repo_version', '1'], ['mode', mode === 'archive' ? 'archive-z2' : mode]])]]);
-      writeFileAtomic(config, formatKeyFile(kf));
+      const kf = new KeyFile();
+      kf.setValue('core', 'repo_version', '1');
+      kf.setValue('core', 'mode', mode === 'archive' ? 'archive-z2' : mode);
+      writeFileAtomic(config, kf.toString());
     }
     for (const dir of LAYOUT) mkdirSync(join(root, dir), { recursive: true, mode: 0o775 });
   }
@@ -48,12 +50,12 @@ export function openRepo(path: string): Repo {
   const configPath = join(root, 'config');
   if (!isDir(join(root, 'objects')) || !existsSync(configPath))
     throw new CfsError('not an ostree repository (no objects/ or config)', { file: root, code: 'EREPO' });
-  const config = parseKeyFile(readFileSync(configPath, 'utf8'), configPath);
-  const version = keyFileGet(config, 'core', 'repo_version');
+  const config = KeyFile.parse(readFileSync(configPath), configPath);
+  const version = config.getValue('core', 'repo_version');
   if (version !== '1') throw new CfsError(`invalid repository version '${version ?? ''}'`, { file: configPath, field: 'core.repo_version', code: 'EREPO' });
-  if (keyFileGet(config, 'core', 'archive') === 'true')
+  if (config.getBoolean('core', 'archive'))
     throw new CfsError('the ancient core.archive format is not supported', { file: configPath, field: 'core.archive', code: 'EREPO' });
-  const mode = parseMode(keyFileGet(config, 'core', 'mode') ?? 'bare', configPath);
+  const mode = parseMode(config.getValue('core', 'mode') ?? 'bare', configPath);
   const tmpDir = join(root, 'tmp');
   if (!isDir(tmpDir) && isWritable(join(root, 'objects'))) mkdirSync(tmpDir, { mode: 0o775 });
   return { path: root, mode, config, tmpDir };

@@ -229,7 +229,7 @@ describe('ostree repository (spec §2) against ostree 2022.7', function () {
       writeFileSync(join(repo.path, LOCK_NAME), `${dead.stdout} ${(await import('node:os')).hostname()}\n`);
       expect(await withRepoLock(repo, () => 'ran')).to.equal('ran');
       writeFileSync(join(repo.path, LOCK_NAME), `${process.ppid} ${(await import('node:os')).hostname()}\n`);
-      repo.config.get('core')!.set('lock-timeout-secs', '0');
+      repo.config.setValue('core', 'lock-timeout-secs', '0');
       let caught: unknown;
       try {
         await withRepoLock(repo, () => 'never');
