@@ -1,0 +1,375 @@
+/**
+ * Dumpfile parser (composefs-dump(5); spec composefs-image.md §3): text lines in, a tree of
+ * Nodes out, with the checks of C `mkcomposefs --from-file` in the same order and with the same
+ * messages (§3.5), strict mode as `CFS_PARSE_STRICT` (§3.6). Works on bytes throughout.
+ */
+import { CfsError } from '../../errors.js';
+import { INLINE_CONTENT_MAX, MAX_NAME_LENGTH, PATH_MAX } from '../erofs/format.js';
+import { budgetAfterSet } from '../xattr-budget.js';
+import { isDevice, isDir, isLnk, isValidType, nameKey, Node } from '../tree.js';
+import { parseU32, parseUnsigned, toI64 } from './integer.js';
+import { cString, unescape, UnescapeError } from './unescape.js';
+
+export interface ParseDumpOptions {
+  /** CFS_PARSE_STRICT semantics (§3.6): the four extra checks. */
+  strict?: boolean;
+  /** Input name for error messages ("-" for stdin). */
+  file?: string;
+}
+
+const NL = 0x0a;
+const SPACE = 0x20;
+const SLASH = 0x2f;
+const DASH = 0x2d;
+const DOT = 0x2e;
+const AT = 0x40;
+const EQUALS = 0x3d;
+/** Fixed fields (§3.1). */
+const FIELDS = ['PATH', 'SIZE', 'MODE', 'NLINK', 'UID', 'GID', 'RDEV', 'MTIME', 'PAYLOAD', 'CONTENT', 'DIGEST'] as const;
+const F_PATH = 0, F_SIZE = 1, F_MODE = 2, F_NLINK = 3, F_UID = 4, F_GID = 5, F_RDEV = 6, F_MTIME = 7,
+  F_PAYLOAD = 8, F_CONTENT = 9, F_DIGEST = 10;
+/** Remaining xattr text longer than this is "Too many xattrs" (§3.5 step 13). */
+const MAX_XATTR_TEXT = 65535;
+const DIGEST_HEX_LENGTH = 64;
+
+const decoder = new TextDecoder('utf-8');
+const text = (b: Uint8Array): string => decoder.decode(b);
+
+interface PendingLink {
+  node: Node;
+  target: Uint8Array | null;
+  line: number;
+}
+
+/** Builds the tree line by line; `finish()` resolves hardlinks (§3.4). */
+class DumpBuilder {
+  private root: Node | null = null;
+  private readonly links: PendingLink[] = [];
+  /** Start/end of the 11 fixed fields of the current line. */
+  private readonly fs = new Int32Array(22);
+  /** Cache of the last parent directory prefix: dump lines come in tree order. */
+  private cachedPrefix: Uint8Array | null = null;
+  private cachedParent: Node | null = null;
+  lines = 0;
+
+  constructor(private readonly strict: boolean, private readonly file: string | undefined) {}
+
+  fail(reason: string, line: number, field?: string): never {
+    throw new CfsError(reason, { file: this.file, line, field, code: 'EDUMP' });
+  }
+
+  private unescapeField(buf: Uint8Array, f: number, line: number): Uint8Array {
+    try {
+      return unescape(buf, this.fs[2 * f], this.fs[2 * f + 1]);
+    } catch (e) {
+      if (e instanceof UnescapeError) this.fail(e.message, line, FIELDS[f]);
+      throw e;
+    }
+  }
+
+  /** An optional field: `-` means absent (§3.1). */
+  private optionalField(buf: Uint8Array, f: number, line: number): Uint8Array | null {
+    const s = this.fs[2 * f];
+    if (this.fs[2 * f + 1] - s === 1 && buf[s] === DASH) return null;
+    return this.unescapeField(buf, f, line);
+  }
+
+  private invalidInteger(buf: Uint8Array, start: number, end: number, line: number, field: string): never {
+    this.fail(`Invalid integer ${text(buf.subarray(start, end))}`, line, field);
+  }
+
+  /** A u32 field (NLINK, UID, GID, RDEV). */
+  private u32(buf: Uint8Array, f: number, line: number): number {
+    const v = parseU32(buf, this.fs[2 * f], this.fs[2 * f + 1], 10);
+    return v >= 0 ? v : this.invalidInteger(buf, this.fs[2 * f], this.fs[2 * f + 1], line, FIELDS[f]);
+  }
+
+  /** A u64 field (SIZE, MTIME seconds). */
+  private u64(buf: Uint8Array, start: number, end: number, line: number, field: string): bigint {
+    return parseUnsigned(buf, start, end, 10) ?? this.invalidInteger(buf, start, end, line, field);
+  }
+
+  /** Processes one line buf[start, end) without its newline (§3.5). */
+  line(buf: Uint8Array, start: number, end: number, line: number): void {
+    this.lines++;
+    for (let i = start; i < end; i++) {
+      if (buf[i] === 0) this.fail(`Invalid embedded NUL character at position ${i - start}`, line);
+    }
+
+    // Split off the 11 fixed fields at single spaces; missing trailing fields are empty.
+    const fs = this.fs;
+    let p = start;
+    for (let k = 0; k < 11; k++) {
+      let q = p;
+      while (q < end && buf[q] !== SPACE) q++;
+      fs[2 * k] = p;
+      fs[2 * k + 1] = q;
+      p = q < end ? q + 1 : end;
+    }
+    const restStart = p;
+
+    const path = cString(this.unescapeField(buf, F_PATH, line));
+    if (path.length === 0) this.fail('Invalid empty path', line, 'PATH');
+
+    let ms = fs[2 * F_MODE];
+    const hardlink = ms < fs[2 * F_MODE + 1] && buf[ms] === AT;
+    if (hardlink) ms++;
+    const mode = parseU32(buf, ms, fs[2 * F_MODE + 1], 8);
+    if (mode < 0) this.fail(`Invalid integer ${text(buf.subarray(ms, fs[2 * F_MODE + 1]))}`, line, 'MODE');
+    if (!isValidType(mode)) this.fail(`Invalid mode ${mode.toString(8)}`, line, 'MODE');
+
+    const node = this.insert(path, mode, line);
+
+    if (hardlink) {
+      if (isDir(mode)) this.fail("Directories can't be hardlinked", line, 'MODE');
+      const target = this.optionalField(buf, F_PAYLOAD, line);
+      this.links.push({ node, target: target && cString(target), line });
+      return;
+    }
+
+    const size = this.u64(buf, fs[2 * F_SIZE], fs[2 * F_SIZE + 1], line, 'SIZE');
+    const nlink = this.u32(buf, F_NLINK, line);
+    const uid = this.u32(buf, F_UID, line);
+    // C quirk (§3.5 step 7): a bad GID or RDEV is only reported when UID is 0, else taken as 0.
+    const lenient = uid !== 0 || parseUnsigned(buf, fs[2 * F_UID], fs[2 * F_UID + 1], 10) !== 0n;
+    let gid = parseU32(buf, fs[2 * F_GID], fs[2 * F_GID + 1], 10);
+    if (gid < 0) gid = lenient ? 0 : this.u32(buf, F_GID, line);
+    let rdev = parseU32(buf, fs[2 * F_RDEV], fs[2 * F_RDEV + 1], 10);
+    if (rdev < 0) rdev = lenient ? 0 : this.u32(buf, F_RDEV, line);
+    const rdevNonZero = rdev !== 0 || (parseUnsigned(buf, fs[2 * F_RDEV], fs[2 * F_RDEV + 1], 10) ?? 0n) !== 0n;
+
+    const ts = fs[2 * F_MTIME], te = fs[2 * F_MTIME + 1];
+    let secEnd = ts;
+    while (secEnd < te && buf[secEnd] !== DOT) secEnd++;
+    const nsecStart = secEnd < te ? secEnd + 1 : te;
+    const sec = this.u64(buf, ts, secEnd, line, 'MTIME');
+    const nsec = parseU32(buf, nsecStart, te, 10);
+    if (nsec < 0) this.invalidInteger(buf, nsecStart, te, line, 'MTIME');
+
+    const rawPayload = this.optionalField(buf, F_PAYLOAD, line);
+    const payload = rawPayload && cString(rawPayload);
+    const content = this.optionalField(buf, F_CONTENT, line);
+    if (content && BigInt(content.length) !== size) {
+      this.fail(`Invalid content size ${content.length}, must match size ${size}`, line, 'CONTENT');
+    }
+    const digestText = this.optionalField(buf, F_DIGEST, line);
+
+    if (this.strict && !isDevice(mode) && rdevNonZero) this.fail('Non-zero devnum on non-device', line, 'RDEV');
+
+    node.size = size;
+    if (isLnk(mode)) {
+      if (!payload || payload.length === 0 || payload.length >= PATH_MAX) this.fail('Invalid symlink', line, 'PAYLOAD');
+      if (this.strict && size !== BigInt(payload.length)) {
+        this.fail(`Invalid symlink size ${payload.length}, must match size ${size}`, line, 'SIZE');
+      }
+      if (this.strict && content && content.length > 0) this.fail('Symlink cannot have content', line, 'CONTENT');
+      node.size = BigInt(payload.length);
+    } else {
+      if (payload && payload.length >= PATH_MAX) this.fail('Invalid payload', line, 'PAYLOAD');
+      if (content && content.length > INLINE_CONTENT_MAX) {
+        this.fail(`Inline content size ${content.length} exceeds maximum ${INLINE_CONTENT_MAX}`, line, 'CONTENT');
+      }
+      node.content = content;
+    }
+
+    if (end - restStart > MAX_XATTR_TEXT) this.fail('Too many xattrs', line, 'XATTRS');
+    this.xattrs(node, buf, restStart, end, line);
+
+    node.nlink = nlink;
+    node.uid = uid;
+    node.gid = gid;
+    node.rdev = rdev;
+    node.mtimeSec = toI64(sec);
+    node.mtimeNsec = nsec;
+    node.payload = payload;
+    // C ignores a malformed digest (undefined bytes, §3.3 DIGEST): an empty field (a short line)
+    // counts as none, anything else but 64 hex digits is refused.
+    if (digestText && digestText.length > 0) node.digest = parseDigest(digestText) ?? this.fail(`Invalid digest ${text(digestText)}`, line, 'DIGEST');
+  }
+
+  /** KEY=VALUE fields with the per-node budget of §2.11 (step 14). */
+  private xattrs(node: Node, buf: Uint8Array, start: number, end: number, line: number): void {
+    let total = 0;
+    let seen: Map<string, number> | null = null;
+    for (let p = start; p < end;) {
+      let q = p;
+      while (q < end && buf[q] !== SPACE) q++;
+      const eqRel = buf.subarray(p, q).indexOf(EQUALS);
+      if (eqRel < 0) this.fail('Missing = in xattr', line, 'XATTRS');
+      let key: Uint8Array, value: Uint8Array;
+      try {
+        key = cString(unescape(buf, p, p + eqRel));
+        value = unescape(buf, p + eqRel + 1, q);
+      } catch (e) {
+        if (e instanceof UnescapeError) this.fail(e.message, line, 'XATTRS');
+        throw e;
+      }
+      const k = nameKey(key);
+      seen ??= new Map();
+      const old = seen.get(k);
+      const next = budgetAfterSet(total, node.xattrs.length, key.length, value.length, old ?? -1);
+      if (next === null) this.fail("Can't set xattr", line, `xattr ${text(key)}`);
+      total = next;
+      seen.set(k, value.length);
+      if (old === undefined) node.xattrs.push({ key, value });
+      else node.setXattr(key, value);
+      p = q + 1;
+    }
+  }
+
+  /** Creates the node for PATH and links it into the tree (§3.5 step 5). */
+  private insert(path: Uint8Array, mode: number, line: number): Node {
+    if (path.length === 1 && path[0] === SLASH) {
+      if (!isDir(mode)) this.fail('Root must be a directory', line, 'MODE');
+      if (this.root) this.fail("Can't have multiple roots", line, 'PATH');
+      this.root = new Node(new Uint8Array(0), mode);
+      return this.root;
+    }
+    if (!this.root) this.fail('Root node not present', line, 'PATH');
+    const slash = path.lastIndexOf(SLASH);
+    const name = path.subarray(slash + 1);
+    const parent = this.parentOf(path, slash + 1, line);
+    if (!isDir(parent.mode)) this.fail(`Parent must be a directory for ${text(path)}`, line, 'PATH');
+    if ((name.length === 1 && name[0] === DOT) || (name.length === 2 && name[0] === DOT && name[1] === DOT)) {
+      this.fail(`Invalid . or .. in path: ${text(path)}`, line, 'PATH');
+    }
+    const node = new Node(name, mode);
+    if (name.length === 0 || name.length > MAX_NAME_LENGTH || !parent.addChild(node)) {
+      this.fail("Can't add child", line, 'PATH');
+    }
+    return node;
+  }
+
+  /** The directory holding path[prefixEnd...]: every component before it must exist. */
+  private parentOf(path: Uint8Array, prefixEnd: number, line: number): Node {
+    const prefix = path.subarray(0, prefixEnd);
+    const cached = this.cachedPrefix;
+    if (cached && cached.length === prefix.length && sameBytes(cached, prefix)) return this.cachedParent!;
+    const node = walk(this.root!, prefix);
+    if (!node) this.fail(`Parent directory missing for ${text(path)}`, line, 'PATH');
+    this.cachedPrefix = prefix;
+    this.cachedParent = node;
+    return node;
+  }
+
+  /** Resolves hardlinks in reverse order of their lines (§3.4, §3.5 step 15). */
+  finish(): Node {
+    if (!this.root) throw new CfsError('No files in dump file', { file: this.file, code: 'EDUMP' });
+    for (let i = this.links.length - 1; i >= 0; i--) {
+      const { node, target, line } = this.links[i];
+      if (!target) this.fail('No target path for the hardlink', line, 'PAYLOAD');
+      const t = walk(this.root, target);
+      if (!t) this.fail(`No target at ${text(target)} for hardlink`, line, 'PAYLOAD');
+      if (t === node) this.fail(`Self-referential hardlink ${text(target)}`, line, 'PAYLOAD');
+      node.linkTo = t;
+    }
+    return this.root;
+  }
+}
+
+/** Follows the components of `path` from `root`, skipping empty ones. */
+function walk(root: Node, path: Uint8Array): Node | undefined {
+  let node: Node | undefined = root;
+  let p = 0;
+  while (node && p < path.length) {
+    if (path[p] === SLASH) {
+      p++;
+      continue;
+    }
+    let q = p;
+    while (q < path.length && path[q] !== SLASH) q++;
+    node = node.lookup(path.subarray(p, q));
+    p = q;
+  }
+  return node;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Exactly 64 hex digits → 32 bytes; anything else null. */
+function parseDigest(hex: Uint8Array): Uint8Array | null {
+  if (hex.length !== DIGEST_HEX_LENGTH) return null;
+  const out = new Uint8Array(DIGEST_HEX_LENGTH / 2);
+  for (let i = 0; i < out.length; i++) {
+    const hi = hexDigit(hex[2 * i]);
+    const lo = hexDigit(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return null;
+    out[i] = (hi << 4) | lo;
+  }
+  return out;
+}
+
+function hexDigit(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  return -1;
+}
+
+/** Feeds complete lines of buf[start, end) to the builder; returns where the unfinished tail starts. */
+function feedLines(b: DumpBuilder, buf: Uint8Array, start: number, end: number, firstLine: number): number {
+  let p = start;
+  let line = firstLine;
+  for (;;) {
+    const nl = buf.indexOf(NL, p);
+    if (nl < 0 || nl >= end) return p;
+    b.line(buf, p, nl, line++);
+    p = nl + 1;
+  }
+}
+
+function finishTail(b: DumpBuilder, tail: Uint8Array, strict: boolean): void {
+  if (tail.length === 0) return;
+  // A final line without "\n": processed, except in strict mode (§3.5).
+  if (strict) b.fail('Missing trailing newline', b.lines + 1);
+  b.line(tail, 0, tail.length, b.lines + 1);
+}
+
+/** Parses a whole dumpfile held in memory. The input is copied: the tree does not alias it. */
+export function parseDump(input: Uint8Array, opts: ParseDumpOptions = {}): Node {
+  const strict = opts.strict ?? false;
+  const b = new DumpBuilder(strict, opts.file);
+  const buf = new Uint8Array(input.length);
+  buf.set(input);
+  const tail = feedLines(b, buf, 0, buf.length, 1);
+  finishTail(b, buf.subarray(tail), strict);
+  return b.finish();
+}
+
+/** Parses a dumpfile from a stream of chunks (stdin, a file stream) without holding it whole. */
+export async function parseDumpStream(input: AsyncIterable<Uint8Array>, opts: ParseDumpOptions = {}): Promise<Node> {
+  const strict = opts.strict ?? false;
+  const b = new DumpBuilder(strict, opts.file);
+  // Chunks of the unfinished line; joined only once a newline arrives (no quadratic copying).
+  let pending: Uint8Array[] = [];
+  let pendingLength = 0;
+  for await (const chunk of input) {
+    if (chunk.indexOf(NL) < 0) {
+      pending.push(new Uint8Array(chunk));
+      pendingLength += chunk.length;
+      continue;
+    }
+    // Copy into a buffer we own: nodes keep views into it.
+    const buf = new Uint8Array(pendingLength + chunk.length);
+    let off = 0;
+    for (const p of pending) {
+      buf.set(p, off);
+      off += p.length;
+    }
+    buf.set(chunk, off);
+    const tail = feedLines(b, buf, 0, buf.length, b.lines + 1);
+    pending = tail < buf.length ? [buf.subarray(tail)] : [];
+    pendingLength = buf.length - tail;
+  }
+  const tail = new Uint8Array(pendingLength);
+  let off = 0;
+  for (const p of pending) {
+    tail.set(p, off);
+    off += p.length;
+  }
+  finishTail(b, tail, strict);
+  return b.finish();
+}

@@ -1,0 +1,90 @@
+/**
+ * The composefs image vectors copied from the reference tools (test/vectors/composefs, see the
+ * README of the shared vectors): upstream assets with their harness rules (spec §6.1) and the
+ * random dumpfiles with the C results for both format versions.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+
+export const VECTOR_DIR = fileURLToPath(new URL('../vectors/composefs/', import.meta.url));
+const UPSTREAM = join(VECTOR_DIR, 'upstream');
+const RANDOM = join(VECTOR_DIR, 'random');
+/** Assets the harness parses without CFS_PARSE_STRICT (spec §6.1). */
+const NON_STRICT = new Set(['no-newline.dump', 'longlink.dump', 'honggfuzz-longlink-unterminated.dump']);
+
+/** Reads a dump, gunzipping `.gz`; a git symlink stored as a text file (special_v1.dump) is followed. */
+function readDump(dir: string, name: string): Uint8Array {
+  let data: Uint8Array = readFileSync(join(dir, name));
+  if (name.endsWith('.gz')) data = gunzipSync(data);
+  const linked = Buffer.from(data).toString().trim();
+  if (data.length < 64 && /^[\w.-]+$/.test(linked) && existsSync(join(dir, linked))) return readDump(dir, linked);
+  return data;
+}
+
+export interface UpstreamAsset {
+  name: string;
+  dump: Uint8Array;
+  sha256: string;
+  /** From NAME.version: built with --min-version=V --max-version=V. */
+  version?: number;
+  strict: boolean;
+}
+
+export function upstreamAssets(): UpstreamAsset[] {
+  return readdirSync(UPSTREAM)
+    .filter((f) => f.endsWith('.sha256'))
+    .map((f) => f.slice(0, -'.sha256'.length))
+    .filter((name) => existsSync(join(UPSTREAM, name)))
+    .map((name) => {
+      const versionFile = join(UPSTREAM, `${name}.version`);
+      return {
+        name,
+        dump: readDump(UPSTREAM, name),
+        sha256: readFileSync(join(UPSTREAM, `${name}.sha256`), 'utf8').trim(),
+        version: existsSync(versionFile) ? Number(readFileSync(versionFile, 'utf8').trim()) : undefined,
+        strict: !NON_STRICT.has(name),
+      };
+    });
+}
+
+export function shouldFailAssets(): { name: string; path: string; dump: Uint8Array }[] {
+  return readdirSync(UPSTREAM)
+    .filter((f) => f.startsWith('should-fail-') && f.endsWith('.dump'))
+    .map((name) => ({ name, path: join(UPSTREAM, name), dump: readDump(UPSTREAM, name) }));
+}
+
+/** What C mkcomposefs did: an image sha256, or a refusal with its message. */
+export type Expectation = { sha256: string } | { fail: string };
+
+export interface RandomVector {
+  name: string;
+  path: string;
+  dump: Uint8Array;
+  /** Index 0: default flags (min 0, max 1); index 1: --min-version=1 --max-version=1. */
+  expect: [Expectation, Expectation];
+}
+
+function expectation(file: string): Expectation {
+  const lines = readFileSync(file, 'utf8').trim().split('\n');
+  return lines[0] === 'fail' ? { fail: lines[1].replace(/^mkcomposefs: /, '') } : { sha256: lines[0] };
+}
+
+export function randomVectors(): RandomVector[] {
+  return readdirSync(RANDOM)
+    .filter((f) => f.endsWith('.dump.gz'))
+    .sort()
+    .map((f) => {
+      const name = f.slice(0, -'.dump.gz'.length);
+      return {
+        name,
+        path: join(RANDOM, f),
+        dump: readDump(RANDOM, f),
+        expect: [expectation(join(RANDOM, `${name}.v0.sha256`)), expectation(join(RANDOM, `${name}.v1.sha256`))],
+      };
+    });
+}
+
+/** Write options for the two random-vector variants. */
+export const RANDOM_VARIANTS = [{}, { minVersion: 1, maxVersion: 1 }] as const;
