@@ -1,11 +1,12 @@
 /** Shared helpers for the sysroot tests: temp dirs and a tree listing to compare sysroots. */
-import { lstatSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** A fresh temp directory removed after the current suite. */
-export function tempDir(prefix = 'cfskit-sysroot-'): { path: string; remove: () => void } {
-  const path = mkdtempSync(join(tmpdir(), prefix));
+/** A fresh temp directory (in RAM with `inRam` when /dev/shm exists); call remove() after the suite. */
+export function tempDir(prefix = 'cfskit-sysroot-', inRam = false): { path: string; remove: () => void } {
+  const base = inRam && existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+  const path = mkdtempSync(join(base, prefix));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
