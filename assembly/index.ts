@@ -2,3 +2,7 @@
 export function abiVersion(): u32 {
   return 1;
 }
+
+export { alloc } from './memory';
+export { shaInit, shaBlocks, shaFinal } from './sha';
+export { fsverityHashBlocks, fsveritySetSimd } from './fsverity';

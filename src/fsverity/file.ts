@@ -1,0 +1,119 @@
+/**
+ * fs-verity digest of a file. A large file is cut into jobs of whole level-1 blocks (arity data
+ * blocks each) hashed by worker threads; their level-1 digests join the tree in file order, and
+ * the calling thread hashes the tail. Small files are read and hashed on the calling thread.
+ */
+import { availableParallelism } from 'node:os';
+import { open, type FileHandle } from 'node:fs/promises';
+import { CfsError } from '../errors.js';
+import { leaseIoBuffer } from '../wasm/buffers.js';
+import type { FsverityDigest } from './descriptor.js';
+import { addLevel1, FsverityHasher } from './hasher.js';
+import { resolveParams, type FsverityOptions } from './params.js';
+import { runJob } from './pool.js';
+
+/**
+ * jobBytes: a worker job covers about this much data (rounded to whole level-1 blocks, at least
+ * one); minBytes: smaller files are hashed on the calling thread (worker round trips would cost
+ * more). Tests lower both to send small files through the workers.
+ */
+export const parallelTuning = { jobBytes: 16 << 20, minBytes: 32 << 20 };
+
+export interface DigestFileOptions extends FsverityOptions {
+  /** Threads hashing at once: 1 = the calling thread only; default: available parallelism. */
+  workers?: number;
+}
+
+function ioError(path: string, action: string, err: unknown): CfsError {
+  const e = err as NodeJS.ErrnoException;
+  // Node's message starts "ECODE: description, syscall 'path'": keep the description
+  const what = e.code && e.message.startsWith(`${e.code}: `) ? e.message.slice(e.code.length + 2).split(', ')[0] : String(e.message ?? err);
+  return new CfsError(`${action}: ${what}`, { file: path, code: e.code ?? 'EIO' }, { cause: err });
+}
+
+export async function digestFile(path: string, opts: DigestFileOptions = {}): Promise<FsverityDigest> {
+  const hasher = new FsverityHasher(opts);
+  let file: FileHandle;
+  try {
+    file = await open(path, 'r');
+  } catch (err) {
+    throw ioError(path, 'cannot open for reading', err);
+  }
+  try {
+    const st = await file.stat();
+    const workers = Math.max(1, Math.floor(opts.workers ?? availableParallelism()));
+    let done = 0;
+    if (st.isFile() && workers > 1) done = await hashInWorkers(path, file.fd, st.size, opts, hasher, workers);
+    await hashOnThisThread(path, file, done, hasher);
+  } finally {
+    await file.close();
+  }
+  return hasher.digest();
+}
+
+async function hashOnThisThread(path: string, file: FileHandle, position: number, hasher: FsverityHasher): Promise<void> {
+  const io = leaseIoBuffer();
+  try {
+    for (;;) {
+      let data: Uint8Array;
+      try {
+        data = await io.read(file, position);
+      } catch (err) {
+        throw ioError(path, 'read error', err);
+      }
+      if (data.length === 0) return;
+      hasher.update(data);
+      position += data.length;
+    }
+  } finally {
+    io.release();
+  }
+}
+
+/**
+ * Hashes the file's leading whole jobs in workers, feeding their level-1 digests to the hasher in
+ * order, with at most `workers` jobs running and a bounded number of results waiting. Returns
+ * the number of bytes covered (0 when the file is too small to split).
+ */
+function hashInWorkers(
+  path: string,
+  fd: number,
+  size: number,
+  opts: FsverityOptions,
+  hasher: FsverityHasher,
+  workers: number,
+): Promise<number> {
+  const p = resolveParams(opts);
+  const span = p.arity * p.blockSize;
+  const jobBytes = Math.max(1, Math.round(parallelTuning.jobBytes / span)) * span;
+  const jobs = Math.floor(size / jobBytes);
+  if (size < parallelTuning.minBytes || jobs < 2) return Promise.resolve(0);
+  const jobOpts = { hashAlg: p.hashAlg, blockSize: p.blockSize, salt: p.salt };
+  return new Promise((resolve, reject) => {
+    const results = new Map<number, Uint8Array>();
+    let next = 0;
+    let consumed = 0;
+    let inFlight = 0;
+    let failure: unknown;
+    const pump = () => {
+      for (let d; failure === undefined && (d = results.get(consumed)); consumed++) {
+        results.delete(consumed);
+        hasher[addLevel1](d, jobBytes);
+      }
+      while (failure === undefined && inFlight < workers && next < jobs && next < consumed + 4 * workers) {
+        const i = next++;
+        inFlight++;
+        runJob({ fd, path, position: i * jobBytes, length: jobBytes, opts: jobOpts }, workers)
+          .then((digests) => results.set(i, digests), (err) => (failure ??= err))
+          .finally(() => {
+            inFlight--;
+            pump();
+          });
+      }
+      // on failure, wait for running jobs: they read from the fd the caller is about to close
+      if (failure !== undefined && inFlight === 0) reject(failure);
+      else if (consumed === jobs) resolve(jobs * jobBytes);
+    };
+    pump();
+  });
+}

@@ -1,0 +1,66 @@
+/**
+ * The one place that loads build/cfskit.wasm. Each thread instantiates the module once, on first
+ * use (synchronously, so sync APIs can use it); workers receive the compiled module from their
+ * parent instead of compiling it again. Raw `WebAssembly.Instance`, not @assemblyscript/loader:
+ * every export takes and returns plain numbers, and data crosses only through fixed buffers in
+ * Wasm memory (see buffers.ts), so the loader's string/array marshalling would go unused.
+ */
+import { readFileSync } from 'node:fs';
+import { CfsError } from '../errors.js';
+
+/** Same depth from src/wasm and dist/wasm. */
+const WASM_URL = new URL('../../build/cfskit.wasm', import.meta.url);
+
+/** Exports every bridge relies on; each bridge module types the exports it calls itself. */
+export interface CoreExports {
+  memory: WebAssembly.Memory;
+  abiVersion(): number;
+  alloc(size: number): number;
+}
+
+let compiled: WebAssembly.Module | undefined;
+let instance: WebAssembly.Instance | undefined;
+let bytes = new Uint8Array(0);
+
+/** The compiled module (compiled once per thread, or handed over with `useModule`). */
+export function wasmModule(): WebAssembly.Module {
+  if (!compiled) {
+    let code: Buffer;
+    try {
+      code = readFileSync(WASM_URL);
+    } catch (err) {
+      throw new CfsError('the Wasm core is missing: run `npm run build`', { file: WASM_URL.pathname, code: 'EWASM' }, { cause: err });
+    }
+    compiled = new WebAssembly.Module(code);
+  }
+  return compiled;
+}
+
+/** Lets a worker reuse the module its parent compiled (a WebAssembly.Module can be posted to workers). */
+export function useModule(module: WebAssembly.Module): void {
+  if (!instance) compiled = module;
+}
+
+/** This thread's instance, created on first call. */
+export function wasm<T extends object = object>(): CoreExports & T {
+  instance ??= new WebAssembly.Instance(wasmModule(), {
+    env: {
+      abort(_msg: number, _file: number, line: number, column: number) {
+        throw new Error(`Wasm core aborted at ${line}:${column}`);
+      },
+    },
+  });
+  return instance.exports as unknown as CoreExports & T;
+}
+
+/** A byte view of all of Wasm memory, renewed when memory has grown (growth detaches old views). */
+export function memoryBytes(): Uint8Array {
+  const buffer = wasm().memory.buffer;
+  if (bytes.buffer !== buffer) bytes = new Uint8Array(buffer);
+  return bytes;
+}
+
+/** True when `data` is a view into Wasm memory (so it can be hashed where it lies, without a copy). */
+export function inWasmMemory(data: Uint8Array): boolean {
+  return data.buffer === memoryBytes().buffer;
+}

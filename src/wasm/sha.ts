@@ -1,0 +1,89 @@
+/**
+ * Bridges to the Wasm SHA-2 and fs-verity block hashing (assembly/sha.ts, assembly/fsverity.ts).
+ * Data already in Wasm memory (an IoBuffer view) is hashed where it lies; other data is copied
+ * through the scratch buffer in pieces.
+ */
+import { buffers, copyIn, IO_SIZE, view } from './buffers.js';
+import { inWasmMemory, wasm } from './instance.js';
+
+interface ShaExports {
+  shaInit(alg: number): void;
+  shaBlocks(alg: number, ptr: number, n: number): void;
+  shaFinal(alg: number, ptr: number, tailLen: number, totalLen: number, out: number): void;
+  fsverityHashBlocks(alg: number, ptr: number, blockSize: number, count: number, salt: number, out: number): void;
+  fsveritySetSimd(on: number): void;
+}
+
+const core = () => wasm<ShaExports>();
+
+/** fs-verity hash algorithm ids (spec §1.4). */
+export const SHA256_ID = 1;
+export const SHA512_ID = 2;
+export type HashAlgId = typeof SHA256_ID | typeof SHA512_ID;
+
+const digestSizeOf = (alg: HashAlgId) => (alg === SHA256_ID ? 32 : 64);
+const hashBlockOf = (alg: HashAlgId) => (alg === SHA256_ID ? 64 : 128);
+
+/** Calls fn(ptr, length) for data in pieces of at most `piece` bytes that lie in Wasm memory. */
+function eachPiece(data: Uint8Array, piece: number, fn: (ptr: number, length: number) => void): void {
+  const inPlace = inWasmMemory(data);
+  const { scratch } = buffers();
+  for (let off = 0; off < data.length; off += piece) {
+    const part = data.subarray(off, Math.min(off + piece, data.length));
+    if (inPlace) {
+      fn(part.byteOffset, part.length);
+    } else {
+      copyIn(scratch.ptr, part);
+      fn(scratch.ptr, part.length);
+    }
+  }
+}
+
+/** Plain SHA-256 or SHA-512 of data. */
+export function shaDigest(alg: HashAlgId, data: Uint8Array): Uint8Array {
+  const c = core();
+  const hb = hashBlockOf(alg);
+  const whole = data.length - (data.length % hb);
+  c.shaInit(alg);
+  eachPiece(data.subarray(0, whole), IO_SIZE, (ptr, length) => c.shaBlocks(alg, ptr, length / hb));
+  const { small, scratch } = buffers();
+  copyIn(scratch.ptr, data.subarray(whole));
+  c.shaFinal(alg, scratch.ptr, data.length - whole, data.length, small.ptr);
+  return view(small.ptr, digestSizeOf(alg)).slice();
+}
+
+export const sha256 = (data: Uint8Array): Uint8Array => shaDigest(SHA256_ID, data);
+export const sha512 = (data: Uint8Array): Uint8Array => shaDigest(SHA512_ID, data);
+
+/** How fs-verity hashes each Merkle block (spec §1.2, §1.3). */
+export interface BlockHashing {
+  alg: HashAlgId;
+  /** A power of two, 2 × digest size .. IO_SIZE. */
+  blockSize: number;
+  /** The salt zero-padded to one hash block, or null. */
+  saltBlock: Uint8Array | null;
+}
+
+/** Hashes whole blocks (blocks.length is a multiple of blockSize), writing one digest per block into out at outOffset. */
+export function hashBlocks(h: BlockHashing, blocks: Uint8Array, out: Uint8Array, outOffset = 0): void {
+  const c = core();
+  const { out: results, small } = buffers();
+  const d = digestSizeOf(h.alg);
+  let salt = 0;
+  if (h.saltBlock) {
+    copyIn(small.ptr, h.saltBlock);
+    salt = small.ptr;
+  }
+  const piece = Math.min(IO_SIZE, (results.size / d) * h.blockSize);
+  eachPiece(blocks, piece, (ptr, length) => {
+    const count = length / h.blockSize;
+    c.fsverityHashBlocks(h.alg, ptr, h.blockSize, count, salt, results.ptr);
+    out.set(view(results.ptr, count * d), outOffset);
+    outOffset += count * d;
+  });
+}
+
+/** Turns the 4-lane SIMD SHA-256 path off or on (the benchmark measures the scalar path with it). */
+export function setSimd(on: boolean): void {
+  core().fsveritySetSimd(on ? 1 : 0);
+}
