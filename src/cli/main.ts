@@ -14,6 +14,7 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
   show: { summary: 'show a commit or one of its metadata keys', load: () => import('./show.js') },
   refs: { summary: 'list the refs of a repository', load: () => import('./refs.js') },
   admin: { summary: 'sysroot deployments: init-fs, os-init, status', load: () => import('./admin.js') },
+  mkcomposefs: { summary: 'build a composefs image (as mkcomposefs 1.0.8)', load: () => import('./mkcomposefs.js') },
 };
 
 function usage(): string {

@@ -1,0 +1,236 @@
+/**
+ * `cfskit mkcomposefs`: the flags, output and errors of C mkcomposefs 1.0.8 (spec
+ * composefs-image.md §4.1). The image goes to a temporary name in the target directory and is
+ * renamed into place, so a failed run leaves no file (unlike C, which leaves an empty one).
+ */
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync, createReadStream } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { CfsError } from '../errors.js';
+import { buildImage } from '../composefs/index.js';
+import { parseDumpStream } from '../composefs/dumpfile/parse.js';
+import type { Node } from '../composefs/tree.js';
+
+const USAGE = `Usage: cfskit mkcomposefs [OPTIONS] SOURCE IMAGE
+       cfskit mkcomposefs --print-digest-only [OPTIONS] SOURCE
+
+Build a composefs image byte-identical to mkcomposefs 1.0.8.
+
+Options:
+  --from-file           SOURCE is a dumpfile (composefs-dump(5)); '-' reads stdin
+  --min-version=N       base format version (default 0)
+  --max-version=N       highest version for the automatic upgrade (default 1)
+  --use-epoch           all mtimes 0.0 (directory sources)
+  --print-digest        print the image's fs-verity digest after writing it
+  --print-digest-only   print the digest only; write no image
+  --digest-store=DIR    copy external files into DIR (directory sources)
+  --skip-devices        leave out device nodes (directory sources)
+  --skip-xattrs         read no xattrs (directory sources)
+  --user-xattrs         read only user.* xattrs (directory sources)
+  --threads=N           digest workers (directory sources)
+IMAGE '-' writes to stdout. CFS_PARSE_STRICT in the environment turns on strict dumpfile parsing.
+`;
+
+/** Long options: whether each takes a value (GNU getopt_long, unambiguous prefixes accepted). */
+const OPTIONS: Record<string, boolean> = {
+  'from-file': false,
+  'min-version': true,
+  'max-version': true,
+  'use-epoch': false,
+  'print-digest': false,
+  'print-digest-only': false,
+  'digest-store': true,
+  'skip-devices': false,
+  'skip-xattrs': false,
+  'user-xattrs': false,
+  threads: true,
+  help: false,
+};
+
+/** Options for a directory SOURCE, passed to the directory loader. */
+export interface DirectorySourceOptions {
+  useEpoch: boolean;
+  digestStore?: string;
+  skipDevices: boolean;
+  skipXattrs: boolean;
+  userXattrs: boolean;
+  threads?: number;
+}
+
+/**
+ * Obtains the tree of a directory SOURCE (mkcomposefs without --from-file, spec §4.1.4).
+ * The directory source plugs in here.
+ */
+export async function loadDirectorySource(path: string, _opts: DirectorySourceOptions): Promise<Node> {
+  throw new CfsError('directory sources are not supported yet; use --from-file with a dumpfile', {
+    file: path,
+    code: 'ENOTSUP',
+  });
+}
+
+class UsageError extends Error {}
+
+interface Parsed {
+  values: Map<string, string | true>;
+  positional: string[];
+}
+
+function parseArgs(args: string[]): Parsed {
+  const values = new Map<string, string | true>();
+  const positional: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') {
+      positional.push(...args.slice(i + 1));
+      break;
+    }
+    if (!a.startsWith('--')) {
+      if (a.startsWith('-') && a !== '-') throw new UsageError(`invalid option -- '${a.slice(1)}'`);
+      positional.push(a);
+      continue;
+    }
+    const eq = a.indexOf('=');
+    const given = a.slice(2, eq < 0 ? undefined : eq);
+    const exact = given in OPTIONS ? [given] : [];
+    const matches = exact.length ? exact : Object.keys(OPTIONS).filter((o) => o.startsWith(given));
+    if (matches.length !== 1) {
+      throw new UsageError(matches.length ? `option '--${given}' is ambiguous` : `unrecognized option '--${given}'`);
+    }
+    const name = matches[0];
+    if (OPTIONS[name]) {
+      if (eq >= 0) values.set(name, a.slice(eq + 1));
+      else if (i + 1 < args.length) values.set(name, args[++i]);
+      else throw new CfsError('option needs a value', { field: `--${name}`, code: 'EUSAGE' });
+    } else {
+      if (eq >= 0) throw new UsageError(`option '--${name}' doesn't allow an argument`);
+      values.set(name, true);
+    }
+  }
+  return { values, positional };
+}
+
+/** strtol with the whole string consumed (spec §4.1.2: "Invalid min version %s"). */
+function parseVersion(text: string, which: 'min' | 'max'): number {
+  if (!/^\s*[+-]?\d+$/.test(text)) throw new CfsError(`Invalid ${which} version ${text}`, { code: 'EUSAGE' });
+  return Number.parseInt(text, 10);
+}
+
+/** The version flag quirk (spec §4.1.2): with neither flag (0, 1); with one, the other is 0. */
+function versions(values: Map<string, string | true>): { minVersion: number; maxVersion: number } {
+  const min = values.get('min-version');
+  const max = values.get('max-version');
+  if (min === undefined && max === undefined) return { minVersion: 0, maxVersion: 1 };
+  return {
+    minVersion: typeof min === 'string' ? parseVersion(min, 'min') : 0,
+    maxVersion: typeof max === 'string' ? parseVersion(max, 'max') : 0,
+  };
+}
+
+async function loadTree(source: string, values: Map<string, string | true>): Promise<Node> {
+  if (values.has('from-file')) {
+    const input = source === '-' ? process.stdin : createReadStream(source, { highWaterMark: 1 << 20 });
+    return parseDumpStream(input, { file: source, strict: process.env.CFS_PARSE_STRICT !== undefined });
+  }
+  const threads = values.get('threads');
+  if (typeof threads === 'string' && !(Number(threads) > 0 && Number.isInteger(Number(threads)))) {
+    throw new CfsError(`Invalid threads count ${threads}`, { code: 'EUSAGE' });
+  }
+  return loadDirectorySource(source, {
+    useEpoch: values.has('use-epoch'),
+    digestStore: values.get('digest-store') as string | undefined,
+    skipDevices: values.has('skip-devices'),
+    skipXattrs: values.has('skip-xattrs'),
+    userXattrs: values.has('user-xattrs'),
+    threads: typeof threads === 'string' ? Number(threads) : undefined,
+  });
+}
+
+/** A temporary file next to `target`, renamed over it by `commit()`, removed by `abort()`. */
+class AtomicFile {
+  readonly tmp: string;
+  readonly fd: number;
+
+  constructor(readonly target: string) {
+    this.tmp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+    try {
+      this.fd = openSync(this.tmp, 'wx', 0o644);
+    } catch (e) {
+      throw new CfsError(`Failed to open output file: ${(e as Error).message}`, { file: target, code: 'EIO' });
+    }
+  }
+
+  write(data: Uint8Array): void {
+    for (let off = 0; off < data.length;) off += writeSync(this.fd, data, off);
+  }
+
+  commit(): void {
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+    renameSync(this.tmp, this.target);
+  }
+
+  abort(): void {
+    try {
+      closeSync(this.fd);
+    } catch {
+      /* already closed */
+    }
+    try {
+      unlinkSync(this.tmp);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+function writeStdout(data: Uint8Array | string): Promise<void> {
+  return new Promise((resolve, reject) => process.stdout.write(data, (err) => (err ? reject(err) : resolve())));
+}
+
+function usageFailure(message: string): number {
+  process.stderr.write(`cfskit mkcomposefs: ${message}\n${USAGE}`);
+  return 1;
+}
+
+export async function run(args: string[]): Promise<number> {
+  let parsed: Parsed;
+  try {
+    parsed = parseArgs(args);
+  } catch (e) {
+    if (e instanceof UsageError) return usageFailure(e.message);
+    throw e;
+  }
+  const { values, positional } = parsed;
+  if (values.has('help')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const digestOnly = values.has('print-digest-only');
+  if (positional.length < 1) return usageFailure('No source path specified');
+  if (positional.length > 2) return usageFailure('Too many arguments');
+  if (digestOnly && positional.length === 2) return usageFailure('Cannot specify destination path with --print-digest-only');
+  if (!digestOnly && positional.length < 2) return usageFailure('No destination path specified');
+  const [source, image] = positional;
+  if (source === '') throw new CfsError('Empty source path specified', { code: 'EUSAGE' });
+  const toStdout = image === '-';
+  if (toStdout && process.stdout.isTTY) throw new CfsError('stdout is a tty.  Refusing to use it', { code: 'EUSAGE' });
+  const opts = versions(values);
+
+  // Opened before the source is read, as C does; removed again on any failure.
+  const out = !digestOnly && !toStdout ? new AtomicFile(image) : null;
+  try {
+    const tree = await loadTree(source, values);
+    const built = buildImage(tree, opts);
+    if (out) {
+      out.write(built.image);
+      out.commit();
+    } else if (toStdout) {
+      await writeStdout(built.image);
+    }
+    if (digestOnly || values.has('print-digest')) await writeStdout(`${built.digest.hex}\n`);
+    return 0;
+  } catch (e) {
+    out?.abort();
+    throw e;
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * composefs images: dumpfile in (spec composefs-image.md §3), EROFS out (§2), byte-identical to
+ * mkcomposefs 1.0.8, with the image's fs-verity digest (§1.7).
+ */
+import { digestBytes, type FsverityDigest } from '../fsverity/index.js';
+import { parseDump, parseDumpStream, type ParseDumpOptions } from './dumpfile/parse.js';
+import { writeImage, type WriteOptions } from './erofs/writer.js';
+import { Node } from './tree.js';
+
+export { parseDump, parseDumpStream, type ParseDumpOptions } from './dumpfile/parse.js';
+export { writeImage, type WriteOptions, type WrittenImage } from './erofs/writer.js';
+
+export interface BuildOptions extends WriteOptions {
+  /** Dumpfile input only: CFS_PARSE_STRICT semantics (§3.6). */
+  strict?: boolean;
+  /** Dumpfile input only: name for error messages. */
+  file?: string;
+}
+
+export interface BuiltImage {
+  image: Uint8Array;
+  /** fs-verity SHA-256 digest of the image (what `mkcomposefs --print-digest` prints). */
+  digest: FsverityDigest;
+  /** Effective format version written in the header (§2.10). */
+  version: number;
+}
+
+function build(root: Node, opts: BuildOptions): BuiltImage {
+  const { image, version } = writeImage(root, opts);
+  return { image, digest: digestBytes(image), version };
+}
+
+/**
+ * Builds an image from a tree, from dumpfile text in memory, or from a stream of dumpfile
+ * chunks (then asynchronously).
+ */
+export function buildImage(source: Node | Uint8Array, opts?: BuildOptions): BuiltImage;
+export function buildImage(source: AsyncIterable<Uint8Array>, opts?: BuildOptions): Promise<BuiltImage>;
+export function buildImage(source: Node | Uint8Array | AsyncIterable<Uint8Array>, opts: BuildOptions = {}): BuiltImage | Promise<BuiltImage> {
+  const parseOpts: ParseDumpOptions = { strict: opts.strict, file: opts.file };
+  if (source instanceof Node) return build(source, opts);
+  if (source instanceof Uint8Array) return build(parseDump(source, parseOpts), opts);
+  return parseDumpStream(source, parseOpts).then((root) => build(root, opts));
+}
