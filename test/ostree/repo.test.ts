@@ -128,6 +128,12 @@ describe('ostree repository (spec §2) against ostree 2022.7', function () {
       expect(resolveRev(repo, 'origin/os/x86_64/stable')).to.equal(sums[0]);
       expect(deleteRef(repo, 'origin:os/x86_64/stable')).to.equal(true);
       expect(ostree(repo.path, 'refs').stdout).not.to.contain('origin:');
+      expect(cfskit('refs', '--repo', repo.path, '--create=copy/of/other', 'other').status).to.equal(0);
+      expect(ostree(repo.path, 'rev-parse', 'copy/of/other').stdout.trim()).to.equal(sums[3]);
+      expect(cfskit('refs', '--repo', repo.path, '--create=copy/of/other', 'other').status).to.equal(1);
+      expect(cfskit('refs', '--repo', repo.path, '--delete', 'copy/of/other').status).to.equal(0);
+      expect(cfskit('refs', '--repo', repo.path, '--delete', 'copy/of/other').status).to.equal(1);
+      expect(ostree(repo.path, 'refs').stdout.trim().split('\n').sort()).to.deep.equal(['os/x86_64/stable', 'other']);
     });
 
     it('a missing parent ends the log like ostree does', () => {
