@@ -11,6 +11,16 @@ const run = (args: string[]) =>
     p.on('exit', (code) => resolve(code ?? -1));
   });
 
+/** The error a promise rejects with (fails the test if it resolves). */
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a rejection');
+}
+
 describe('sysroot lock', () => {
   const tmp = tempDir();
   after(tmp.remove);
@@ -35,12 +45,7 @@ describe('sysroot lock', () => {
 
   it('times out with ELOCKED naming the holder; release lets the next one in', async () => {
     const held = await lockSysroot(sysroot);
-    let err: unknown;
-    try {
-      await lockSysroot(sysroot, { timeoutMs: 150 });
-    } catch (e) {
-      err = e;
-    }
+    const err = await rejection(lockSysroot(sysroot, { timeoutMs: 150 }));
     expect(err).to.have.property('code', 'ELOCKED');
     expect(String(err)).to.contain(`${process.pid} ${hostname()}`);
     held.release();
@@ -53,13 +58,7 @@ describe('sysroot lock', () => {
     writeFileSync(`${sysroot}/${LOCK_NAME}`, `${dead} ${hostname()} feed\n`);
     (await lockSysroot(sysroot, { timeoutMs: 1000 })).release();
     writeFileSync(`${sysroot}/${LOCK_NAME}`, `1 ${hostname()} feed\n`); // pid 1 is alive
-    let err: unknown;
-    try {
-      await lockSysroot(sysroot, { timeoutMs: 100 });
-    } catch (e) {
-      err = e;
-    }
-    expect(err).to.have.property('code', 'ELOCKED');
+    expect(await rejection(lockSysroot(sysroot, { timeoutMs: 100 }))).to.have.property('code', 'ELOCKED');
     expect(readFileSync(`${sysroot}/${LOCK_NAME}`, 'utf8')).to.equal(`1 ${hostname()} feed\n`);
   });
 });

@@ -46,7 +46,7 @@ describe('sysroot boot swap: a crash at every write leaves a bootable config; a 
     added = makeDeployment(base, 'testos', '3', { bootcsum: 'c0'.repeat(32) });
   });
 
-  const operations: { name: string; list: (s: SysrootState, sysroot: string) => Deployment[] }[] = [
+  const operations: { name: string; list: (s: SysrootState) => Deployment[] }[] = [
     { name: 'deploy (new bootcsum, new kernel files)', list: (s) => listWithNewDeployment(s, added, { retain: true }) },
     { name: 'undeploy 1', list: (s) => listWithout(s, 1) },
     { name: 'set default 1 (rollback)', list: (s) => listWithDefault(s, 1) },
