@@ -23,7 +23,7 @@ export type GvType = { str: string; align: number; fixed: number | null } & (
   | { kind: 'basic'; c: Basic }
   | { kind: 'v' }
   | { kind: 'a' | 'm'; elem: GvType }
-  | { kind: 'tuple'; members: GvType[] }
+  | { kind: 'tuple'; members: GvType[]; /** variable-size members other than the last (§1.6) */ nOffsets: number }
 );
 
 /** GLib's limit on type nesting (G_VARIANT_MAX_RECURSION_DEPTH). */
@@ -87,7 +87,8 @@ function tupleType(str: string, members: GvType[]): GvType {
     else end = roundUp(end, m.align) + m.fixed;
   }
   const size = members.length === 0 ? 1 : roundUp(end, align);
-  return { kind: 'tuple', members, str, align, fixed: fixed ? size : null };
+  const nOffsets = members.filter((m, i) => m.fixed === null && i < members.length - 1).length;
+  return { kind: 'tuple', members, nOffsets, str, align, fixed: fixed ? size : null };
 }
 
 const roundUp = (n: number, align: number) => (n + align - 1) & -align;
@@ -280,7 +281,7 @@ function dec(t: GvType, d: Uint8Array, base: number, le: boolean, depth: number)
     case 'a':
       return decArray(t.elem, d, base, le, depth);
     case 'tuple':
-      return decTuple(t.members, d, base, le, depth);
+      return decTuple(t.members, t.nOffsets, d, base, le, depth);
   }
 }
 
@@ -309,12 +310,11 @@ function decArray(elem: GvType, d: Uint8Array, base: number, le: boolean, depth:
 }
 
 /** Tuple reading algorithm of spec §1.6. */
-function decTuple(members: GvType[], d: Uint8Array, base: number, le: boolean, depth: number): GvValue {
+function decTuple(members: GvType[], nOffsets: number, d: Uint8Array, base: number, le: boolean, depth: number): GvValue {
   if (members.length === 0) {
     if (d.length !== 1 || d[0] !== 0) throw err(`'()' must be the byte 00`, base);
     return [];
   }
-  const nOffsets = members.filter((m, i) => m.fixed === null && i < members.length - 1).length;
   const z = offsetWidth(d.length);
   const limit = d.length - nOffsets * z;
   if (limit < 0) throw err('tuple too short for its framing offsets', base);
