@@ -41,6 +41,7 @@ export async function digestFile(path: string, opts: DigestFileOptions = {}): Pr
   }
   try {
     const st = await file.stat();
+    if (st.isDirectory()) throw new CfsError('is a directory', { file: path, code: 'EISDIR' });
     const workers = Math.max(1, Math.floor(opts.workers ?? availableParallelism()));
     let done = 0;
     if (st.isFile() && workers > 1) done = await hashInWorkers(path, file.fd, st.size, opts, hasher, workers);

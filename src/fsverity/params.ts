@@ -46,17 +46,17 @@ export function resolveParams(opts: FsverityOptions = {}): VerityParams {
   const { id, digestSize, hashBlock } = HASH_ALGS[hashAlg];
   const blockSize = opts.blockSize ?? DEFAULT_BLOCK_SIZE;
   if (!Number.isInteger(blockSize) || blockSize < 1 || (blockSize & (blockSize - 1)) !== 0 || blockSize > 2 ** 31) {
-    throw new CfsError(`invalid block size ${blockSize}: must be a power of 2`, { field: 'blockSize', code: 'EARG' });
+    throw new CfsError(`${blockSize} is not a power of 2`, { field: 'blockSize', code: 'EARG' });
   }
   if (blockSize < 2 * digestSize) {
-    throw new CfsError(`block size ${blockSize} is too small for hash algorithm ${hashAlg}`, { field: 'blockSize', code: 'EARG' });
+    throw new CfsError(`${blockSize} is too small for hash algorithm ${hashAlg} (at least ${2 * digestSize})`, { field: 'blockSize', code: 'EARG' });
   }
   if (blockSize > MAX_BLOCK_SIZE) {
-    throw new CfsError(`block size ${blockSize} is not supported (largest: ${MAX_BLOCK_SIZE})`, { field: 'blockSize', code: 'EARG' });
+    throw new CfsError(`${blockSize} is larger than the largest supported, ${MAX_BLOCK_SIZE}`, { field: 'blockSize', code: 'EARG' });
   }
   const salt = opts.salt ?? new Uint8Array(0);
   if (salt.length > MAX_SALT_SIZE) {
-    throw new CfsError(`salt of ${salt.length} bytes is too long (at most ${MAX_SALT_SIZE})`, { field: 'salt', code: 'EARG' });
+    throw new CfsError(`${salt.length} bytes is too long (at most ${MAX_SALT_SIZE})`, { field: 'salt', code: 'EARG' });
   }
   let saltBlock: Uint8Array | null = null;
   if (salt.length > 0) {

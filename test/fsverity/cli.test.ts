@@ -1,0 +1,135 @@
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { hasCommand, needCommand } from '../helpers/peers.js';
+import { ruleContent } from './content.js';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const tsxLoader = pathToFileURL(join(repo, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+/** Runs a command as user nobody when we are root (so chmod 000 really makes a file unreadable). */
+const asNobody = (cmd: string[]) =>
+  process.getuid?.() === 0 && hasCommand('setpriv') ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...cmd] : cmd;
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+function run(cmd: string[], cwd: string): Run {
+  const r = spawnSync(cmd[0], cmd.slice(1), { cwd, encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+const ours = (args: string[], cwd: string, user = false) =>
+  run((user ? asNobody : (c: string[]) => c)([process.execPath, '--import', tsxLoader, join(repo, 'src', 'cli', 'main.ts'), 'digest', ...args]), cwd);
+const theirs = (args: string[], cwd: string, user = false) => run((user ? asNobody : (c: string[]) => c)(['fsverity', 'digest', ...args]), cwd);
+
+/** One line on stderr naming what is wrong. */
+function expectOneErrorLine(r: Run, mention: string): void {
+  const lines = r.stderr.trimEnd().split('\n');
+  expect(lines, r.stderr).to.have.length(1);
+  expect(lines[0]).to.match(/^cfskit digest: /);
+  expect(lines[0]).to.contain(mention);
+}
+
+describe('cfskit digest CLI = fsverity digest', function () {
+  let dir: string;
+  before(function () {
+    needCommand(this, 'fsverity');
+    dir = mkdtempSync(join(tmpdir(), 'cfskit-digest-cli-'));
+    chmodSync(dir, 0o755);
+    writeFileSync(join(dir, 'a'), 'hello world');
+    writeFileSync(join(dir, 'empty'), '');
+    writeFileSync(join(dir, 'big'), ruleContent(3 << 20, 5));
+    writeFileSync(join(dir, 'name with spaces'), 'x');
+    writeFileSync(join(dir, '-dash'), 'y');
+    writeFileSync(join(dir, 'locked'), 'secret');
+    chmodSync(join(dir, 'locked'), 0o000);
+    mkdirSync(join(dir, 'sub'));
+  });
+  after(() => dir && rmSync(dir, { recursive: true, force: true }));
+
+  const same = [
+    ['a'],
+    ['a', 'empty', 'big', 'name with spaces'],
+    ['--compact', 'a', 'empty', 'big'],
+    ['--hash-alg=sha512', 'a', 'big'],
+    ['--hash-alg=sha512', '--block-size=1024', '--salt=0102', 'a', 'big'],
+    ['--block-size=65536', '--salt=' + 'ab'.repeat(32), '--compact', 'big'],
+    ['--block-size=64', 'a', 'big'],
+    ['--block-size=131072', 'big'],
+    ['--salt=', '--block-size=04096', 'a'],
+    ['--compact', '--', '-dash', 'a'],
+    [join('sub', '..', 'a')],
+  ];
+  for (const args of same) {
+    it(`prints the same as fsverity for: ${args.join(' ')}`, () => {
+      const r = ours(args, dir);
+      const t = theirs(args, dir);
+      expect(t.status).to.equal(0);
+      expect(r.stderr).to.equal('');
+      expect(r.stdout).to.equal(t.stdout);
+      expect(r.status).to.equal(0);
+    });
+  }
+
+  const fileErrors: [string[], string][] = [
+    [['a', 'missing', 'empty'], 'missing'],
+    [['a', 'sub', 'empty'], 'sub'],
+    [['empty', 'locked', 'a'], 'locked'],
+  ];
+  for (const [args, bad] of fileErrors) {
+    it(`reports the files before '${bad}', then one error line and exit 1, as fsverity does: ${args.join(' ')}`, () => {
+      const r = ours(args, dir, true);
+      const t = theirs(args, dir, true);
+      expect(t.status).to.equal(1);
+      expect(r.status).to.equal(1);
+      expect(r.stdout).to.equal(t.stdout);
+      expect(r.stdout.split('\n')).to.have.length(2); // the first file only
+      expectOneErrorLine(r, bad);
+    });
+  }
+
+  const badArgs: [string[], string][] = [
+    [['--block-size=3000', 'a'], '--block-size'],
+    [['--block-size=0x1000', 'a'], '--block-size'],
+    [['--block-size=1', 'a'], 'blockSize'],
+    [['--hash-alg=sha512', '--block-size=64', 'a'], 'blockSize'],
+    [['--salt=abc', 'a'], '--salt'],
+    [['--salt=zz', 'a'], '--salt'],
+    [['--salt=' + '00'.repeat(33), 'a'], 'salt'],
+    [['--hash-alg=md5', 'a'], 'md5'],
+    [['--block-size=4096', '--block-size=1024', 'a'], '--block-size'],
+    [['--no-such-option', 'a'], '--no-such-option'],
+  ];
+  for (const [args, mention] of badArgs) {
+    it(`refuses, as fsverity does, with one error line and exit 1: ${args.join(' ')}`, () => {
+      const r = ours(args, dir);
+      const t = theirs(args, dir);
+      expect(t.status).to.not.equal(0); // fsverity exits 2 for usage errors, 1 for the others
+      expect(t.stdout).to.equal('');
+      expect(r.stdout).to.equal('');
+      expect(r.status).to.equal(1);
+      expectOneErrorLine(r, mention);
+    });
+  }
+
+  it('refuses no FILE with exit 1 and the usage', () => {
+    const r = ours([], dir);
+    expect(theirs([], dir).status).to.not.equal(0);
+    expect(r.status).to.equal(1);
+    expect(r.stderr).to.match(/^cfskit digest: no FILE given\nUsage: cfskit digest /);
+  });
+
+  it('compiled dist/ CLI hashes a file in worker threads and prints what fsverity prints', function () {
+    const main = join(repo, 'dist', 'cli', 'main.js');
+    expect(existsSync(join(repo, 'dist', 'fsverity', 'worker.js')), 'dist/ is built (npm run build)').to.equal(true);
+    const big = join(dir, 'bigger');
+    writeFileSync(big, ruleContent(40 << 20, 9)); // above the 32 MiB parallel threshold
+    const r = run([process.execPath, main, 'digest', '--block-size=1024', 'bigger', 'a'], dir);
+    expect(r.stderr).to.equal('');
+    expect(r.stdout).to.equal(theirs(['--block-size=1024', 'bigger', 'a'], dir).stdout);
+  });
+});
