@@ -1,0 +1,470 @@
+/**
+ * Reads a composefs image (ours or C mkcomposefs's) back into the tree, with the semantics of
+ * libcomposefs' `lcfs_load_node_from_image` (spec composefs-image.md §2.12), which is what
+ * `composefs-info` and `composefs-dump` print and rebuild from.
+ *
+ * Bounded and defensive: every offset is checked (ImageBytes), the directory walk is iterative
+ * and visits each inode once (a nid seen again becomes a hardlink alias, so directory cycles
+ * cannot loop), and the bytes the walk may consume (inode extents, directory blocks, inline
+ * content, symlink targets) are budgeted against the image size, which a well-formed image never
+ * exceeds because those areas do not overlap (spec §2.1, §2.9 P6/P7). Any malformation gives a
+ * CfsError with code EIMAGE, the byte offset and the field.
+ */
+import { Node, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, S_IFBLK, isValidType, nameKey } from '../tree.js';
+import { cString } from '../dumpfile/unescape.js';
+import { ImageBytes } from './bounds.js';
+import {
+  BLOCK_SIZE,
+  CFS_HDR,
+  CFS_LAYOUT_VERSION,
+  CFS_MAGIC,
+  DIRENT_SIZE,
+  EROFS_MAGIC,
+  I_DATALAYOUT_MASK,
+  I_DATALAYOUT_SHIFT,
+  I_VERSION_EXTENDED,
+  IC,
+  IE,
+  INLINE_CONTENT_MAX,
+  INODE_COMPACT_SIZE,
+  INODE_EXTENDED_SIZE,
+  LAYOUT_CHUNK_BASED,
+  LAYOUT_FLAT_INLINE,
+  LAYOUT_FLAT_PLAIN,
+  MAX_NAME_LENGTH,
+  METACOPY_SIZE,
+  OVERLAY_XATTR_ESCAPE_PREFIX,
+  OVERLAY_XATTR_ESCAPED_WHITEOUT,
+  OVERLAY_XATTR_ESCAPED_WHITEOUTS,
+  OVERLAY_XATTR_METACOPY,
+  OVERLAY_XATTR_PREFIX,
+  OVERLAY_XATTR_REDIRECT,
+  OVERLAY_XATTR_USERXATTR_WHITEOUT,
+  OVERLAY_XATTR_USERXATTR_WHITEOUTS,
+  PATH_MAX,
+  READER_XATTR_PREFIXES,
+  SB,
+  SLOT_SIZE,
+  SUPERBLOCK_OFFSET,
+  XATTR_ENTRY_SIZE,
+  XATTR_IBODY_HEADER_SIZE,
+  XATTR_NAME_MAX,
+} from './format.js';
+
+export interface ReadImageOptions {
+  /** Image file name, for error messages. */
+  file?: string;
+  /** Load only the root entries with these names (composefs-info --filter; spec §2.12). */
+  filter?: Uint8Array[];
+}
+
+/** The header and superblock fields a caller may want without loading the tree. */
+export interface ImageHeader {
+  /** Header flags (bit 0: HAS_ACL, spec §2.2). */
+  flags: number;
+  /** The effective format version 0 or 1 the image was written with (spec §2.10). */
+  composefsVersion: number;
+  rootNid: number;
+  /** Inode count from the superblock (includes the 256 whiteout stubs). */
+  inodes: bigint;
+  blocks: number;
+  /** Image-wide minimum mtime, used by compact inodes (spec §2.4.1). */
+  buildTimeSec: bigint;
+  buildTimeNsec: number;
+  metaBlkaddr: number;
+  xattrBlkaddr: number;
+}
+
+/** Validates the composefs header and the EROFS superblock (spec §2.12 "Validation"). */
+export function readImageHeader(bytes: Uint8Array, opts: ReadImageOptions = {}): ImageHeader {
+  return headerOf(new ImageBytes(bytes, opts.file));
+}
+
+/** Loads the whole tree of a composefs image; the root is the returned Node. */
+export function readImage(bytes: Uint8Array, opts: ReadImageOptions = {}): Node {
+  const img = new ImageBytes(bytes, opts.file);
+  return new TreeLoader(img, headerOf(img), opts.filter).load();
+}
+
+function headerOf(img: ImageBytes): ImageHeader {
+  if (img.length < BLOCK_SIZE) img.fail(`image is ${img.length} bytes, shorter than one block (${BLOCK_SIZE})`, 0, 'size');
+  if (img.u32(CFS_HDR.magic, 'header.magic') !== CFS_MAGIC) img.fail('not a composefs image (bad magic)', 0, 'header.magic');
+  const version = img.u32(CFS_HDR.version, 'header.version');
+  if (version !== CFS_LAYOUT_VERSION) img.fail(`unsupported composefs image version ${version}`, CFS_HDR.version, 'header.version');
+  const sb = SUPERBLOCK_OFFSET;
+  if (img.u32(sb + SB.magic, 'superblock.magic') !== EROFS_MAGIC) img.fail('no EROFS superblock (bad magic)', sb, 'superblock.magic');
+  const metaBlkaddr = img.u32(sb + SB.metaBlkaddr, 'superblock.meta_blkaddr');
+  if (metaBlkaddr * BLOCK_SIZE >= img.length) img.fail('metadata block outside the image', sb + SB.metaBlkaddr, 'superblock.meta_blkaddr');
+  const xattrBlkaddr = img.u32(sb + SB.xattrBlkaddr, 'superblock.xattr_blkaddr');
+  if (xattrBlkaddr * BLOCK_SIZE >= img.length) img.fail('shared xattr block outside the image', sb + SB.xattrBlkaddr, 'superblock.xattr_blkaddr');
+  return {
+    flags: img.u32(CFS_HDR.flags, 'header.flags'),
+    composefsVersion: img.u32(CFS_HDR.composefsVersion, 'header.composefs_version'),
+    rootNid: img.u16(sb + SB.rootNid, 'superblock.root_nid'),
+    inodes: img.u64(sb + SB.inos, 'superblock.inos'),
+    blocks: img.u32(sb + SB.blocks, 'superblock.blocks'),
+    buildTimeSec: BigInt.asIntN(64, img.u64(sb + SB.buildTime, 'superblock.build_time')),
+    buildTimeNsec: img.u32(sb + SB.buildTimeNsec, 'superblock.build_time_nsec'),
+    metaBlkaddr,
+    xattrBlkaddr,
+  };
+}
+
+/** An inode header, decoded (spec §2.4). */
+interface Inode {
+  offset: number;
+  headerSize: number;
+  layout: number;
+  mode: number;
+  nlink: number;
+  size: bigint;
+  /** i_u: raw_blkaddr or rdev or chunk info. */
+  u: number;
+  uid: number;
+  gid: number;
+  mtimeSec: bigint;
+  mtimeNsec: number;
+  xattrSize: number;
+}
+
+interface DirEntry {
+  nid: bigint;
+  name: Uint8Array;
+  /** Byte offset of the dirent, for errors. */
+  offset: number;
+}
+
+interface Frame {
+  node: Node;
+  entries: DirEntry[];
+  next: number;
+}
+
+const DOT = 0x2e;
+const SLASH = 0x2f;
+
+class TreeLoader {
+  private readonly metaStart: number;
+  private readonly xattrStart: number;
+  /** Nodes built so far by nid: a nid met again becomes a hardlink alias (spec §2.12). */
+  private readonly nodes = new Map<number, Node>();
+  private readonly whiteouts = new Set<number>();
+  /** Image bytes the walk may still consume; see the module comment. */
+  private budget: number;
+  private readonly filter: Set<string> | null;
+  private readonly keyBytes = new Map<string, Uint8Array>();
+
+  constructor(
+    private readonly img: ImageBytes,
+    private readonly header: ImageHeader,
+    filter?: Uint8Array[],
+  ) {
+    this.metaStart = header.metaBlkaddr * BLOCK_SIZE;
+    this.xattrStart = header.xattrBlkaddr * BLOCK_SIZE;
+    this.budget = img.length;
+    this.filter = filter ? new Set(filter.map(nameKey)) : null;
+  }
+
+  load(): Node {
+    const rootOffset = SUPERBLOCK_OFFSET + SB.rootNid;
+    const root = this.build(BigInt(this.header.rootNid), new Uint8Array(0), rootOffset);
+    if (!root || root.node.linkTo || (root.node.mode & S_IFMT) !== S_IFDIR) {
+      this.img.fail('root inode is not a directory', rootOffset, 'superblock.root_nid');
+    }
+    // Depth-first, entries in on-disk order, iteratively (no recursion depth limit to hit).
+    const stack: Frame[] = [{ node: root.node, entries: root.entries!, next: 0 }];
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1];
+      if (frame.next >= frame.entries.length) {
+        stack.pop();
+        continue;
+      }
+      const entry = frame.entries[frame.next++];
+      if (this.filter && frame.node === root.node && !this.filter.has(nameKey(entry.name))) continue;
+      const child = this.build(entry.nid, entry.name, entry.offset);
+      if (!child) continue;
+      if (!frame.node.addChild(child.node)) this.img.fail('duplicate name in directory', entry.offset, 'dirent.name');
+      if (child.entries) stack.push({ node: child.node, entries: child.entries, next: 0 });
+    }
+    return root.node;
+  }
+
+  private spend(bytes: number, offset: number, field: string): void {
+    this.budget -= bytes;
+    if (this.budget < 0) {
+      this.img.fail('image references more data than it holds (overlapping inodes or blocks)', offset, field);
+    }
+  }
+
+  /** Builds the node for a dirent; null for a whiteout (char device 0/0), which C drops. */
+  private build(nid: bigint, name: Uint8Array, where: number): { node: Node; entries: DirEntry[] | null } | null {
+    const slots = Math.floor((this.img.length - this.metaStart) / SLOT_SIZE);
+    if (nid >= BigInt(slots)) this.img.fail(`nid ${nid} lies outside the image`, where, 'nid');
+    const key = Number(nid);
+    const existing = this.nodes.get(key);
+    if (existing) {
+      // Hardlink alias: carries no inode of its own (mode 0, like C's fresh lcfs_node).
+      const alias = new Node(name, 0);
+      alias.linkTo = existing;
+      return { node: alias, entries: null };
+    }
+    if (this.whiteouts.has(key)) return null;
+    const ino = this.inode(this.metaStart + key * SLOT_SIZE);
+    const type = ino.mode & S_IFMT;
+    if (type === S_IFCHR && ino.u === 0) {
+      this.whiteouts.add(key);
+      return null;
+    }
+    this.spend(ino.headerSize + ino.xattrSize, ino.offset, 'inode');
+    const node = new Node(name, ino.mode);
+    node.nlink = ino.nlink;
+    node.uid = ino.uid;
+    node.gid = ino.gid;
+    node.mtimeSec = ino.mtimeSec;
+    node.mtimeNsec = ino.mtimeNsec;
+    node.size = ino.size;
+    if (type === S_IFCHR || type === S_IFBLK) node.rdev = ino.u;
+    this.nodes.set(key, node);
+
+    let entries: DirEntry[] | null = null;
+    if (type === S_IFDIR) entries = this.dirEntries(ino);
+    else if (type === S_IFLNK) node.payload = this.symlinkTarget(ino);
+    else if (type === S_IFREG && ino.size > 0n) node.content = this.content(ino);
+    this.xattrs(node, ino);
+    return { node, entries };
+  }
+
+  private inode(offset: number): Inode {
+    const img = this.img;
+    const format = img.u16(offset + IC.format, 'inode.i_format');
+    const extended = (format & I_VERSION_EXTENDED) !== 0;
+    const headerSize = extended ? INODE_EXTENDED_SIZE : INODE_COMPACT_SIZE;
+    img.check(offset, headerSize, 'inode');
+    const mode = img.u16(offset + IC.mode, 'inode.i_mode');
+    if (!isValidType(mode)) img.fail(`invalid file type in mode ${mode.toString(8)}`, offset + IC.mode, 'inode.i_mode');
+    const icount = img.u16(offset + IC.xattrIcount, 'inode.i_xattr_icount');
+    const xattrSize = icount === 0 ? 0 : XATTR_IBODY_HEADER_SIZE + (icount - 1) * 4;
+    img.check(offset + headerSize, xattrSize, 'inode.xattrs');
+    const layout = (format >> I_DATALAYOUT_SHIFT) & I_DATALAYOUT_MASK;
+    if (extended) {
+      return {
+        offset, headerSize, layout, mode, xattrSize,
+        nlink: img.u32(offset + IE.nlink, 'inode.i_nlink'),
+        size: img.u64(offset + IE.size, 'inode.i_size'),
+        u: img.u32(offset + IE.u, 'inode.i_u'),
+        uid: img.u32(offset + IE.uid, 'inode.i_uid'),
+        gid: img.u32(offset + IE.gid, 'inode.i_gid'),
+        mtimeSec: BigInt.asIntN(64, img.u64(offset + IE.mtime, 'inode.i_mtime')),
+        mtimeNsec: img.u32(offset + IE.mtimeNsec, 'inode.i_mtime_nsec'),
+      };
+    }
+    // A compact inode has no mtime: the superblock's build time stands in (spec §2.4.1).
+    return {
+      offset, headerSize, layout, mode, xattrSize,
+      nlink: img.u16(offset + IC.nlink, 'inode.i_nlink'),
+      size: BigInt(img.u32(offset + IC.size, 'inode.i_size')),
+      u: img.u32(offset + IC.u, 'inode.i_u'),
+      uid: img.u16(offset + IC.uid, 'inode.i_uid'),
+      gid: img.u16(offset + IC.gid, 'inode.i_gid'),
+      mtimeSec: this.header.buildTimeSec,
+      mtimeNsec: this.header.buildTimeNsec,
+    };
+  }
+
+  /** Where inline data starts: right after the inode header and its xattr area (spec §2.4.5). */
+  private tailOffset(ino: Inode): number {
+    return ino.offset + ino.headerSize + ino.xattrSize;
+  }
+
+  /** A directory's entries: its full blocks at i_u, then the inline tail (spec §2.7, §2.12). */
+  private dirEntries(ino: Inode): DirEntry[] {
+    const img = this.img;
+    if (ino.layout !== LAYOUT_FLAT_PLAIN && ino.layout !== LAYOUT_FLAT_INLINE) {
+      img.fail(`unsupported directory data layout ${ino.layout}`, ino.offset, 'inode.i_format');
+    }
+    if (ino.size > BigInt(img.length)) img.fail(`directory size ${ino.size} exceeds the image`, ino.offset + IC.size, 'inode.i_size');
+    const size = Number(ino.size);
+    this.spend(size, ino.offset, 'directory');
+    const inline = ino.layout === LAYOUT_FLAT_INLINE;
+    const tail = inline ? size % BLOCK_SIZE : 0;
+    const fullBlocks = Math.ceil((size - tail) / BLOCK_SIZE);
+    const entries: DirEntry[] = [];
+    for (let b = 0; b < fullBlocks; b++) {
+      const blockSize = Math.min(BLOCK_SIZE, size - b * BLOCK_SIZE);
+      this.dirBlock((ino.u + b) * BLOCK_SIZE, blockSize, entries);
+    }
+    if (tail > 0) this.dirBlock(this.tailOffset(ino), tail, entries);
+    return entries;
+  }
+
+  /** One directory block or tail: n dirents (n = nameoff[0] / 12), then the names (spec §2.7). */
+  private dirBlock(offset: number, size: number, out: DirEntry[]): void {
+    const img = this.img;
+    img.check(offset, size, 'directory block');
+    if (size < DIRENT_SIZE) img.fail(`directory block of ${size} bytes holds no entry`, offset, 'dirent');
+    const direntsSize = img.u16(offset + 8, 'dirent.nameoff');
+    if (direntsSize % DIRENT_SIZE !== 0 || direntsSize > size) {
+      img.fail(`first name offset ${direntsSize} is not a dirent boundary inside the block`, offset + 8, 'dirent.nameoff');
+    }
+    const n = direntsSize / DIRENT_SIZE;
+    let nameOff = direntsSize;
+    for (let i = 0; i < n; i++) {
+      const at = offset + i * DIRENT_SIZE;
+      const last = i + 1 === n;
+      const nameEnd = last ? size : img.u16(at + DIRENT_SIZE + 8, 'dirent.nameoff');
+      if (nameOff < direntsSize || nameEnd < nameOff || nameEnd > size) {
+        img.fail(`name offsets ${nameOff}..${nameEnd} outside the names of a ${size}-byte block`, at + 8, 'dirent.nameoff');
+      }
+      // The last name runs to the first NUL or the block end; every name is a C string.
+      const raw = img.bytes.subarray(offset + nameOff, offset + nameEnd);
+      const stored = last ? cString(raw) : raw;
+      nameOff = nameEnd;
+      if (isDotOrDotDot(stored)) continue;
+      const name = cString(stored);
+      if (name.length === 0 || name.length > MAX_NAME_LENGTH || name.includes(SLASH) || isDotOrDotDot(name)) {
+        img.fail(`invalid entry name of ${name.length} bytes`, at, 'dirent.name');
+      }
+      out.push({ nid: img.u64(at, 'dirent.nid'), name: name.slice(), offset: at });
+    }
+  }
+
+  /** Symlink target: the inline tail or the block at i_u, cut at NUL (spec §2.8.4, §2.12). */
+  private symlinkTarget(ino: Inode): Uint8Array {
+    const img = this.img;
+    if (ino.size >= BigInt(PATH_MAX)) img.fail(`symlink target of ${ino.size} bytes is too long`, ino.offset + IC.size, 'inode.i_size');
+    const len = Number(ino.size);
+    const at =
+      ino.layout === LAYOUT_FLAT_INLINE ? this.tailOffset(ino)
+      : ino.layout === LAYOUT_FLAT_PLAIN ? ino.u * BLOCK_SIZE
+      : img.fail(`unsupported symlink data layout ${ino.layout}`, ino.offset, 'inode.i_format');
+    this.spend(len, at, 'symlink target');
+    return cString(img.slice(at, len, 'symlink target')).slice();
+  }
+
+  /** Inline file content: full blocks at i_u, then the tail (spec §2.8.2); chunk-based: none. */
+  private content(ino: Inode): Uint8Array | null {
+    const img = this.img;
+    if (ino.layout === LAYOUT_CHUNK_BASED) return null;
+    if (ino.layout !== LAYOUT_FLAT_PLAIN && ino.layout !== LAYOUT_FLAT_INLINE) {
+      img.fail(`unsupported file data layout ${ino.layout}`, ino.offset, 'inode.i_format');
+    }
+    if (ino.size > BigInt(INLINE_CONTENT_MAX)) {
+      img.fail(`inline file of ${ino.size} bytes exceeds ${INLINE_CONTENT_MAX}`, ino.offset + IC.size, 'inode.i_size');
+    }
+    const size = Number(ino.size);
+    const tail = ino.layout === LAYOUT_FLAT_INLINE ? size % BLOCK_SIZE : 0;
+    if (ino.layout === LAYOUT_FLAT_INLINE && tail === 0) {
+      img.fail('inline layout without an inline tail', ino.offset, 'inode.i_format');
+    }
+    this.spend(size, ino.offset, 'content');
+    const content = new Uint8Array(size);
+    const blocks = size - tail;
+    if (blocks > 0) content.set(img.slice(ino.u * BLOCK_SIZE, blocks, 'content block'));
+    if (tail > 0) content.set(img.slice(this.tailOffset(ino), tail, 'inline content'), blocks);
+    return content;
+  }
+
+  /** Inline entries first, then the shared ones in header order (spec §2.5, §2.12). */
+  private xattrs(node: Node, ino: Inode): void {
+    if (ino.xattrSize === 0) return;
+    const img = this.img;
+    const start = ino.offset + ino.headerSize;
+    const end = start + ino.xattrSize;
+    const shared = img.u8(start + 4, 'xattr.h_shared_count');
+    let p = start + XATTR_IBODY_HEADER_SIZE + shared * 4;
+    if (p > end) img.fail(`${shared} shared xattr ids do not fit the xattr area`, start + 4, 'xattr.h_shared_count');
+    const kept = new Map<string, number>();
+    while (p + XATTR_ENTRY_SIZE < end) {
+      const entrySize = this.xattrEntry(node, kept, p, end);
+      p += (entrySize + 3) & ~3;
+    }
+    for (let i = 0; i < shared; i++) {
+      const idOffset = start + XATTR_IBODY_HEADER_SIZE + i * 4;
+      const entry = this.xattrStart + img.u32(idOffset, 'xattr.h_shared_xattrs') * 4;
+      if (entry + XATTR_ENTRY_SIZE > img.length) img.fail('shared xattr id points outside the image', idOffset, 'xattr.h_shared_xattrs');
+      this.xattrEntry(node, kept, entry, img.length);
+    }
+  }
+
+  /** Decodes one erofs_xattr_entry at `at` (which must end by `end`) and applies it; returns its size. */
+  private xattrEntry(node: Node, kept: Map<string, number>, at: number, end: number): number {
+    const img = this.img;
+    const nameLen = img.u8(at, 'xattr.e_name_len');
+    const index = img.u8(at + 1, 'xattr.e_name_index');
+    const valueSize = img.u16(at + 2, 'xattr.e_value_size');
+    const size = XATTR_ENTRY_SIZE + nameLen + valueSize;
+    if (at + size > end) img.fail(`xattr entry of ${size} bytes overruns its area`, at, 'xattr.e_value_size');
+    const prefix = READER_XATTR_PREFIXES[index];
+    if (prefix === undefined) img.fail(`unknown xattr name index ${index}`, at + 1, 'xattr.e_name_index');
+    const nameAt = at + XATTR_ENTRY_SIZE;
+    const key = prefix + nameKey(cString(img.bytes.subarray(nameAt, nameAt + nameLen)));
+    if (key.length === 0 || key.length > XATTR_NAME_MAX) img.fail(`xattr name of ${key.length} bytes`, at, 'xattr.name');
+    this.applyXattr(node, kept, key, nameAt + nameLen, valueSize);
+    return size;
+  }
+
+  /** How C interprets each stored xattr (spec §2.12, Appendix B item 14). */
+  private applyXattr(node: Node, kept: Map<string, number>, key: string, valueAt: number, valueSize: number): void {
+    const bytes = this.img.bytes;
+    const isReg = (node.mode & S_IFMT) === S_IFREG;
+    if (key === OVERLAY_XATTR_REDIRECT) {
+      if (isReg) node.payload = this.redirectPayload(valueAt, valueSize);
+      return;
+    }
+    if (key === OVERLAY_XATTR_METACOPY) {
+      if (isReg && valueSize === METACOPY_SIZE) node.digest = bytes.slice(valueAt + 4, valueAt + METACOPY_SIZE);
+      return;
+    }
+    if (key === OVERLAY_XATTR_ESCAPED_WHITEOUT && isReg) {
+      node.mode = (node.mode & ~S_IFMT) | S_IFCHR;
+      node.rdev = 0;
+      node.size = 0n;
+      return;
+    }
+    if (key === OVERLAY_XATTR_ESCAPED_WHITEOUTS || key === OVERLAY_XATTR_USERXATTR_WHITEOUT || key === OVERLAY_XATTR_USERXATTR_WHITEOUTS) {
+      return;
+    }
+    let name = key;
+    if (key.startsWith(OVERLAY_XATTR_PREFIX)) {
+      if (!key.startsWith(OVERLAY_XATTR_ESCAPE_PREFIX)) return; // real overlay xattrs, e.g. the root's opaque=y
+      name = 'trusted.' + key.slice(OVERLAY_XATTR_PREFIX.length); // one escape level off
+    }
+    const xattr = { key: this.keyOf(name), value: bytes.subarray(valueAt, valueAt + valueSize) };
+    const i = kept.get(name);
+    if (i === undefined) {
+      kept.set(name, node.xattrs.length);
+      node.xattrs.push(xattr);
+    } else {
+      node.xattrs[i] = xattr;
+    }
+  }
+
+  /**
+   * The backing path from trusted.overlay.redirect. C quirk (spec §2.12): after a leading '/',
+   * it reads up to two bytes past the value and cuts at the first NUL (clamped here to the image).
+   */
+  private redirectPayload(valueAt: number, valueSize: number): Uint8Array {
+    const bytes = this.img.bytes;
+    let start = valueAt;
+    let end = valueAt + valueSize;
+    if (valueSize > 1 && bytes[valueAt] === SLASH) {
+      start += 1;
+      end = Math.min(end + 2, bytes.length);
+    }
+    return cString(bytes.subarray(start, end)).slice();
+  }
+
+  /** Key bytes, shared between the nodes that carry the same key. */
+  private keyOf(name: string): Uint8Array {
+    let k = this.keyBytes.get(name);
+    if (!k) {
+      k = Uint8Array.from(name, (c) => c.charCodeAt(0));
+      this.keyBytes.set(name, k);
+    }
+    return k;
+  }
+}
+
+function isDotOrDotDot(name: Uint8Array): boolean {
+  return (name.length === 1 && name[0] === DOT) || (name.length === 2 && name[0] === DOT && name[1] === DOT);
+}
