@@ -13,7 +13,6 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
   log: { summary: 'show a commit and its history', load: () => import('./log.js') },
   show: { summary: 'show a commit or one of its metadata keys', load: () => import('./show.js') },
   refs: { summary: 'list the refs of a repository', load: () => import('./refs.js') },
-  commit: { summary: 'store a composefs image and commit a stub commit naming it', load: () => import('./commit.js') },
   admin: { summary: 'sysroot deployments: init-fs, os-init, status', load: () => import('./admin.js') },
   mkcomposefs: { summary: 'build a composefs image (as mkcomposefs 1.0.8)', load: () => import('./mkcomposefs.js') },
   digest: { summary: 'print fs-verity digests of files (as fsverity digest)', load: () => import('./digest.js') },
