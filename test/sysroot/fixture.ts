@@ -2,7 +2,7 @@
  * Builds sysroots for the tests the way deploy will: init-fs, os-init, a stub commit per version,
  * a deployment directory + .origin, a BLS entry template, then writeDeployments.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { writeStubCommit } from '../../src/ostree/commit.js';
 import { openRepo } from '../../src/ostree/repo.js';
 import { BootEntry } from '../../src/sysroot/bls.js';
@@ -19,13 +19,20 @@ export function makeSysroot(dir: string, staterroots: string[] = ['testos']): vo
 let counter = 0;
 
 /** A new deployment (directory + origin) of a fresh stub commit with `version`. */
-export function makeDeployment(sysroot: string, stateroot: string, version: string, opts: { bootcsum?: string; kargs?: string } = {}): Deployment {
+export function makeDeployment(sysroot: string, stateroot: string, version: string, opts: { bootcsum?: string; kargs?: string; withKernel?: boolean } = {}): Deployment {
   const repo = openRepo(paths.repo(sysroot));
   const digest = new Uint8Array(32).fill(++counter);
   const csum = writeStubCommit(repo, { branch: `${stateroot}/stable`, imageDigest: digest, formatVersion: 1, version, timestamp: 1700000000n + BigInt(counter) });
   const deployserial = allocateDeployserial(sysroot, stateroot, csum);
   const d = { csum, deployserial };
-  mkdirSync(`${paths.deployment(sysroot, stateroot, d)}/etc`, { recursive: true });
+  const dir = paths.deployment(sysroot, stateroot, d);
+  mkdirSync(`${dir}/etc`, { recursive: true });
+  if (opts.withKernel) {
+    // what upstream admin writes need in a deployment dir (spec §3.10 caveat)
+    mkdirSync(`${dir}/usr/lib/modules/6.1.0`, { recursive: true });
+    writeFileSync(`${dir}/usr/lib/modules/6.1.0/vmlinuz`, `kernel ${version}\n`);
+    writeFileSync(`${dir}/usr/lib/os-release`, `PRETTY_NAME="Test OS"\n`);
+  }
   writeOrigin(paths.origin(sysroot, stateroot, d), originForRefspec(`${stateroot}/stable`));
   const bootcsum = opts.bootcsum ?? 'b0'.repeat(32);
   const entry = new BootEntry();

@@ -130,6 +130,26 @@ describe('sysroot deployments: real `ostree admin status` reads what we write', 
     expect(existsSync(`${dir}/ostree/boot.1.1`)).to.equal(true); // the old one is left for cleanup (spec §7)
   });
 
+  it('we read what real `ostree admin undeploy` rewrites on our sysroot (deployments with a kernel)', function () {
+    needCommand(this, 'ostree');
+    const dir = `${tmp.path}/undeploy`;
+    makeSysroot(dir);
+    const list = ['1', '2', '3'].map((v) => makeDeployment(dir, 'testos', v, { withKernel: true, bootcsum: 'ab'.repeat(32) }));
+    writeDeployments(dir, list.reverse());
+    const r = spawnSync('ostree', ['admin', 'undeploy', '1', `--sysroot=${dir}`], { env: { ...process.env, OSTREE_SYSROOT_DEBUG: 'mutable-deployments' }, encoding: 'utf8' });
+    expect(r.status, r.stderr).to.equal(0);
+    const state = loadSysroot(dir);
+    expect(state.bootversion).to.equal(0);
+    expect(state.deployments.map((d) => d.csum)).to.deep.equal([list[0].csum, list[2].csum]);
+    expect(formatStatus(state, lookupIn(dir))).to.equal(ostreeStatus(dir));
+    // ostree regenerated the entries from the deployment dirs and removed the undeployed one
+    expect(state.deployments[0].entry.title).to.equal('Test OS 3 (ostree:0)');
+    expect(existsSync(paths.deployment(dir, 'testos', list[1]))).to.equal(false);
+    // and our next write on top of ostree's works
+    writeDeployments(dir, listWithDefault(state, 1));
+    expect(ostreeStatus(dir).match(/Version: .*/g)).to.deep.equal(['Version: 1', 'Version: 3']);
+  });
+
   it('cfskit admin status prints the same as ostree (text) and JSON', function () {
     needCommand(this, 'ostree');
     const cli = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });
