@@ -132,8 +132,3 @@ export function osInit(sysroot: string, stateroot: string, f: Fs = nodeFs): void
   const now = Date.now() / 1000;
   f.lutimes(deployRoot, now, now);
 }
-
-/** True when `ostree/deploy/STATEROOT` exists (deploy requires it, spec §3.7). */
-export function staterootExists(sysroot: string, stateroot: string, f: Fs = nodeFs): boolean {
-  return f.stat(paths.stateroot(sysroot, stateroot))?.isDirectory() === true;
-}

@@ -6,6 +6,7 @@ import { lookup } from '../../src/ostree/gvariant.js';
 import { openRepo } from '../../src/ostree/repo.js';
 import { loadSysroot, listWithNewDeployment, listWithDefault, listWithout } from '../../src/sysroot/deployments.js';
 import { paths } from '../../src/sysroot/layout.js';
+import { setPinned, writeOrigin } from '../../src/sysroot/origin.js';
 import { formatStatus, type CommitLookup } from '../../src/sysroot/status.js';
 import { writeDeployments } from '../../src/sysroot/swap.js';
 import { needCommand, runPeer } from '../helpers/peers.js';
@@ -74,6 +75,16 @@ describe('sysroot deployments: real `ostree admin status` reads what we write', 
     const d = state.deployments[1];
     expect(readFileSync(paths.origin(sysroot, d.stateroot, d), 'utf8')).to.equal('[origin]\nrefspec=testos/stable\n\n[libostree-transient]\npinned=true\n');
     expect(formatStatus(state, lookupIn(sysroot))).to.equal(ostreeStatus(sysroot));
+    expect(ostreeStatus(sysroot)).to.contain('    Pinned: yes\n');
+    // our unpin and pin: ostree sees them, and the file is the bytes ostree wrote
+    const originPath = paths.origin(sysroot, d.stateroot, d);
+    const written = readFileSync(originPath, 'utf8');
+    setPinned(d.origin!, false);
+    writeOrigin(originPath, d.origin!);
+    expect(ostreeStatus(sysroot)).to.not.contain('Pinned');
+    setPinned(d.origin!, true);
+    writeOrigin(originPath, d.origin!);
+    expect(readFileSync(originPath, 'utf8')).to.equal(written);
     expect(ostreeStatus(sysroot)).to.contain('    Pinned: yes\n');
   });
 
