@@ -19,15 +19,23 @@ export interface BuildOptions extends WriteOptions {
 
 export interface BuiltImage {
   image: Uint8Array;
-  /** fs-verity SHA-256 digest of the image (what `mkcomposefs --print-digest` prints). */
-  digest: FsverityDigest;
+  /** fs-verity SHA-256 digest of the image (what `mkcomposefs --print-digest` prints), computed on first use. */
+  readonly digest: FsverityDigest;
   /** Effective format version written in the header (§2.10). */
   version: number;
 }
 
 function build(root: Node, opts: BuildOptions): BuiltImage {
   const { image, version } = writeImage(root, opts);
-  return { image, digest: digestBytes(image), version };
+  let digest: FsverityDigest | undefined;
+  // Computed on first use: writing an image does not need it.
+  return {
+    image,
+    version,
+    get digest() {
+      return (digest ??= digestBytes(image));
+    },
+  };
 }
 
 /**

@@ -47,9 +47,8 @@ class DumpBuilder {
   private readonly links: PendingLink[] = [];
   /** Start/end of the 11 fixed fields of the current line. */
   private readonly fs = new Int32Array(22);
-  /** Cache of the last parent directory prefix: dump lines come in tree order. */
-  private cachedPrefix: Uint8Array | null = null;
-  private cachedParent: Node | null = null;
+  /** Directories by the exact bytes of "PATH/" (FNV-1a buckets): parent lookups without walking. */
+  private readonly dirs = new Map<number, { prefix: Uint8Array; node: Node }[]>();
   lines = 0;
 
   constructor(private readonly strict: boolean, private readonly file: string | undefined) {}
@@ -237,19 +236,35 @@ class DumpBuilder {
     if (name.length === 0 || name.length > MAX_NAME_LENGTH || !parent.addChild(node)) {
       this.fail("Can't add child", line, 'PATH');
     }
+    if (isDir(mode)) this.addedDir(path, node);
     return node;
   }
 
   /** The directory holding path[prefixEnd...]: every component before it must exist. */
   private parentOf(path: Uint8Array, prefixEnd: number, line: number): Node {
     const prefix = path.subarray(0, prefixEnd);
-    const cached = this.cachedPrefix;
-    if (cached && cached.length === prefix.length && sameBytes(cached, prefix)) return this.cachedParent!;
+    const h = fnv1a(prefix, FNV_OFFSET);
+    const bucket = this.dirs.get(h);
+    if (bucket) for (const e of bucket) if (e.prefix.length === prefix.length && sameBytes(e.prefix, prefix)) return e.node;
     const node = walk(this.root!, prefix);
     if (!node) this.fail(`Parent directory missing for ${text(path)}`, line, 'PATH');
-    this.cachedPrefix = prefix;
-    this.cachedParent = node;
+    if (isDir(node.mode)) this.rememberDir(prefix, h, node);
     return node;
+  }
+
+  /** Remembers a directory under its "PATH/" bytes; `hash` is the FNV-1a of those bytes. */
+  private rememberDir(prefix: Uint8Array, hash: number, node: Node): void {
+    const bucket = this.dirs.get(hash);
+    if (bucket) bucket.push({ prefix, node });
+    else this.dirs.set(hash, [{ prefix, node }]);
+  }
+
+  /** A new directory: its children's lines will name "PATH/" as their parent prefix. */
+  private addedDir(path: Uint8Array, node: Node): void {
+    const prefix = new Uint8Array(path.length + 1);
+    prefix.set(path);
+    prefix[path.length] = SLASH;
+    this.rememberDir(prefix, fnv1a(prefix, FNV_OFFSET), node);
   }
 
   /** Resolves hardlinks in reverse order of their lines (§3.4, §3.5 step 15). */
@@ -282,6 +297,15 @@ function walk(root: Node, path: Uint8Array): Node | undefined {
     p = q;
   }
   return node;
+}
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/** 32-bit FNV-1a, kept in Smi range for Map keys. */
+function fnv1a(b: Uint8Array, h: number): number {
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i], FNV_PRIME);
+  return h & 0x3fffffff;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

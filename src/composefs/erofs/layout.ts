@@ -24,7 +24,7 @@ import {
 } from './format.js';
 import type { WInode } from './inode.js';
 import type { TreeOrder } from './order.js';
-import { chunking, startsWith } from './rewrite.js';
+import { startsWith } from './rewrite.js';
 import { xxh32 } from './xxhash.js';
 
 const enc = new TextEncoder();
@@ -119,22 +119,30 @@ class KeyIds {
 /** P5: counts every (key, value) pair; pairs used by more than one inode are shared (§2.6). */
 function sharedXattrs(inodes: WInode[]): { shared: XattrInfoEntry[]; sharedSize: number } {
   const keyIds = new KeyIds();
-  // Buckets by key id and value hash; values compared byte for byte within a bucket.
-  const buckets = new Map<number, PairCount[]>();
+  // Per key id, buckets by value hash; values compared byte for byte within a bucket.
+  const byKey: Map<number, PairCount[]>[] = [];
   const pairs: PairCount[] = [];
   for (const w of inodes) {
     for (const x of w.xattrs) {
-      const bucketKey = keyIds.id(x.key) * 4294967296 + xxh32(x.value, 0);
-      let bucket = buckets.get(bucketKey);
-      if (!bucket) buckets.set(bucketKey, (bucket = []));
-      let e = bucket.find((b) => equalBytes(b.xattr.value, x.value));
+      const id = keyIds.id(x.key);
+      const buckets = (byKey[id] ??= new Map());
+      const hash = xxh32(x.value, 0) & 0x3fffffff;
+      let bucket = buckets.get(hash);
+      if (!bucket) buckets.set(hash, (bucket = []));
+      let e: PairCount | undefined;
+      for (const b of bucket) {
+        if (equalBytes(b.xattr.value, x.value)) {
+          e = b;
+          break;
+        }
+      }
       if (e) e.count++;
       else bucket.push((e = { xattr: x, count: 1, offset: -1 }));
       pairs.push(e);
     }
   }
   const entries: PairCount[] = [];
-  for (const bucket of buckets.values()) for (const e of bucket) if (e.count > 1) entries.push(e);
+  for (const buckets of byKey) for (const bucket of buckets.values()) for (const e of bucket) if (e.count > 1) entries.push(e);
   // Descending: key (reverse strcmp), then longer value first, then value bytes descending.
   entries.sort((a, b) =>
     compareBytes(b.xattr.key, a.xattr.key) ||
@@ -222,11 +230,9 @@ function dataShape(w: WInode): void {
         w.tail = 0;
       }
     } else {
-      const c = chunking(w.size);
-      w.chunkFormat = c.format;
-      w.chunkCount = c.count;
+      // chunkFormat and chunkCount were set in P2 (rewrite.ts).
       w.nblocks = 0;
-      w.tail = c.count * CHUNK_INDEX_SIZE;
+      w.tail = w.chunkCount * CHUNK_INDEX_SIZE;
     }
   } else {
     w.nblocks = 0;

@@ -86,7 +86,13 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 /** lcfs_node_set_xattr on the working copy, with the C budget (ERANGE, §2.11). */
 function setXattr(w: WInode, key: Uint8Array, value: Uint8Array): void {
   const xs = w.ownXattrs();
-  const i = xs.findIndex((x) => sameBytes(x.key, key));
+  let i = -1;
+  for (let j = 0; j < xs.length; j++) {
+    if (sameBytes(xs[j].key, key)) {
+      i = j;
+      break;
+    }
+  }
   const next = budgetAfterSet(w.budget, xs.length, key.length, value.length, i >= 0 ? xs[i].value.length : -1);
   if (next === null) throw writeError('ERANGE', w.describe(), `setting xattr ${new TextDecoder().decode(key)}`);
   w.budget = next;
@@ -95,17 +101,21 @@ function setXattr(w: WInode, key: Uint8Array, value: Uint8Array): void {
 }
 
 /** Chunk size and count of an external file (§2.8.3). */
-export function chunking(size: bigint): { format: number; count: number } {
+/** Sets w.chunkFormat and w.chunkCount for an external file of w.size bytes (§2.8.3); count > 1024 means too many. */
+export function setChunking(w: WInode): void {
+  const size = w.size;
   let bits: number;
-  if (size <= 0xffffffffn) {
-    bits = size > 1n ? 32 - Math.clz32(Number(size) - 1) : 1;
-  } else {
-    bits = (size - 1n).toString(2).length;
-  }
+  if (size <= 0xffffffffn) bits = size > 1n ? 32 - Math.clz32(Number(size) - 1) : 1;
+  else bits = (size - 1n).toString(2).length;
   if (bits < BLOCK_BITS) bits = BLOCK_BITS;
   if (bits - BLOCK_BITS > CHUNK_FORMAT_BLKBITS_MASK) bits = BLOCK_BITS + CHUNK_FORMAT_BLKBITS_MASK;
-  const count = (size + (1n << BigInt(bits)) - 1n) >> BigInt(bits);
-  return { format: bits - BLOCK_BITS, count: count > BigInt(MAX_CHUNKS) ? MAX_CHUNKS + 1 : Number(count) };
+  w.chunkFormat = bits - BLOCK_BITS;
+  if (size <= 0x1fffffffffffffn) {
+    w.chunkCount = Math.ceil(Number(size) / 2 ** bits);
+  } else {
+    const count = (size + (1n << BigInt(bits)) - 1n) >> BigInt(bits);
+    w.chunkCount = count > BigInt(MAX_CHUNKS) ? MAX_CHUNKS + 1 : Number(count);
+  }
 }
 
 /** Children in strcmp order of names (dumps are usually sorted already). */
@@ -124,8 +134,8 @@ function rewriteNode(w: WInode, version: number): void {
   if (!isValidType(w.mode)) throw writeError('EINVAL', w.describe(), `invalid mode ${w.mode.toString(8)}`);
   const external = isReg(w.mode) && w.size > 0n && w.content === null;
   if (external) {
-    const c = chunking(w.size);
-    if (c.count > MAX_CHUNKS) throw writeError('EFBIG', w.describe(), `size ${w.size} needs more than ${MAX_CHUNKS} chunks`);
+    setChunking(w);
+    if (w.chunkCount > MAX_CHUNKS) throw writeError('EFBIG', w.describe(), `size ${w.size} needs more than ${MAX_CHUNKS} chunks`);
   }
   // 2. escape user trusted.overlay.* xattrs, once
   if (w.xattrs.some((x) => startsWith(x.key, K.prefix))) {
@@ -181,14 +191,15 @@ function dirent(name: Uint8Array, target: WInode | null, alias: Node | null, own
  * from the caller's nodes to their WInodes (hardlinks resolve through it in P4).
  */
 export function rewriteTree(root: Node, version: number, useEpoch: boolean): { root: WInode; inodes: Map<Node, WInode> } {
-  const inodes = new Map<Node, WInode>();
+  const all: WInode[] = [];
+  let aliases = false;
   const make = (node: Node, parent: WInode | null): WInode => {
     const w = new WInode(node, parent, node.mode);
     if (useEpoch) {
       w.mtimeSec = 0n;
       w.mtimeNsec = 0;
     }
-    inodes.set(node, w);
+    all.push(w);
     return w;
   };
   const rootW = make(root, null);
@@ -205,6 +216,7 @@ export function rewriteTree(root: Node, version: number, useEpoch: boolean): { r
     const subdirs: WInode[] = [];
     for (const c of children) {
       if (c.linkTo) {
+        aliases = true;
         dirents.push(dirent(c.name, null, c, c.mode, false));
       } else {
         const cw = make(c, w);
@@ -217,6 +229,9 @@ export function rewriteTree(root: Node, version: number, useEpoch: boolean): { r
     for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]);
   }
   decorateRoot(rootW);
+  // Hardlinks resolve through the caller's nodes (P4); the map is only needed when there are some.
+  const inodes = new Map<Node, WInode>();
+  if (aliases) for (const w of all) inodes.set(w.node!, w);
   return { root: rootW, inodes };
 }
 
