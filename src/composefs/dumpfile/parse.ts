@@ -4,6 +4,7 @@
  * messages (§3.5), strict mode as `CFS_PARSE_STRICT` (§3.6). Works on bytes throughout.
  */
 import { CfsError } from '../../errors.js';
+import { equalBytes, hexValue } from '../bytes.js';
 import { INLINE_CONTENT_MAX, MAX_NAME_LENGTH, PATH_MAX } from '../erofs/format.js';
 import { budgetAfterSet } from '../xattr-budget.js';
 import { isDevice, isDir, isLnk, isValidType, nameKey, Node } from '../tree.js';
@@ -245,7 +246,7 @@ class DumpBuilder {
     const prefix = path.subarray(0, prefixEnd);
     const h = fnv1a(prefix, FNV_OFFSET);
     const bucket = this.dirs.get(h);
-    if (bucket) for (const e of bucket) if (e.prefix.length === prefix.length && sameBytes(e.prefix, prefix)) return e.node;
+    if (bucket) for (const e of bucket) if (equalBytes(e.prefix, prefix)) return e.node;
     const node = walk(this.root!, prefix);
     if (!node) this.fail(`Parent directory missing for ${text(path)}`, line, 'PATH');
     if (isDir(node.mode)) this.rememberDir(prefix, h, node);
@@ -308,29 +309,17 @@ function fnv1a(b: Uint8Array, h: number): number {
   return h & 0x3fffffff;
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /** Exactly 64 hex digits → 32 bytes; anything else null. */
 function parseDigest(hex: Uint8Array): Uint8Array | null {
   if (hex.length !== DIGEST_HEX_LENGTH) return null;
   const out = new Uint8Array(DIGEST_HEX_LENGTH / 2);
   for (let i = 0; i < out.length; i++) {
-    const hi = hexDigit(hex[2 * i]);
-    const lo = hexDigit(hex[2 * i + 1]);
+    const hi = hexValue(hex[2 * i]);
+    const lo = hexValue(hex[2 * i + 1]);
     if (hi < 0 || lo < 0) return null;
     out[i] = (hi << 4) | lo;
   }
   return out;
-}
-
-function hexDigit(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x61 && c <= 0x66) return c - 0x57;
-  if (c >= 0x41 && c <= 0x46) return c - 0x37;
-  return -1;
 }
 
 /** Feeds complete lines of buf[start, end) to the builder; returns where the unfinished tail starts. */

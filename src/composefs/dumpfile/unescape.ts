@@ -4,17 +4,12 @@
  * Works on bytes; a field without a backslash is returned as a view (no copy).
  */
 
+import { hexValue } from '../bytes.js';
+
 const BACKSLASH = 0x5c;
 
 /** Thrown with the exact C message; the parser adds file, line and field. */
 export class UnescapeError extends Error {}
-
-function hexValue(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x61 && c <= 0x66) return c - 0x57;
-  if (c >= 0x41 && c <= 0x46) return c - 0x37;
-  return -1;
-}
 
 export function unescape(buf: Uint8Array, start: number, end: number): Uint8Array {
   let first = start;

@@ -3,6 +3,7 @@
  * §2.9 P6), then the data block addresses of P7.3: every offset of the image is fixed here,
  * before a byte is written.
  */
+import { equalBytes, startsWith } from '../bytes.js';
 import { compareBytes, isDir, isLnk, isReg, nameKey, type Xattr } from '../tree.js';
 import {
   BLOCK_SIZE,
@@ -24,7 +25,6 @@ import {
 } from './format.js';
 import type { WInode } from './inode.js';
 import type { TreeOrder } from './order.js';
-import { startsWith } from './rewrite.js';
 import { xxh32 } from './xxhash.js';
 
 const enc = new TextEncoder();
@@ -171,12 +171,6 @@ function sharedXattrs(inodes: WInode[]): { shared: XattrInfoEntry[]; sharedSize:
     });
   }
   return { shared, sharedSize: offset };
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** Inline xattr area size of an inode (§2.5): 0 without xattrs. */

@@ -3,6 +3,7 @@
  * order, directory link counts, xattrs in key order, the image's minimum mtime, the ACL flag,
  * and hardlink resolution.
  */
+import { equalBytes } from '../bytes.js';
 import { compareBytes, isDir, type Node } from '../tree.js';
 import { XATTR_POSIX_ACL_ACCESS, XATTR_POSIX_ACL_DEFAULT } from './format.js';
 import { WInode, writeError } from './inode.js';
@@ -17,12 +18,6 @@ export interface TreeOrder {
   minMtimeSec: bigint;
   minMtimeNsec: number;
   hasAcl: boolean;
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** Follows an alias chain to the node owning the inode; a cycle is ELOOP (C `follow_links`). */
@@ -58,7 +53,7 @@ export function computeTree(root: WInode, byNode: Map<Node, WInode>): TreeOrder 
       minNsec = w.mtimeNsec;
     }
     w.index = i;
-    if (!hasAcl) hasAcl = w.xattrs.some((x) => equal(x.key, ACL_ACCESS) || equal(x.key, ACL_DEFAULT));
+    if (!hasAcl) hasAcl = w.xattrs.some((x) => equalBytes(x.key, ACL_ACCESS) || equalBytes(x.key, ACL_DEFAULT));
   }
   // Every alias must resolve to an inode of this tree.
   for (const w of inodes) {

@@ -3,6 +3,7 @@
  * copy of the tree with overlay xattrs escaped and added, whiteouts rewritten, and the root's
  * opaque marker and 00..ff whiteout stubs.
  */
+import { equalBytes, startsWith } from '../bytes.js';
 import { budgetAfterSet } from '../xattr-budget.js';
 import { compareBytes, isDir, isReg, isValidType, Node, S_IFCHR, S_IFMT, S_IFREG, type Xattr } from '../tree.js';
 import {
@@ -73,22 +74,12 @@ export function effectiveVersion(root: Node, { minVersion, maxVersion }: Version
   return minVersion;
 }
 
-export function startsWith(b: Uint8Array, prefix: Uint8Array): boolean {
-  if (b.length < prefix.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (b[i] !== prefix[i]) return false;
-  return true;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && startsWith(a, b);
-}
-
 /** lcfs_node_set_xattr on the working copy, with the C budget (ERANGE, §2.11). */
 function setXattr(w: WInode, key: Uint8Array, value: Uint8Array): void {
   const xs = w.ownXattrs();
   let i = -1;
   for (let j = 0; j < xs.length; j++) {
-    if (sameBytes(xs[j].key, key)) {
+    if (equalBytes(xs[j].key, key)) {
       i = j;
       break;
     }
@@ -238,7 +229,7 @@ export function rewriteTree(root: Node, version: number, useEpoch: boolean): { r
 /** P3: `trusted.overlay.opaque=y` on the root and the 00..ff whiteout stubs (§2.9 P3). */
 function decorateRoot(root: WInode): void {
   setXattr(root, K.opaque, VALUE_Y);
-  const selinux: Xattr | undefined = root.xattrs.find((x) => sameBytes(x.key, K.selinux));
+  const selinux: Xattr | undefined = root.xattrs.find((x) => equalBytes(x.key, K.selinux));
   const node = root.node!;
   const dirents = root.dirents!;
   for (let i = 0; i < 256; i++) {
