@@ -238,8 +238,7 @@ function dataShape(w: WInode): void {
 function fitsCompact(w: WInode, order: TreeOrder): boolean {
   if (w.mtimeSec !== order.minMtimeSec || w.mtimeNsec !== order.minMtimeNsec) return false;
   if (w.nlink > U16_MAX || w.uid > U16_MAX || w.gid > U16_MAX) return false;
-  const size = isDir(w.mode) ? BigInt(w.nblocks * BLOCK_SIZE + w.tail) : w.size;
-  return size <= U32_MAX;
+  return isDir(w.mode) ? w.nblocks * BLOCK_SIZE + w.tail <= 0xffffffff : w.size <= U32_MAX;
 }
 
 /** P6 step 4: padding before the inode so its tail does not straddle a block (§2.9 P6). */

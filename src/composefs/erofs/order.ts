@@ -53,7 +53,7 @@ export function computeTree(root: WInode, byNode: Map<Node, WInode>): TreeOrder 
       minNsec = w.mtimeNsec;
     }
     w.index = i;
-    if (!hasAcl) hasAcl = w.xattrs.some((x) => equalBytes(x.key, ACL_ACCESS) || equalBytes(x.key, ACL_DEFAULT));
+    if (!hasAcl && w.xattrs.length > 0) hasAcl = w.xattrs.some((x) => equalBytes(x.key, ACL_ACCESS) || equalBytes(x.key, ACL_DEFAULT));
   }
   // Every alias must resolve to an inode of this tree.
   for (const w of inodes) {

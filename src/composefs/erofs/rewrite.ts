@@ -129,7 +129,7 @@ function rewriteNode(w: WInode, version: number): void {
     if (w.chunkCount > MAX_CHUNKS) throw writeError('EFBIG', w.describe(), `size ${w.size} needs more than ${MAX_CHUNKS} chunks`);
   }
   // 2. escape user trusted.overlay.* xattrs, once
-  if (w.xattrs.some((x) => startsWith(x.key, K.prefix))) {
+  if (w.xattrs.length > 0 && w.xattrs.some((x) => startsWith(x.key, K.prefix))) {
     const xs = w.ownXattrs();
     for (let i = 0; i < xs.length; i++) {
       const key = xs[i].key;

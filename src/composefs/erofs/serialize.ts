@@ -81,7 +81,7 @@ class ImageWriter {
     for (let i = from; i < to; i++) {
       const d = dirents[i];
       const t = d.target!;
-      this.dv.setBigUint64(p, BigInt(t.nid), true);
+      this.dv.setUint32(p, t.nid, true); // u64 nid: the high half stays zero (nids < 2^32)
       this.dv.setUint16(p + 8, nameoff, true);
       this.buf[p + 10] = fileType(t.mode);
       nameoff += d.name.length;
@@ -119,11 +119,11 @@ class ImageWriter {
     const layoutKind = external ? LAYOUT_CHUNK_BASED : w.tail > 0 ? LAYOUT_FLAT_INLINE : LAYOUT_FLAT_PLAIN;
     const format = (layoutKind << I_DATALAYOUT_SHIFT) | (w.compact ? 0 : I_VERSION_EXTENDED);
     const icount = w.xattrSize === 0 ? 0 : (w.xattrSize - XATTR_IBODY_HEADER_SIZE) / 4 + 1;
-    let size: bigint;
-    if (isDir(w.mode)) size = BigInt(w.nblocks * BLOCK_SIZE + w.tail);
-    else if (isLnk(w.mode)) size = BigInt(w.payload?.length ?? 0);
+    let size: number | bigint;
+    if (isDir(w.mode)) size = w.nblocks * BLOCK_SIZE + w.tail;
+    else if (isLnk(w.mode)) size = w.payload?.length ?? 0;
     else if (isReg(w.mode)) size = w.size;
-    else size = 0n;
+    else size = 0;
     let u = w.blkaddr;
     if (isDevice(w.mode)) u = w.rdev;
     else if (external) u = ((u & 0xffff0000) | w.chunkFormat) >>> 0;
@@ -141,7 +141,7 @@ class ImageWriter {
       dv.setUint16(off + IE.format, format, true);
       dv.setUint16(off + IE.xattrIcount, icount, true);
       dv.setUint16(off + IE.mode, w.mode & 0xffff, true);
-      dv.setBigUint64(off + IE.size, BigInt.asUintN(64, size), true);
+      dv.setBigUint64(off + IE.size, BigInt.asUintN(64, BigInt(size)), true);
       dv.setUint32(off + IE.u, u, true);
       dv.setUint32(off + IE.ino, w.index, true);
       dv.setUint32(off + IE.uid, w.uid, true);
