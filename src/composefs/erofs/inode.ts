@@ -101,6 +101,7 @@ const STRERROR = {
   EFBIG: 'File too large',
   ELOOP: 'Too many levels of symbolic links',
   ERANGE: 'Numerical result out of range',
+  ENOTDIR: 'Not a directory',
 } as const;
 export type WriteErrno = keyof typeof STRERROR;
 

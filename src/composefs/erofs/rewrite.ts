@@ -193,6 +193,8 @@ export function rewriteTree(root: Node, version: number, useEpoch: boolean): { r
     all.push(w);
     return w;
   };
+  // The whiteout stubs go into the root (add_overlay_whiteouts): it must be a directory.
+  if (!isDir(root.mode)) throw writeError('ENOTDIR', '/', 'the root is not a directory');
   const rootW = make(root, null);
   const stack: WInode[] = [rootW];
   while (stack.length) {
