@@ -10,7 +10,7 @@ import {
   extensionFileName, imageSha256, readExtension, writeExtension,
 } from '../../src/sysroot/initramfs.js';
 import { PREPARE_ROOT_SCRIPT, PREPARE_ROOT_TAG } from '../../src/sysroot/prepare-root.js';
-import { hasCommand, needCommand, runPeer } from '../helpers/peers.js';
+import { needCommand, runPeer } from '../helpers/peers.js';
 import { tempDir } from './helpers.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -157,7 +157,7 @@ describe('sysroot initramfs extension', () => {
   describe('prepare-root script', () => {
     for (const shell of ['dash', 'busybox']) {
       it(`parses under ${shell} sh -n (script and init hook)`, function () {
-        if (!hasCommand(shell)) needCommand(this, shell);
+        needCommand(this, shell);
         const argv = shell === 'busybox' ? ['sh', '-n'] : ['-n'];
         for (const text of [PREPARE_ROOT_SCRIPT, INIT_HOOK]) {
           const r = spawnSync(shell, argv, { input: text });
