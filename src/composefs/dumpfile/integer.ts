@@ -26,6 +26,7 @@ export function parseUnsigned(buf: Uint8Array, start: number, end: number, base:
     if (c < 0x30 || c >= maxDigit) return null;
     small = small * base + (c - 0x30);
   }
+  if (j === end && !negative && small === 0) return 0n;
   let value = BigInt(small);
   if (j < end) {
     const b = BigInt(base);
@@ -66,5 +67,5 @@ export function toU32(v: bigint): number {
 
 /** Reinterpretation of a u64 as signed 64-bit (mtime seconds, spec §3.3). */
 export function toI64(v: bigint): bigint {
-  return BigInt.asIntN(64, v);
+  return v < 0x8000000000000000n ? v : BigInt.asIntN(64, v);
 }
