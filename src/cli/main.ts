@@ -15,6 +15,7 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
   refs: { summary: 'list the refs of a repository', load: () => import('./refs.js') },
   admin: { summary: 'sysroot deployments: init-fs, os-init, status', load: () => import('./admin.js') },
   mkcomposefs: { summary: 'build a composefs image (as mkcomposefs 1.0.8)', load: () => import('./mkcomposefs.js') },
+  info: { summary: 'list, dump or check the objects of composefs images (as composefs-info)', load: () => import('./info.js') },
   digest: { summary: 'print fs-verity digests of files (as fsverity digest)', load: () => import('./digest.js') },
 };
 

@@ -224,3 +224,44 @@ function applyLoaderXattrs(n: Node, pairs: Pair[]): void {
     }
   }
 }
+
+/** The first differing line, for a readable failure. */
+export function firstDifference(got: Uint8Array, want: Uint8Array): string | null {
+  if (Buffer.from(got).equals(want)) return null;
+  const a = Buffer.from(got).toString('latin1').split('\n');
+  const b = Buffer.from(want).toString('latin1').split('\n');
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return `line ${i + 1}:\n  got:  ${a[i]?.slice(0, 300)}\n  want: ${b[i]?.slice(0, 300)}`;
+}
+
+/**
+ * Why `info dump` of an image built from `src` may not rebuild the same image (spec §3.7 and
+ * §2.12), judged from the source tree alone; empty when it must.
+ */
+export function roundTripHazards(src: Node): string[] {
+  const hazards = new Set<string>();
+  // Hardlinks: the loader makes the first path in depth-first name order the primary.
+  const seen = new Set<Node>();
+  const stack = [src];
+  while (stack.length) {
+    const n = stack.pop()!;
+    let target = n;
+    while (target.linkTo) target = target.linkTo;
+    if (!seen.has(target)) {
+      seen.add(target);
+      if (target !== n) hazards.add('hardlink primary is not the first path in depth-first order');
+    }
+    if (!n.linkTo) stack.push(...sortedChildren(n).reverse());
+  }
+  for (const n of seen) {
+    for (const { key, value } of n.xattrs) {
+      const k = str(key);
+      if (k === 'trusted.overlay.whiteout' && typeOf(n) === S_IFREG) hazards.add('trusted.overlay.whiteout on a file reads back as a whiteout');
+      if (['trusted.overlay.whiteouts', 'user.overlay.whiteout', 'user.overlay.whiteouts'].includes(k)) hazards.add(`${k} is dropped on read`);
+      if (value.length === 0 && WRITER_PREFIXES.includes(k)) hazards.add('an empty last inline xattr entry is not read');
+    }
+    if (isExternal(n) && n.payload && (4 + 16 + 1 + n.payload.length) % 4 === 0) hazards.add('redirect read quirk');
+  }
+  return [...hazards];
+}

@@ -10,17 +10,7 @@ import { parseDump } from '../../src/composefs/dumpfile/parse.js';
 import { printDump } from '../../src/composefs/dumpfile/print.js';
 import { readImage } from '../../src/composefs/erofs/reader.js';
 import { randomVectors } from './vectors.js';
-import { expectedTree } from './reader-model.js';
-
-/** The first differing line, for a readable failure. */
-export function firstDifference(got: Uint8Array, want: Uint8Array): string | null {
-  if (Buffer.from(got).equals(want)) return null;
-  const a = Buffer.from(got).toString('latin1').split('\n');
-  const b = Buffer.from(want).toString('latin1').split('\n');
-  let i = 0;
-  while (i < a.length && i < b.length && a[i] === b[i]) i++;
-  return `line ${i + 1}:\n  got:  ${a[i]?.slice(0, 300)}\n  want: ${b[i]?.slice(0, 300)}`;
-}
+import { expectedTree, firstDifference } from './reader-model.js';
 
 describe('composefs reader on the C images of the random vectors', () => {
   let compared = 0;

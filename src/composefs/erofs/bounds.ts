@@ -9,12 +9,15 @@ export class ImageBytes {
   readonly bytes: Uint8Array;
   readonly length: number;
   private readonly view: DataView;
+  private readonly buffer: Buffer;
   private readonly file?: string;
 
   constructor(bytes: Uint8Array, file?: string) {
-    this.bytes = bytes;
+    // A plain Uint8Array view: subarrays of a Buffer are Buffers, slower to create.
+    this.bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.length = bytes.length;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.file = file;
   }
 
@@ -47,6 +50,12 @@ export class ImageBytes {
   u64(offset: number, field: string): bigint {
     this.check(offset, 8, field);
     return this.view.getBigUint64(offset, true);
+  }
+
+  /** `len` bytes at `offset` as a latin1 string, one char per byte (like tree.ts nameKey). */
+  latin1(offset: number, len: number): string {
+    this.check(offset, len, 'name');
+    return this.buffer.toString('latin1', offset, offset + len);
   }
 
   /** A view (no copy) of `len` bytes at `offset`. */

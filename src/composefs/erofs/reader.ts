@@ -128,7 +128,8 @@ interface Inode {
 }
 
 interface DirEntry {
-  nid: bigint;
+  /** The dirent's nid; nids of 2^32 and above (never inside an image) read as MAX_SAFE_INTEGER. */
+  nid: number;
   name: Uint8Array;
   /** Byte offset of the dirent, for errors. */
   offset: number;
@@ -145,6 +146,8 @@ const SLASH = 0x2f;
 
 class TreeLoader {
   private readonly metaStart: number;
+  /** Inode slots from the metadata start to the image end: every valid nid is below. */
+  private readonly slots: number;
   private readonly xattrStart: number;
   /** Nodes built so far by nid: a nid met again becomes a hardlink alias (spec §2.12). */
   private readonly nodes = new Map<number, Node>();
@@ -160,6 +163,7 @@ class TreeLoader {
     filter?: Uint8Array[],
   ) {
     this.metaStart = header.metaBlkaddr * BLOCK_SIZE;
+    this.slots = Math.floor((img.length - this.metaStart) / SLOT_SIZE);
     this.xattrStart = header.xattrBlkaddr * BLOCK_SIZE;
     this.budget = img.length;
     this.filter = filter ? new Set(filter.map(nameKey)) : null;
@@ -167,7 +171,7 @@ class TreeLoader {
 
   load(): Node {
     const rootOffset = SUPERBLOCK_OFFSET + SB.rootNid;
-    const root = this.build(BigInt(this.header.rootNid), new Uint8Array(0), rootOffset);
+    const root = this.build(this.header.rootNid, new Uint8Array(0), rootOffset);
     if (!root || root.node.linkTo || (root.node.mode & S_IFMT) !== S_IFDIR) {
       this.img.fail('root inode is not a directory', rootOffset, 'superblock.root_nid');
     }
@@ -197,10 +201,8 @@ class TreeLoader {
   }
 
   /** Builds the node for a dirent; null for a whiteout (char device 0/0), which C drops. */
-  private build(nid: bigint, name: Uint8Array, where: number): { node: Node; entries: DirEntry[] | null } | null {
-    const slots = Math.floor((this.img.length - this.metaStart) / SLOT_SIZE);
-    if (nid >= BigInt(slots)) this.img.fail(`nid ${nid} lies outside the image`, where, 'nid');
-    const key = Number(nid);
+  private build(key: number, name: Uint8Array, where: number): { node: Node; entries: DirEntry[] | null } | null {
+    if (key >= this.slots) this.img.fail('nid lies outside the image', where, 'nid');
     const existing = this.nodes.get(key);
     if (existing) {
       // Hardlink alias: carries no inode of its own (mode 0, like C's fresh lcfs_node).
@@ -324,7 +326,8 @@ class TreeLoader {
       if (name.length === 0 || name.length > MAX_NAME_LENGTH || name.includes(SLASH) || isDotOrDotDot(name)) {
         img.fail(`invalid entry name of ${name.length} bytes`, at, 'dirent.name');
       }
-      out.push({ nid: img.u64(at, 'dirent.nid'), name: name.slice(), offset: at });
+      const high = img.u32(at + 4, 'dirent.nid');
+      out.push({ nid: high === 0 ? img.u32(at, 'dirent.nid') : Number.MAX_SAFE_INTEGER, name: name.slice(), offset: at });
     }
   }
 
@@ -397,7 +400,9 @@ class TreeLoader {
     const prefix = READER_XATTR_PREFIXES[index];
     if (prefix === undefined) img.fail(`unknown xattr name index ${index}`, at + 1, 'xattr.e_name_index');
     const nameAt = at + XATTR_ENTRY_SIZE;
-    const key = prefix + nameKey(cString(img.bytes.subarray(nameAt, nameAt + nameLen)));
+    let suffixLen = 0; // a C string: the name ends at a NUL
+    while (suffixLen < nameLen && img.bytes[nameAt + suffixLen] !== 0) suffixLen++;
+    const key = prefix + img.latin1(nameAt, suffixLen);
     if (key.length === 0 || key.length > XATTR_NAME_MAX) img.fail(`xattr name of ${key.length} bytes`, at, 'xattr.name');
     this.applyXattr(node, kept, key, nameAt + nameLen, valueSize);
     return size;

@@ -1,0 +1,170 @@
+/**
+ * `cfskit info`: composefs-info 1.0.8 (tools/composefs-info.c; spec composefs-image.md §4.2).
+ * The same commands and stdout bytes: `ls`, `objects`, `missing-objects`, `dump` on images,
+ * `measure-file` on any files. Images are processed in argument order and each one's output is
+ * written before the next is loaded, as C does.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { CfsError } from '../errors.js';
+import { readImage } from '../composefs/erofs/reader.js';
+import { dumpChunks } from '../composefs/dumpfile/print.js';
+import { collectObjects, lsChunks, sortedObjects } from '../composefs/listing.js';
+import { digestFile } from '../fsverity/index.js';
+import type { Node } from '../composefs/tree.js';
+
+const USAGE = `Usage: cfskit info [--basedir=DIR] [--filter=NAME]... COMMAND IMAGE...
+       cfskit info measure-file [--c-empty-digest] FILE...
+
+Print the contents of composefs images, as composefs-info does.
+
+Commands:
+  ls               every path, with "/" for directories, "-> TARGET" for symlinks and
+                   "@ OBJECT" for files backed by the object store
+  dump             the images as composefs dumpfiles (composefs-dump(5))
+  objects          the backing-file paths the images reference, sorted, once each
+  missing-objects  those of the objects that are not present under --basedir
+  measure-file     the fs-verity SHA-256 digest of each FILE
+
+Options:
+  --basedir=DIR     the object store for missing-objects
+  --filter=NAME     load only these entries of the root directory (repeatable)
+  --c-empty-digest  measure-file: print C libcomposefs's digest for an empty file
+                    (SHA-256 of a zero block as root hash, spec §1.6) instead of the kernel's
+`;
+
+/**
+ * Digest of an empty file as the kernel and fsverity-utils compute it, and as C libcomposefs's
+ * userspace code does (spec §1.6).
+ */
+const EMPTY_DIGEST_KERNEL = '3d248ca542a24fc62d1c43b916eae5016878e2533c88238480b26128a1f1af95';
+const EMPTY_DIGEST_C = 'cfc3391077edfd51859f6e5e16e03f82b1da3ee1a35d418b0d0b3b57740b4405';
+
+const COMMANDS = ['ls', 'dump', 'objects', 'missing-objects', 'measure-file'] as const;
+type Command = (typeof COMMANDS)[number];
+
+const NL = Uint8Array.of(0x0a);
+
+function usageError(message: string): CfsError {
+  return new CfsError(`${message}\n${USAGE}`, { code: 'EUSAGE' });
+}
+
+/** Writes to stdout, waiting when the pipe is full. */
+function writeOut(data: Uint8Array | string): Promise<void> {
+  return new Promise((resolve, reject) => process.stdout.write(data, (err) => (err ? reject(err) : resolve())));
+}
+
+async function writeAll(chunks: Iterable<Uint8Array>): Promise<void> {
+  for (const chunk of chunks) await writeOut(chunk);
+}
+
+function loadImage(path: string, filter: Uint8Array[] | undefined): Node {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new CfsError(`Failed to open: ${(e as Error).message}`, { file: path, code: 'EIO' });
+  }
+  return readImage(bytes, { file: path, filter });
+}
+
+/** The object store directory must exist (C opens it O_DIRECTORY before loading images). */
+function checkBasedir(dir: string): void {
+  let isDir: boolean;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch (e) {
+    throw new CfsError(`Can't open basedir: ${(e as Error).message}`, { file: dir, code: 'EIO' });
+  }
+  if (!isDir) throw new CfsError("Can't open basedir: not a directory", { file: dir, code: 'ENOTDIR' });
+}
+
+/** fstatat(basedir, payload without leading '/'): follows symlinks, so a dangling one is missing. */
+function isPresent(basedir: string, object: Uint8Array): boolean {
+  let start = 0;
+  while (start < object.length && object[start] === 0x2f) start++;
+  const path = Buffer.concat([Buffer.from(basedir), Buffer.from('/'), object.subarray(start)]);
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function measureFiles(files: string[], cEmpty: boolean): Promise<void> {
+  if (files.length === 0) throw usageError('No files specified');
+  for (const file of files) {
+    const { hex } = await digestFile(file);
+    await writeOut(`${cEmpty && hex === EMPTY_DIGEST_KERNEL ? EMPTY_DIGEST_C : hex}\n`);
+  }
+}
+
+async function runCommand(command: Command, images: string[], basedir: string | undefined, filter: Uint8Array[] | undefined): Promise<void> {
+  if (basedir !== undefined) checkBasedir(basedir);
+  if (images.length === 0) throw usageError('No image path specified');
+  if (command === 'dump' || command === 'ls') {
+    for (const path of images) {
+      const root = loadImage(path, filter);
+      await writeAll(command === 'dump' ? dumpChunks(root) : lsChunks(root));
+    }
+    return;
+  }
+  const objects = new Map<string, Uint8Array>();
+  for (const path of images) collectObjects(loadImage(path, filter), objects);
+  // Without --basedir every object counts as missing (C: basedir_fd == -1).
+  const missingOnly = command === 'missing-objects' && basedir !== undefined;
+  const out: Uint8Array[] = [];
+  for (const object of sortedObjects(objects.values())) {
+    if (missingOnly && isPresent(basedir, object)) continue;
+    out.push(object, NL);
+  }
+  await writeOut(Buffer.concat(out));
+}
+
+export async function run(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: {
+        basedir: { type: 'string' },
+        filter: { type: 'string', multiple: true },
+        'c-empty-digest': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (e) {
+    throw usageError((e as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    await writeOut(USAGE);
+    return 0;
+  }
+  const [command, ...rest] = positionals;
+  if (command === undefined) throw usageError('No command specified');
+  if (!(COMMANDS as readonly string[]).includes(command)) throw new CfsError(`Unknown command '${command}'`, { code: 'EUSAGE' });
+  const filter = values.filter?.map((name) => {
+    if (name.includes('/')) throw new CfsError(`Filter must be a single name: ${name}`, { code: 'EUSAGE' });
+    return new Uint8Array(Buffer.from(name));
+  });
+
+  // A reader that closes the pipe early (`| head`) ends the output quietly, as SIGPIPE does for C.
+  const onError = (err: NodeJS.ErrnoException): void => {
+    if (err.code !== 'EPIPE') throw err;
+  };
+  process.stdout.on('error', onError);
+  try {
+    if (command === 'measure-file') await measureFiles(rest, values['c-empty-digest'] === true);
+    else await runCommand(command as Command, rest, values.basedir, filter);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EPIPE') return 0;
+    throw e;
+  } finally {
+    process.stdout.off('error', onError);
+  }
+  return 0;
+}
