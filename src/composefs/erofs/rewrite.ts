@@ -119,8 +119,27 @@ function sortedChildren(children: Node[]): Node[] {
   return children;
 }
 
+/**
+ * Small values the writer creates (redirects, metacopy), carved from shared chunks: one backing
+ * store per 64 KiB instead of one per value.
+ */
+class Slab {
+  private chunk = new Uint8Array(0);
+  private used = 0;
+
+  alloc(n: number): Uint8Array {
+    if (this.used + n > this.chunk.length) {
+      this.chunk = new Uint8Array(Math.max(1 << 16, n));
+      this.used = 0;
+    }
+    const out = this.chunk.subarray(this.used, this.used + n);
+    this.used += n;
+    return out;
+  }
+}
+
 /** P2 for one node (`rewrite_tree_node_for_erofs` minus the recursion). */
-function rewriteNode(w: WInode, version: number): void {
+function rewriteNode(w: WInode, version: number, slab: Slab): void {
   // 1. validate
   if (!isValidType(w.mode)) throw writeError('EINVAL', w.describe(), `invalid mode ${w.mode.toString(8)}`);
   const external = isReg(w.mode) && w.size > 0n && w.content === null;
@@ -134,7 +153,7 @@ function rewriteNode(w: WInode, version: number): void {
     for (let i = 0; i < xs.length; i++) {
       const key = xs[i].key;
       if (!startsWith(key, K.prefix)) continue;
-      const renamed = new Uint8Array(K.escapePrefix.length + key.length - K.prefix.length);
+      const renamed = slab.alloc(K.escapePrefix.length + key.length - K.prefix.length);
       renamed.set(K.escapePrefix);
       renamed.set(key.subarray(K.prefix.length), K.escapePrefix.length);
       xs[i] = { key: renamed, value: xs[i].value };
@@ -142,15 +161,15 @@ function rewriteNode(w: WInode, version: number): void {
   }
   // 3. external file: metacopy (digest or empty) and redirect
   if (external) {
-    let metacopy = EMPTY;
+    let metacopy: Uint8Array = EMPTY;
     if (w.digest) {
-      metacopy = new Uint8Array(METACOPY_SIZE);
+      metacopy = slab.alloc(METACOPY_SIZE);
       metacopy.set(METACOPY_HEADER);
       metacopy.set(w.digest.subarray(0, METACOPY_SIZE - METACOPY_HEADER.length), METACOPY_HEADER.length);
     }
     setXattr(w, K.metacopy, metacopy);
     if (w.payload && w.payload.length > 0) {
-      const redirect = new Uint8Array(w.payload.length + 1);
+      const redirect = slab.alloc(w.payload.length + 1);
       redirect[0] = 0x2f;
       redirect.set(w.payload, 1);
       setXattr(w, K.redirect, redirect);
@@ -196,10 +215,11 @@ export function rewriteTree(root: Node, version: number, useEpoch: boolean): { r
   // The whiteout stubs go into the root (add_overlay_whiteouts): it must be a directory.
   if (!isDir(root.mode)) throw writeError('ENOTDIR', '/', 'the root is not a directory');
   const rootW = make(root, null);
+  const slab = new Slab();
   const stack: WInode[] = [rootW];
   while (stack.length) {
     const w = stack.pop()!;
-    rewriteNode(w, version);
+    rewriteNode(w, version, slab);
     const node = w.node!;
     if (!isDir(w.mode)) continue;
     const children = sortedChildren(node.children ?? []);
