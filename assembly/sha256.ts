@@ -42,14 +42,27 @@ function schedule(w: usize): void {
   }
 }
 
+/** One round's T1 + T2 (FIPS 180-4 §6.2.2 step 3). */
+@inline function t1(e: u32, f: u32, g: u32, h: u32, t: usize, w: usize): u32 {
+  return h + bigSigma1(e) + ((e & f) ^ (~e & g)) + load<u32>(K + t) + load<u32>(w + t);
+}
+@inline function t2(a: u32, b: u32, c: u32): u32 {
+  return bigSigma0(a) + ((a & b) ^ (a & c) ^ (b & c));
+}
+
 /** 64 rounds over the schedule at w, added into STATE. */
 function rounds(w: usize): void {
   let a = load<u32>(STATE, 0), b = load<u32>(STATE, 4), c = load<u32>(STATE, 8), d = load<u32>(STATE, 12);
   let e = load<u32>(STATE, 16), f = load<u32>(STATE, 20), g = load<u32>(STATE, 24), h = load<u32>(STATE, 28);
-  for (let t: usize = 0; t < 64; t++) {
-    const t1 = h + bigSigma1(e) + ((e & f) ^ (~e & g)) + load<u32>(K + (t << 2)) + load<u32>(w + (t << 2));
-    const t2 = bigSigma0(a) + ((a & b) ^ (a & c) ^ (b & c));
-    h = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
+  for (let t: usize = 0; t < 256; t += 32) {
+    let x = t1(e, f, g, h, t, w); d += x; h = x + t2(a, b, c);
+    x = t1(d, e, f, g, t + 4, w); c += x; g = x + t2(h, a, b);
+    x = t1(c, d, e, f, t + 8, w); b += x; f = x + t2(g, h, a);
+    x = t1(b, c, d, e, t + 12, w); a += x; e = x + t2(f, g, h);
+    x = t1(a, b, c, d, t + 16, w); h += x; d = x + t2(e, f, g);
+    x = t1(h, a, b, c, t + 20, w); g += x; c = x + t2(d, e, f);
+    x = t1(g, h, a, b, t + 24, w); f += x; b = x + t2(c, d, e);
+    x = t1(f, g, h, a, t + 28, w); e += x; a = x + t2(b, c, d);
   }
   store<u32>(STATE, load<u32>(STATE, 0) + a, 0); store<u32>(STATE, load<u32>(STATE, 4) + b, 4);
   store<u32>(STATE, load<u32>(STATE, 8) + c, 8); store<u32>(STATE, load<u32>(STATE, 12) + d, 12);
