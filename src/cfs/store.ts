@@ -1,0 +1,122 @@
+/**
+ * The composefs store inside an ostree repository, `REPO/cfs/`, laid out like a composefs-rs
+ * repository (issue 5 item 3; spec ostree.md §6.2) so its tools can read it:
+ *
+ *   cfs/meta.json               {"version":1,"algorithm":"fsverity-sha256-12","features":{…}}
+ *   cfs/objects/XX/REST         backing files and images, named by their fs-verity SHA-256 digest
+ *   cfs/images/<hex>            → ../objects/XX/REST   (an image we wrote; only these are mounted)
+ *   cfs/images/refs/<name>      → ../../<hex>          (named images; GC roots)
+ *
+ * ostree never looks into `cfs/` (spec §6.2): its fsck and prune ignore it.
+ */
+import { promises as fsp } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { dirname, join, relative } from 'node:path';
+import { CfsError } from '../errors.js';
+import { digestBytes } from '../fsverity/index.js';
+import { writeFileAtomic } from '../ostree/atomic.js';
+import { isValidRefName } from '../ostree/refs.js';
+import type { Repo } from '../ostree/repo.js';
+
+/** composefs-rs `meta.json` (repository_format.rs): format version and digest algorithm. */
+export const CFS_META = {
+  version: 1,
+  algorithm: 'fsverity-sha256-12',
+  features: { compatible: [], 'read-only-compatible': [], incompatible: [] },
+} as const;
+
+const HEX = /^[0-9a-f]{64}$/;
+
+export interface CfsPaths {
+  root: string;
+  meta: string;
+  objects: string;
+  images: string;
+  imageRefs: string;
+}
+
+export function cfsPaths(repo: Repo): CfsPaths {
+  const root = join(repo.path, 'cfs');
+  return { root, meta: join(root, 'meta.json'), objects: join(root, 'objects'), images: join(root, 'images'), imageRefs: join(root, 'images', 'refs') };
+}
+
+/** `XX/REST` of a 64-hex digest: an object's path under `cfs/objects/` (and an image payload). */
+export const objectPath = (hex: string): string => `${hex.slice(0, 2)}/${hex.slice(2)}`;
+
+/** Creates `cfs/` (meta.json, objects/, images/refs/) if needed and checks an existing meta.json. */
+export async function openCfs(repo: Repo): Promise<CfsPaths> {
+  const p = cfsPaths(repo);
+  let text: string | undefined;
+  try {
+    text = await fsp.readFile(p.meta, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  if (text === undefined) {
+    await fsp.mkdir(p.imageRefs, { recursive: true });
+    await fsp.mkdir(p.objects, { recursive: true });
+    writeFileAtomic(p.meta, `${JSON.stringify(CFS_META)}\n`, { tmpDir: repo.tmpDir });
+  } else {
+    let meta: { version?: unknown; algorithm?: unknown; features?: { incompatible?: unknown } };
+    try {
+      meta = JSON.parse(text);
+    } catch {
+      throw new CfsError('not valid JSON', { file: p.meta, code: 'ECFSSTORE' });
+    }
+    if (meta.version !== CFS_META.version) throw new CfsError(`unsupported store version ${String(meta.version)}`, { file: p.meta, field: 'version', code: 'ECFSSTORE' });
+    if (meta.algorithm !== CFS_META.algorithm) throw new CfsError(`unsupported algorithm ${String(meta.algorithm)}`, { file: p.meta, field: 'algorithm', code: 'ECFSSTORE' });
+    const incompatible = meta.features?.incompatible;
+    if (Array.isArray(incompatible) && incompatible.length > 0)
+      throw new CfsError(`unknown incompatible features: ${incompatible.join(', ')}`, { file: p.meta, field: 'features', code: 'ECFSSTORE' });
+  }
+  return p;
+}
+
+/**
+ * Stores an image as an object, links `images/<hex>` to it and, with `name`, `images/refs/<name>`
+ * to that. Returns the image's fs-verity digest (hex).
+ */
+export async function storeImage(repo: Repo, image: Uint8Array, name?: string): Promise<string> {
+  const p = await openCfs(repo);
+  const { hex } = digestBytes(image);
+  // An existing object of that digest is kept (content-addressed).
+  writeFileAtomic(join(p.objects, objectPath(hex)), image, { tmpDir: repo.tmpDir, noReplace: true });
+  const link = join(p.images, hex);
+  await symlinkReplace(relative(p.images, join(p.objects, objectPath(hex))), link);
+  if (name !== undefined) await refImage(repo, name, hex);
+  return hex;
+}
+
+/** Points `images/refs/<name>` at `images/<hex>` (relative symlink, replaced atomically). */
+export async function refImage(repo: Repo, name: string, hex: string): Promise<void> {
+  if (!isValidRefName(name)) throw new CfsError(`invalid image ref name '${name}'`, { field: 'name', code: 'ECFSSTORE' });
+  if (!HEX.test(hex)) throw new CfsError(`invalid image digest '${hex}'`, { field: 'digest', code: 'ECFSSTORE' });
+  const p = cfsPaths(repo);
+  const ref = join(p.imageRefs, name);
+  await fsp.mkdir(dirname(ref), { recursive: true });
+  await symlinkReplace(relative(dirname(ref), join(p.images, hex)), ref);
+}
+
+/** Absolute path of a stored image (through `images/<hex>`), or undefined when it is absent. */
+export async function imagePath(repo: Repo, hex: string): Promise<string | undefined> {
+  if (!HEX.test(hex)) return undefined;
+  const path = join(cfsPaths(repo).images, hex);
+  try {
+    await fsp.stat(path);
+    return path;
+  } catch {
+    return undefined;
+  }
+}
+
+/** symlink to a unique temp name, then rename over the final name: never a moment without it. */
+async function symlinkReplace(target: string, path: string): Promise<void> {
+  const tmp = join(dirname(path), `.tmp-${randomBytes(8).toString('hex')}`);
+  await fsp.symlink(target, tmp);
+  try {
+    await fsp.rename(tmp, path);
+  } catch (e) {
+    await fsp.rm(tmp, { force: true });
+    throw e;
+  }
+}
