@@ -10,13 +10,13 @@
 import { closeSync, constants, openSync, promises as fsp, readSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { FsverityHasher } from '../fsverity/index.js';
+import { digestBytes, FsverityHasher } from '../fsverity/index.js';
 import { CfsError, type ErrorPlace } from '../errors.js';
 
 /** Objects up to this size are collected in memory first, so a duplicate costs no write. */
 const MEMORY_OBJECT_MAX = 1 << 20;
-/** Read size for files. */
-const READ_CHUNK = 1 << 20;
+/** Read size for files; smaller files are read in one synchronous call (readSmallFile). */
+export const READ_CHUNK = 1 << 20;
 /** Mode of a stored object and of the `XX` fan-out directories (spec §4.1.5). */
 const OBJECT_MODE = 0o644;
 const FANOUT_MODE = 0o755;
@@ -78,16 +78,35 @@ export class ObjectStore {
       }
       if (seen !== size) throw sizeError(origin, size, seen);
       const d = hasher.digest();
-      if (!tmp) {
-        if (await this.hasObject(d.hex, size)) return stored(d.bytes, d.hex);
-        tmp = await this.openTemp();
-        for (const h of held) await writeAll(tmp.fh, h);
+      if (tmp) {
+        await this.commit(tmp, d.hex, size);
+        tmp = null;
+      } else {
+        await this.putWhole(held, d.hex, size);
       }
-      await this.commit(tmp, d.hex, size);
-      tmp = null;
-      return stored(d.bytes, d.hex);
+      return stored(d);
     } finally {
       if (tmp) await discard(tmp);
+    }
+  }
+
+  /** Stores bytes held in memory (hashed here); nothing is written when the object exists. */
+  async addBytes(data: Uint8Array): Promise<StoredObject> {
+    await this.init();
+    const d = digestBytes(data);
+    await this.putWhole([data], d.hex, BigInt(data.length));
+    return stored(d);
+  }
+
+  private async putWhole(parts: Uint8Array[], hex: string, size: bigint): Promise<void> {
+    if (await this.hasObject(hex, size)) return;
+    const tmp = await this.openTemp();
+    try {
+      for (const p of parts) await writeAll(tmp.fh, p);
+      await this.commit(tmp, hex, size);
+    } catch (err) {
+      await discard(tmp);
+      throw err;
     }
   }
 
@@ -122,7 +141,7 @@ export class ObjectStore {
         await this.commit({ path: tmpPath, fh }, d.hex, size);
       }
       fh = null;
-      return stored(d.bytes, d.hex);
+      return stored(d);
     } finally {
       if (fh) await discard({ path: tmpPath, fh });
     }
@@ -220,7 +239,8 @@ export async function* readChunks(path: string | Buffer, size = -1n): AsyncGener
   }
 }
 
-function readSmallFile(path: string | Buffer, want: number): Uint8Array {
+/** Reads up to `want` bytes of a file synchronously (fewer at its end). */
+export function readSmallFile(path: string | Buffer, want: number): Uint8Array {
   const fd = openSync(path, 'r');
   try {
     const buf = Buffer.allocUnsafe(want);
@@ -232,8 +252,9 @@ function readSmallFile(path: string | Buffer, want: number): Uint8Array {
   }
 }
 
-function stored(digest: Uint8Array, hex: string): StoredObject {
-  return { digest, payload: objectPath(hex) };
+/** The store name of a digest: what an object with that content is (or would be) stored as. */
+export function stored(d: { bytes: Uint8Array; hex: string }): StoredObject {
+  return { digest: d.bytes, payload: objectPath(d.hex) };
 }
 
 /** The error for content longer or shorter than announced (a lying tar header, a file changed while read). */

@@ -5,7 +5,18 @@
  * store when there is one (§4.1.5).
  */
 import { Node } from '../tree.js';
-import { hashChunks, objectPath, ObjectStore, readChunks, sizeError, type ContentOrigin } from '../../store/objects.js';
+import { digestBytes } from '../../fsverity/index.js';
+import {
+  hashChunks,
+  ObjectStore,
+  READ_CHUNK,
+  readChunks,
+  readSmallFile,
+  sizeError,
+  stored,
+  type ContentOrigin,
+  type StoredObject,
+} from '../../store/objects.js';
 
 /** `LCFS_RECOMMENDED_INLINE_CONTENT_MAX`: directory-mode files up to this size are inlined (§4.1.4). */
 export const RECOMMENDED_INLINE_CONTENT_MAX = 64;
@@ -25,14 +36,13 @@ export async function fillContent(
     node.content = size === 0n ? null : await collect(chunks, Number(size), origin);
     return;
   }
-  const obj = store
-    ? await store.addStream(chunks, size, origin)
-    : await hashChunks(chunks, size, origin).then((d) => ({ digest: d.bytes, payload: objectPath(d.hex) }));
-  node.digest = obj.digest;
-  node.payload = encoder.encode(obj.payload);
+  setExternal(node, store ? await store.addStream(chunks, size, origin) : stored(await hashChunks(chunks, size, origin)));
 }
 
-/** As `fillContent`, for a file on disk (the store may reflink it instead of copying). */
+/**
+ * As `fillContent`, for a file on disk. A file under READ_CHUNK is read in one synchronous call
+ * and hashed in memory; a larger one streams (into the store, which may reflink it instead).
+ */
 export async function fillContentFromFile(
   node: Node,
   path: Buffer,
@@ -40,14 +50,28 @@ export async function fillContentFromFile(
   origin: ContentOrigin,
   store: ObjectStore | null,
 ): Promise<void> {
-  if (store && size > BigInt(RECOMMENDED_INLINE_CONTENT_MAX)) {
-    const obj = await store.addFile(path, size, origin);
-    node.size = size;
-    node.digest = obj.digest;
-    node.payload = encoder.encode(obj.payload);
+  node.size = size;
+  if (size === 0n) return;
+  if (size < BigInt(READ_CHUNK)) {
+    const data = readSmallFile(path, Number(size) + 1);
+    if (data.length !== Number(size)) throw sizeError(origin, size, BigInt(data.length));
+    if (size <= BigInt(RECOMMENDED_INLINE_CONTENT_MAX)) {
+      node.content = data;
+      return;
+    }
+    const obj = store ? await store.addBytes(data) : stored(digestBytes(data));
+    setExternal(node, obj);
     return;
   }
-  await fillContent(node, size === 0n ? empty() : readChunks(path, size), size, origin, store);
+  const obj = store
+    ? await store.addFile(path, size, origin)
+    : stored(await hashChunks(readChunks(path, size), size, origin));
+  setExternal(node, obj);
+}
+
+function setExternal(node: Node, obj: StoredObject): void {
+  node.digest = obj.digest;
+  node.payload = encoder.encode(obj.payload);
 }
 
 async function collect(chunks: AsyncIterable<Uint8Array>, size: number, origin: ContentOrigin): Promise<Uint8Array> {
@@ -61,5 +85,3 @@ async function collect(chunks: AsyncIterable<Uint8Array>, size: number, origin: 
   if (off !== size) throw sizeError(origin, BigInt(size), BigInt(off));
   return out;
 }
-
-async function* empty(): AsyncGenerator<Uint8Array> {}
