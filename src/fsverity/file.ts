@@ -1,12 +1,13 @@
 /**
  * fs-verity digest of a file. A large file is cut into jobs of whole level-1 blocks (arity data
  * blocks each) hashed by worker threads; their level-1 digests join the tree in file order, and
- * the calling thread hashes the tail. Small files are read and hashed on the calling thread.
+ * the calling thread hashes the tail (less than one level-1 block). Small files are read and
+ * hashed on the calling thread.
  */
 import { availableParallelism } from 'node:os';
 import { open, type FileHandle } from 'node:fs/promises';
 import { CfsError } from '../errors.js';
-import { leaseIoBuffer } from '../wasm/buffers.js';
+import { leaseIoBuffer, type IoBuffer } from '../wasm/buffers.js';
 import type { FsverityDigest } from './descriptor.js';
 import { addLevel1, FsverityHasher } from './hasher.js';
 import { resolveParams, type FsverityOptions } from './params.js';
@@ -52,27 +53,28 @@ export async function digestFile(path: string, opts: DigestFileOptions = {}): Pr
   return hasher.digest();
 }
 
+/** Reads from `position` to the end, hashing each piece while the next one is being read. */
 async function hashOnThisThread(path: string, file: FileHandle, position: number, hasher: FsverityHasher): Promise<void> {
-  const io = leaseIoBuffer();
+  const io = [leaseIoBuffer(), leaseIoBuffer()];
+  const readAt = (buf: IoBuffer, pos: number) => buf.read(file, pos).catch((err: unknown) => Promise.reject(ioError(path, 'read error', err)));
+  let pending = readAt(io[0], position);
   try {
-    for (;;) {
-      let data: Uint8Array;
-      try {
-        data = await io.read(file, position);
-      } catch (err) {
-        throw ioError(path, 'read error', err);
-      }
+    for (let i = 0; ; i ^= 1) {
+      const data = await pending;
       if (data.length === 0) return;
-      hasher.update(data);
       position += data.length;
+      pending = readAt(io[i ^ 1], position);
+      hasher.update(data);
     }
   } finally {
-    io.release();
+    // a read still in flight writes into its buffer: let it finish before the buffer goes back
+    await pending.catch(() => undefined);
+    for (const b of io) b.release();
   }
 }
 
 /**
- * Hashes the file's leading whole jobs in workers, feeding their level-1 digests to the hasher in
+ * Hashes the file's whole level-1 spans in workers, feeding their level-1 digests to the hasher in
  * order, with at most `workers` jobs running and a bounded number of results waiting. Returns
  * the number of bytes covered (0 when the file is too small to split).
  */
@@ -87,7 +89,10 @@ function hashInWorkers(
   const p = resolveParams(opts);
   const span = p.arity * p.blockSize;
   const jobBytes = Math.max(1, Math.round(parallelTuning.jobBytes / span)) * span;
-  const jobs = Math.floor(size / jobBytes);
+  // all whole level-1 spans go to workers (the last job may be shorter); the rest stays here
+  const covered = size - (size % span);
+  const jobs = Math.ceil(covered / jobBytes);
+  const jobLength = (i: number) => Math.min(jobBytes, covered - i * jobBytes);
   if (size < parallelTuning.minBytes || jobs < 2) return Promise.resolve(0);
   const jobOpts = { hashAlg: p.hashAlg, blockSize: p.blockSize, salt: p.salt };
   return new Promise((resolve, reject) => {
@@ -99,12 +104,12 @@ function hashInWorkers(
     const pump = () => {
       for (let d; failure === undefined && (d = results.get(consumed)); consumed++) {
         results.delete(consumed);
-        hasher[addLevel1](d, jobBytes);
+        hasher[addLevel1](d, jobLength(consumed));
       }
       while (failure === undefined && inFlight < workers && next < jobs && next < consumed + 4 * workers) {
         const i = next++;
         inFlight++;
-        runJob({ fd, path, position: i * jobBytes, length: jobBytes, opts: jobOpts }, workers)
+        runJob({ fd, path, position: i * jobBytes, length: jobLength(i), opts: jobOpts }, workers)
           .then((digests) => results.set(i, digests), (err) => (failure ??= err))
           .finally(() => {
             inFlight--;
@@ -113,7 +118,7 @@ function hashInWorkers(
       }
       // on failure, wait for running jobs: they read from the fd the caller is about to close
       if (failure !== undefined && inFlight === 0) reject(failure);
-      else if (consumed === jobs) resolve(jobs * jobBytes);
+      else if (consumed === jobs) resolve(covered);
     };
     pump();
   });
