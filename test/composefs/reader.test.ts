@@ -3,7 +3,9 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { CfsError } from '../../src/errors.js';
 import { readImage, readImageHeader } from '../../src/composefs/erofs/reader.js';
-import { Node, S_IFCHR, S_IFMT } from '../../src/composefs/tree.js';
+import { Node, S_IFCHR, S_IFDIR, S_IFMT } from '../../src/composefs/tree.js';
+import { buildImage } from '../../src/composefs/index.js';
+import { preorder } from '../../src/composefs/walk.js';
 
 const RANDOM = new URL('../vectors/composefs/random/', import.meta.url).pathname;
 
@@ -74,6 +76,25 @@ describe('composefs image reader', () => {
       if (version === 1) expect(header.composefsVersion, name).to.equal(1);
       else expect(header.composefsVersion, name).to.be.oneOf([0, 1]);
     }
+  });
+
+  it('reads and walks a tree 20,000 directories deep (no recursion)', () => {
+    const root = new Node(new Uint8Array(0), S_IFDIR | 0o755);
+    let n = root;
+    for (let i = 0; i < 20000; i++) {
+      const child = new Node(Uint8Array.of(0x61), S_IFDIR | 0o755);
+      n.addChild(child);
+      n = child;
+    }
+    const loaded = readImage(buildImage(root).image);
+    let depth = 0;
+    let longest = 0;
+    for (const { node, path } of preorder(loaded)) {
+      if (node.children?.length === 0) depth = path.length / 2;
+      longest = Math.max(longest, path.length);
+    }
+    expect(depth).to.equal(20000);
+    expect(longest).to.equal(40000);
   });
 
   describe('rejects malformed images with EIMAGE', () => {
