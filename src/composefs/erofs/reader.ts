@@ -80,7 +80,11 @@ export function readImageHeader(bytes: Uint8Array, opts: ReadImageOptions = {}):
   return headerOf(new ImageBytes(bytes, opts.file));
 }
 
-/** Loads the whole tree of a composefs image; the root is the returned Node. */
+/**
+ * Loads the whole tree of a composefs image; the root is the returned Node. Xattr values are
+ * views into `bytes` (shared xattrs are not copied per inode): keep `bytes` unchanged while
+ * the tree is in use.
+ */
 export function readImage(bytes: Uint8Array, opts: ReadImageOptions = {}): Node {
   const img = new ImageBytes(bytes, opts.file);
   return new TreeLoader(img, headerOf(img), opts.filter).load();
