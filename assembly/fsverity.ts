@@ -1,14 +1,10 @@
 // fs-verity Merkle-tree block hashing (spec §1.2, §1.3): each block is hashed as
 // H(padded_salt || block). Leaf and tree blocks alike go through fsverityHashBlocks; the tree
 // bookkeeping lives in TypeScript (src/fsverity/tree.ts).
-import { SHA256 } from './sha';
 import {
-  sha256Blocks, sha256Init, sha256LoadState, sha256Output, sha256PadBlock, sha256SaveState, sha256SetPadding,
-  sha256x4Blocks, sha256x4LoadState, sha256x4Output, sha256x4PadBlock,
-} from './sha256';
-import {
-  sha512Blocks, sha512Init, sha512LoadState, sha512Output, sha512PadBlock, sha512SaveState, sha512SetPadding,
-} from './sha512';
+  SHA256, shaBlockLen, shaBlocks, shaInit, shaLoadState, shaOutput, shaPadBlock, shaSaveState, shaSetPadding,
+} from './sha';
+import { sha256x4Blocks, sha256x4LoadState, sha256x4Output, sha256x4PadBlock } from './sha256';
 
 /** The hash state after the salt block: every block's hash starts from it. */
 const SALTED = memory.data(64, 16);
@@ -25,49 +21,38 @@ export function fsveritySetSimd(on: bool): void {
  * (64 bytes for SHA-256, 128 for SHA-512), or 0 for no salt.
  */
 export function fsverityHashBlocks(alg: u32, p: usize, blockSize: u32, count: u32, salt: usize, out: usize): void {
-  if (alg == SHA256) hash256(p, blockSize, count, salt, out);
-  else hash512(p, blockSize, count, salt, out);
+  const hashBlock = shaBlockLen(alg);
+  shaInit(alg);
+  if (salt) shaBlocks(alg, salt, 1);
+  shaSaveState(alg, SALTED);
+  shaSetPadding(alg, <u64>blockSize + (salt ? hashBlock : 0));
+  const n = blockSize / hashBlock;
+  const digestShift: usize = alg == SHA256 ? 5 : 6;
+  let i: u32 = alg == SHA256 && simd ? hash256x4(p, blockSize, count, out) : 0;
+  for (; i < count; i++) {
+    shaLoadState(alg, SALTED);
+    shaBlocks(alg, p + <usize>i * <usize>blockSize, n);
+    shaPadBlock(alg);
+    shaOutput(alg, out + (<usize>i << digestShift));
+  }
 }
 
-function hash256(p: usize, blockSize: u32, count: u32, salt: usize, out: usize): void {
-  sha256Init();
-  if (salt) sha256Blocks(salt, 1);
-  sha256SaveState(SALTED);
-  sha256SetPadding(<u64>blockSize + (salt ? 64 : 0));
-  const n = blockSize >> 6;
+/**
+ * SHA-256 of four blocks per pass (a short last group repeats its last block in the spare lanes);
+ * leaves a single last block to the scalar path. Returns the number of blocks hashed.
+ */
+function hash256x4(p: usize, blockSize: u32, count: u32, out: usize): u32 {
   const bs = <usize>blockSize;
   let i: u32 = 0;
-  if (simd) {
-    // four blocks per pass; a short last group repeats its last block in the spare lanes
-    for (; i + 1 < count; i += 4) {
-      const p0 = p + <usize>i * bs;
-      const p1 = p0 + bs;
-      const p2 = i + 2 < count ? p1 + bs : p1;
-      const p3 = i + 3 < count ? p2 + bs : p2;
-      sha256x4LoadState(SALTED);
-      sha256x4Blocks(p0, p1, p2, p3, n);
-      sha256x4PadBlock();
-      sha256x4Output(out + (<usize>i << 5), min<u32>(4, count - i));
-    }
+  for (; i + 1 < count; i += 4) {
+    const p0 = p + <usize>i * bs;
+    const p1 = p0 + bs;
+    const p2 = i + 2 < count ? p1 + bs : p1;
+    const p3 = i + 3 < count ? p2 + bs : p2;
+    sha256x4LoadState(SALTED);
+    sha256x4Blocks(p0, p1, p2, p3, blockSize >> 6);
+    sha256x4PadBlock();
+    sha256x4Output(out + (<usize>i << 5), min<u32>(4, count - i));
   }
-  for (; i < count; i++) {
-    sha256LoadState(SALTED);
-    sha256Blocks(p + <usize>i * bs, n);
-    sha256PadBlock();
-    sha256Output(out + (<usize>i << 5));
-  }
-}
-
-function hash512(p: usize, blockSize: u32, count: u32, salt: usize, out: usize): void {
-  sha512Init();
-  if (salt) sha512Blocks(salt, 1);
-  sha512SaveState(SALTED);
-  sha512SetPadding(<u64>blockSize + (salt ? 128 : 0));
-  const n = blockSize >> 7;
-  for (let i: u32 = 0; i < count; i++) {
-    sha512LoadState(SALTED);
-    sha512Blocks(p + <usize>i * <usize>blockSize, n);
-    sha512PadBlock();
-    sha512Output(out + (<usize>i << 6));
-  }
+  return min<u32>(i, count);
 }
