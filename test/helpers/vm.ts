@@ -19,6 +19,8 @@ import { hasCommand } from './peers.js';
 const required = process.env.CFSKIT_REQUIRE_PEERS === '1';
 export const QEMU = 'qemu-system-x86_64';
 export const BUSYBOX = '/bin/busybox';
+/** Filesystem label of the sysroot disk (kargs name it: root=LABEL=...). */
+export const DISK_LABEL = 'cfsroot';
 
 /** Modules the base initramfs inserts, in modules.dep order (vm-boot-facts.md). */
 export const INITRAMFS_MODULES = [
@@ -166,7 +168,7 @@ export function makeExt4Disk(sysroot: string, disk: string): void {
   const kib = Number(du.stdout.toString().split('\t')[0]);
   const sizeMiB = Math.max(32, Math.ceil((kib * 1.5) / 1024) + 16);
   writeFileSync(disk, '');
-  const r = spawnSync('mkfs.ext4', ['-q', '-F', '-L', 'cfsroot', '-d', sysroot, disk, `${sizeMiB}M`]);
+  const r = spawnSync('mkfs.ext4', ['-q', '-F', '-L', DISK_LABEL, '-d', sysroot, disk, `${sizeMiB}M`]);
   if (r.status !== 0) throw new Error(`mkfs.ext4 -d ${sysroot} failed: ${r.stderr.toString()}`);
 }
 
