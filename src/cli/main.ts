@@ -13,6 +13,7 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
   log: { summary: 'show a commit and its history', load: () => import('./log.js') },
   show: { summary: 'show a commit or one of its metadata keys', load: () => import('./show.js') },
   refs: { summary: 'list the refs of a repository', load: () => import('./refs.js') },
+  commit: { summary: 'store a composefs image and commit a stub commit naming it', load: () => import('./commit.js') },
   prune: { summary: 'delete unreachable stub commits, images and cfs objects', load: () => import('./prune.js') },
   fsck: { summary: 'check stub commits and the cfs/ store', load: () => import('./fsck.js') },
   admin: { summary: 'sysroot deployments: init-fs, os-init, status', load: () => import('./admin.js') },

@@ -75,7 +75,7 @@ export function listRefs(repo: Repo): Map<string, string> {
   const out = new Map<string, string>();
   const walk = (dir: string, prefix: string, depth: number) => {
     if (depth > 64) return;
-    for (const name of readdirSync(dir).sort()) {
+    for (const name of readdirSafe(dir)) {
       if (!REF_COMPONENT.test(name)) continue;
       const path = join(dir, name);
       const st = statSafe(path);
@@ -88,10 +88,20 @@ export function listRefs(repo: Repo): Map<string, string> {
   };
   walk(join(repo.path, 'refs', 'heads'), '', 0);
   const remotes = join(repo.path, 'refs', 'remotes');
-  for (const remote of readdirSync(remotes).sort()) {
+  for (const remote of readdirSafe(remotes)) {
     if (REF_COMPONENT.test(remote) && statSafe(join(remotes, remote))?.isDirectory()) walk(join(remotes, remote), `${remote}:`, 0);
   }
   return out;
+}
+
+/** Sorted entries; a missing directory has none. */
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir).sort();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
 }
 
 function statSafe(path: string) {
