@@ -13,8 +13,8 @@ import { promises as fsp } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, relative } from 'node:path';
 import { CfsError } from '../errors.js';
-import { digestBytes } from '../fsverity/index.js';
 import { writeFileAtomic } from '../ostree/atomic.js';
+import { ObjectStore, objectPath } from '../store/objects.js';
 import { isValidRefName } from '../ostree/refs.js';
 import type { Repo } from '../ostree/repo.js';
 
@@ -39,9 +39,6 @@ export function cfsPaths(repo: Repo): CfsPaths {
   const root = join(repo.path, 'cfs');
   return { root, meta: join(root, 'meta.json'), objects: join(root, 'objects'), images: join(root, 'images'), imageRefs: join(root, 'images', 'refs') };
 }
-
-/** `XX/REST` of a 64-hex digest: an object's path under `cfs/objects/` (and an image payload). */
-export const objectPath = (hex: string): string => `${hex.slice(0, 2)}/${hex.slice(2)}`;
 
 /** Creates `cfs/` (meta.json, objects/, images/refs/) if needed and checks an existing meta.json. */
 export async function openCfs(repo: Repo): Promise<CfsPaths> {
@@ -78,9 +75,8 @@ export async function openCfs(repo: Repo): Promise<CfsPaths> {
  */
 export async function storeImage(repo: Repo, image: Uint8Array, name?: string): Promise<string> {
   const p = await openCfs(repo);
-  const { hex } = digestBytes(image);
-  // An existing object of that digest is kept (content-addressed).
-  writeFileAtomic(join(p.objects, objectPath(hex)), image, { tmpDir: repo.tmpDir, noReplace: true });
+  const { digest } = await new ObjectStore(p.objects).addStream(once(image), BigInt(image.length), { file: 'image', code: 'ECFSSTORE' });
+  const hex = Buffer.from(digest).toString('hex');
   const link = join(p.images, hex);
   await symlinkReplace(relative(p.images, join(p.objects, objectPath(hex))), link);
   if (name !== undefined) await refImage(repo, name, hex);
@@ -119,4 +115,8 @@ async function symlinkReplace(target: string, path: string): Promise<void> {
     await fsp.rm(tmp, { force: true });
     throw e;
   }
+}
+
+async function* once(data: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield data;
 }
