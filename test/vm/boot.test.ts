@@ -14,11 +14,12 @@ import { type BootEntry } from '../../src/sysroot/bls.js';
 import { listWithDefault, loadSysroot, readBootversion, readEntries } from '../../src/sysroot/deployments.js';
 import { parseKargs, formatKargs, replaceKarg } from '../../src/sysroot/kargs.js';
 import { initFs, osInit } from '../../src/sysroot/layout.js';
+import { readExtension } from '../../src/sysroot/initramfs.js';
 import { PREPARE_ROOT_TAG } from '../../src/sysroot/prepare-root.js';
 import { writeDeployments } from '../../src/sysroot/swap.js';
 import { BUSYBOX, DISK_LABEL, type BootResult, type HostKernel, bootEntry, buildBaseInitramfs, makeExt4Disk, markers, needVm } from '../helpers/vm.js';
 import { DEFAULTS_FILE, LOCAL_FILE, OS_TAG, writeOsTree } from './os-tree.js';
-import { DEPLOY_IMAGE, type Deployed, deployTree } from './sysroot.js';
+import { DEPLOY_IMAGE, type Deployed, commitTree, deployCommit } from './sysroot.js';
 
 const STATEROOT = 'cfskitos';
 /** What the test needs on the kernel command line besides ostree= and composefs= (set via kargs). */
@@ -45,11 +46,12 @@ describe('VM boot of cfskit composefs deployments (qemu, real kernel)', function
     mkdirSync(sysroot);
     initFs(sysroot);
     osInit(sysroot, STATEROOT);
-    const opts = { kargs: KARGS, kver: kernel.kver };
-    const d1 = await deployTree(sysroot, STATEROOT, tree1, { ...opts, version: '1' });
+    const c1 = await commitTree(sysroot, STATEROOT, tree1, '1', kernel.kver);
+    const c2 = await commitTree(sysroot, STATEROOT, tree2, '2', kernel.kver);
+    const d1 = await deployCommit(sysroot, STATEROOT, c1, tree1, { kargs: KARGS, kver: kernel.kver, title: 'Cfskit Test OS 1' });
     // The local /etc change the second deploy must carry over.
     writeFileSync(join(sysroot, d1.dir, 'etc', LOCAL_FILE), `${LOCAL_VALUE}\n`);
-    const d2 = await deployTree(sysroot, STATEROOT, tree2, { ...opts, version: '2', mergeTree: tree1 });
+    const d2 = await deployCommit(sysroot, STATEROOT, c2, tree2, { kargs: KARGS, kver: kernel.kver, title: 'Cfskit Test OS 2', mergeTree: tree1 });
     deployed = [d1, d2];
   });
 
@@ -100,6 +102,8 @@ describe('VM boot of cfskit composefs deployments (qemu, real kernel)', function
     const { result, entry } = await boot(0);
     expect(entry.options).to.include(`composefs=${deployed[1].digest}`);
     expect(entry.initrds).to.have.length(2);
+    const ext = readExtension(readFileSync(join(sysroot, 'boot', entry.initrds[1])));
+    expect([ext.digest, ext.deployment]).to.deep.equal([deployed[1].digest, deployed[1].dir]);
     expectOs(result, '2', '2');
   });
 

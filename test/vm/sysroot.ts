@@ -1,13 +1,15 @@
 /**
- * Deploys sample OS trees into a sysroot with cfskit's own modules, the steps `admin deploy` takes
- * (issue 6): image + objects, stub commit, deployment dir with etc/ and .ostree.cfs, .origin,
- * kernel + base initramfs into boot/ostree/S-<bootcsum>/, the initramfs extension as an overlay
- * initrd, the BLS entry, then the atomic boot swap.
+ * Commits and deploys sample OS trees into a sysroot with cfskit's own modules. commitTree does what
+ * `cfskit commit` does (image + backing files into the repo's cfs/ store, stub commit); deployCommit
+ * the steps of `admin deploy` (issue 6): deployment dir with etc/ and .ostree.cfs, .origin, kernel +
+ * base initramfs into boot/ostree/S-<bootcsum>/, the initramfs extension as an overlay initrd, the
+ * BLS entry, then the atomic boot swap.
  */
-import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSource } from '../../src/composefs/sources/index.js';
 import { buildImage } from '../../src/composefs/index.js';
+import { imagePath, openCfs, storeImage } from '../../src/cfs/store.js';
 import { writeStubCommit } from '../../src/ostree/commit.js';
 import { openRepo } from '../../src/ostree/repo.js';
 import { BootEntry } from '../../src/sysroot/bls.js';
@@ -29,34 +31,48 @@ export interface Deployed {
   dir: string;
 }
 
-/** The composefs image of `tree`, its backing files stored in the sysroot's cfs objects dir. */
-async function imageOf(sysroot: string, tree: string): Promise<{ image: Uint8Array; digest: string }> {
-  const root = await loadSource({ kind: 'dir', paths: [tree], options: { digestStore: join(sysroot, CFS_OBJECTS_DIR) } });
-  const built = buildImage(root);
-  return { image: built.image, digest: built.digest.hex };
+export interface Committed {
+  csum: string;
+  /** fs-verity digest of the image = its name in cfs/images/. */
+  digest: string;
+}
+
+/** `cfskit commit --branch STATEROOT/stable --version V TREE` into the sysroot's repo. */
+export async function commitTree(sysroot: string, stateroot: string, tree: string, version: string, kver: string): Promise<Committed> {
+  const repo = openRepo(paths.repo(sysroot));
+  const cfs = await openCfs(repo);
+  const root = await loadSource({ kind: 'dir', paths: [tree], options: { digestStore: cfs.objects } });
+  const { image, version: formatVersion } = buildImage(root);
+  const digest = await storeImage(repo, image);
+  const csum = writeStubCommit(repo, {
+    branch: `${stateroot}/stable`, imageDigest: Buffer.from(digest, 'hex'), formatVersion,
+    version, kernelVersion: kver, timestamp: 1700000000n,
+  });
+  return { csum, digest };
 }
 
 export interface DeployOptions {
-  version: string;
   kargs: string;
+  /** Title of the BLS entry (admin deploy takes it from os-release). */
+  title: string;
   kver: string;
   /** The tree the merge deployment (the current default) was made from: its usr/etc are the old defaults. */
   mergeTree?: string;
 }
 
-/** Deploys `tree` as the new default of `stateroot`, keeping the current deployments. */
-export async function deployTree(sysroot: string, stateroot: string, tree: string, o: DeployOptions): Promise<Deployed> {
-  const { image, digest } = await imageOf(sysroot, tree);
-  const repo = openRepo(paths.repo(sysroot));
-  const csum = writeStubCommit(repo, {
-    branch: `${stateroot}/stable`, imageDigest: Buffer.from(digest, 'hex'), formatVersion: 1,
-    version: o.version, kernelVersion: o.kver, timestamp: 1700000000n,
-  });
+/**
+ * Deploys a commit of `tree` as the new default of `stateroot`, keeping the current deployments.
+ * Kernel, initramfs and etc defaults are read from `tree` (admin deploy reads them from the image).
+ */
+export async function deployCommit(sysroot: string, stateroot: string, commit: Committed, tree: string, o: DeployOptions): Promise<Deployed> {
+  const { csum, digest } = commit;
+  const image = await imagePath(openRepo(paths.repo(sysroot)), digest);
+  if (!image) throw new Error(`image ${digest} is not in the cfs store`);
   const name = { csum, deployserial: allocateDeployserial(sysroot, stateroot, csum) };
   const dirAbs = paths.deployment(sysroot, stateroot, name);
   const dir = `ostree/deploy/${stateroot}/deploy/${deployName(name)}`;
   mkdirSync(dirAbs, { recursive: true });
-  writeFileSync(join(dirAbs, DEPLOY_IMAGE), image);
+  copyFileSync(image, join(dirAbs, DEPLOY_IMAGE));
   // /etc: the new defaults, then the merge deployment's local changes on top.
   cpSync(join(tree, 'usr/etc'), join(dirAbs, 'etc'), { recursive: true, verbatimSymlinks: true });
   const state = loadSysroot(sysroot);
@@ -79,7 +95,7 @@ export async function deployTree(sysroot: string, stateroot: string, tree: strin
     objects: CFS_OBJECTS_DIR, deployment: dir, composefs: 'yes',
   });
   const entry = new BootEntry();
-  entry.set('title', `Cfskit Test OS ${o.version}`);
+  entry.set('title', o.title);
   entry.set('options', `${o.kargs} composefs=${digest}`);
   entry.set('linux', `/ostree/${stateroot}-${bootcsum}/${names.vmlinuz}`);
   entry.initrds = [`/ostree/${stateroot}-${bootcsum}/${names.initramfs}`, overlay];
