@@ -10,9 +10,12 @@ import { CfsError } from '../errors.js';
 import { buildImage } from '../composefs/index.js';
 import { parseDumpStream } from '../composefs/dumpfile/parse.js';
 import type { Node } from '../composefs/tree.js';
+import { loadSource, type LoadOptions } from '../composefs/sources/index.js';
+import { createProgress } from './progress.js';
 
 const USAGE = `Usage: cfskit mkcomposefs [OPTIONS] SOURCE IMAGE
        cfskit mkcomposefs --print-digest-only [OPTIONS] SOURCE
+       cfskit mkcomposefs [OPTIONS] --from-tar=FILE... | --from-oci=DIR[:TAG] IMAGE
 
 Build a composefs image byte-identical to mkcomposefs 1.0.8.
 
@@ -27,8 +30,19 @@ Options:
   --skip-devices        leave out device nodes (directory sources)
   --skip-xattrs         read no xattrs (directory sources)
   --user-xattrs         read only user.* xattrs (directory sources)
-  --threads=N           digest workers (directory sources)
+  --threads=N           accepted for compatibility; does not change the output
+  --from-tar=FILE       the source is tar layers (no SOURCE argument): repeat for each layer,
+                        applied in order with OCI whiteouts; gzip/zstd detected; '-' is stdin
+  --from-oci=DIR[:TAG]  the source is the image in an OCI image layout (no SOURCE argument)
+  --preserve-hardlinks  directory sources: files sharing st_dev/st_ino become one inode
+                        (default, like C 1.0.8: every path its own inode with nlink 1)
+  --owner=UID:GID       give every entry this owner
+  --overrides=FILE      dumpfile lines whose MODE/UID/GID/MTIME/xattrs replace those of the
+                        source's paths ('-' fields keep them)
+  --quiet               no progress bar (drawn only when stderr is a terminal)
 IMAGE '-' writes to stdout. CFS_PARSE_STRICT in the environment turns on strict dumpfile parsing.
+Node.js cannot read extended attributes: directory sources carry none (as --skip-xattrs);
+set them with --overrides, or use a tar/OCI source, which carries them (SCHILY.xattr.*).
 `;
 
 /** Long options: whether each takes a value (GNU getopt_long, unambiguous prefixes accepted). */
@@ -44,40 +58,53 @@ const OPTIONS: Record<string, boolean> = {
   'skip-xattrs': false,
   'user-xattrs': false,
   threads: true,
+  'from-tar': true,
+  'from-oci': true,
+  'preserve-hardlinks': false,
+  owner: true,
+  overrides: true,
+  quiet: false,
   help: false,
 };
 
 /** Options for a directory SOURCE, passed to the directory loader. */
-export interface DirectorySourceOptions {
-  useEpoch: boolean;
-  digestStore?: string;
-  skipDevices: boolean;
+export interface DirectorySourceOptions extends LoadOptions {
   skipXattrs: boolean;
   userXattrs: boolean;
   threads?: number;
 }
 
-/**
- * Obtains the tree of a directory SOURCE (mkcomposefs without --from-file, spec §4.1.4).
- * The directory source plugs in here.
- */
-export async function loadDirectorySource(path: string, _opts: DirectorySourceOptions): Promise<Node> {
-  throw new CfsError('directory sources are not supported yet; use --from-file with a dumpfile', {
-    file: path,
-    code: 'ENOTSUP',
-  });
+/** Obtains the tree of a directory SOURCE (mkcomposefs without --from-file, spec §4.1.4). */
+export async function loadDirectorySource(path: string, opts: DirectorySourceOptions): Promise<Node> {
+  if (opts.skipXattrs && opts.userXattrs) throw new CfsError(`error accessing ${path}: Invalid argument`, { code: 'EUSAGE' });
+  return loadSource({ kind: 'dir', paths: [path], options: opts });
+}
+
+/** `--owner=UID:GID`, both 32-bit unsigned decimals. */
+function parseOwner(text: string): { uid: number; gid: number } {
+  const m = /^(\d{1,10}):(\d{1,10})$/.exec(text);
+  if (!m || Number(m[1]) > 0xffffffff || Number(m[2]) > 0xffffffff) {
+    throw new CfsError(`Invalid owner ${text} (UID:GID)`, { field: '--owner', code: 'EUSAGE' });
+  }
+  return { uid: Number(m[1]), gid: Number(m[2]) };
 }
 
 class UsageError extends Error {}
 
+/** Stands for SOURCE when --from-tar or --from-oci gives it. */
+const LAYERED_SOURCE = '(layers)';
+
 interface Parsed {
   values: Map<string, string | true>;
   positional: string[];
+  /** Every --from-tar, in order (the option repeats). */
+  fromTar: string[];
 }
 
 function parseArgs(args: string[]): Parsed {
   const values = new Map<string, string | true>();
   const positional: string[] = [];
+  const fromTar: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--') {
@@ -101,12 +128,13 @@ function parseArgs(args: string[]): Parsed {
       if (eq >= 0) values.set(name, a.slice(eq + 1));
       else if (i + 1 < args.length) values.set(name, args[++i]);
       else throw new CfsError('option needs a value', { field: `--${name}`, code: 'EUSAGE' });
+      if (name === 'from-tar') fromTar.push(values.get(name) as string);
     } else {
       if (eq >= 0) throw new UsageError(`option '--${name}' doesn't allow an argument`);
       values.set(name, true);
     }
   }
-  return { values, positional };
+  return { values, positional, fromTar };
 }
 
 /** strtol with the whole string consumed (spec §4.1.2: "Invalid min version %s"). */
@@ -126,7 +154,7 @@ function versions(values: Map<string, string | true>): { minVersion: number; max
   };
 }
 
-async function loadTree(source: string, values: Map<string, string | true>): Promise<Node> {
+async function loadTree(source: string, { values, fromTar }: Parsed): Promise<Node> {
   if (values.has('from-file')) {
     const input = source === '-' ? process.stdin : createReadStream(source, { highWaterMark: 1 << 20 });
     return parseDumpStream(input, { file: source, strict: process.env.CFS_PARSE_STRICT !== undefined });
@@ -135,14 +163,29 @@ async function loadTree(source: string, values: Map<string, string | true>): Pro
   if (typeof threads === 'string' && !(Number(threads) > 0 && Number.isInteger(Number(threads)))) {
     throw new CfsError(`Invalid threads count ${threads}`, { code: 'EUSAGE' });
   }
-  return loadDirectorySource(source, {
+  const owner = values.get('owner');
+  const progress = createProgress({ quiet: values.has('quiet') });
+  const options: LoadOptions = {
     useEpoch: values.has('use-epoch'),
     digestStore: values.get('digest-store') as string | undefined,
     skipDevices: values.has('skip-devices'),
-    skipXattrs: values.has('skip-xattrs'),
-    userXattrs: values.has('user-xattrs'),
-    threads: typeof threads === 'string' ? Number(threads) : undefined,
-  });
+    preserveHardlinks: values.has('preserve-hardlinks'),
+    owner: typeof owner === 'string' ? parseOwner(owner) : undefined,
+    overrides: values.get('overrides') as string | undefined,
+    progress,
+  };
+  try {
+    if (fromTar.length > 0) return await loadSource({ kind: 'tar', paths: fromTar, options });
+    if (values.has('from-oci')) return await loadSource({ kind: 'oci', paths: [values.get('from-oci') as string], options });
+    return await loadDirectorySource(source, {
+      ...options,
+      skipXattrs: values.has('skip-xattrs'),
+      userXattrs: values.has('user-xattrs'),
+      threads: typeof threads === 'string' ? Number(threads) : undefined,
+    });
+  } finally {
+    progress?.stop();
+  }
 }
 
 /** A temporary file next to `target`, renamed over it by `commit()`, removed by `abort()`. */
@@ -200,11 +243,15 @@ export async function run(args: string[]): Promise<number> {
     if (e instanceof UsageError) return usageFailure(e.message);
     throw e;
   }
-  const { values, positional } = parsed;
+  const { values } = parsed;
   if (values.has('help')) {
     process.stdout.write(USAGE);
     return 0;
   }
+  const sources = ['from-file', 'from-tar', 'from-oci'].filter((o) => values.has(o));
+  if (sources.length > 1) return usageFailure(`--${sources.join(' and --')} cannot be combined`);
+  // --from-tar/--from-oci name the source themselves: every argument is then the image
+  const positional = values.has('from-tar') || values.has('from-oci') ? [LAYERED_SOURCE, ...parsed.positional] : parsed.positional;
   const digestOnly = values.has('print-digest-only');
   if (positional.length < 1) return usageFailure('No source path specified');
   if (positional.length > 2) return usageFailure('Too many arguments');
@@ -219,7 +266,7 @@ export async function run(args: string[]): Promise<number> {
   // Opened before the source is read, as C does; removed again on any failure.
   const out = !digestOnly && !toStdout ? new AtomicFile(image) : null;
   try {
-    const tree = await loadTree(source, values);
+    const tree = await loadTree(source, parsed);
     const built = buildImage(tree, opts);
     if (out) {
       out.write(built.image);
