@@ -10,11 +10,11 @@
  * ostree never looks into `cfs/` (spec §6.2): its fsck and prune ignore it.
  */
 import { promises as fsp } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { dirname, join, relative } from 'node:path';
 import { CfsError } from '../errors.js';
 import { writeFileAtomic } from '../ostree/atomic.js';
 import { ObjectStore, objectPath } from '../store/objects.js';
+import { nodeFs, symlinkReplace } from '../sysroot/fs.js';
 import { isValidRefName } from '../ostree/refs.js';
 import type { Repo } from '../ostree/repo.js';
 
@@ -78,7 +78,7 @@ export async function storeImage(repo: Repo, image: Uint8Array, name?: string): 
   const { digest } = await new ObjectStore(p.objects).addStream(once(image), BigInt(image.length), { file: 'image', code: 'ECFSSTORE' });
   const hex = Buffer.from(digest).toString('hex');
   const link = join(p.images, hex);
-  await symlinkReplace(relative(p.images, join(p.objects, objectPath(hex))), link);
+  symlinkReplace(nodeFs, relative(p.images, join(p.objects, objectPath(hex))), link);
   if (name !== undefined) await refImage(repo, name, hex);
   return hex;
 }
@@ -90,7 +90,7 @@ export async function refImage(repo: Repo, name: string, hex: string): Promise<v
   const p = cfsPaths(repo);
   const ref = join(p.imageRefs, name);
   await fsp.mkdir(dirname(ref), { recursive: true });
-  await symlinkReplace(relative(dirname(ref), join(p.images, hex)), ref);
+  symlinkReplace(nodeFs, relative(dirname(ref), join(p.images, hex)), ref);
 }
 
 /** Absolute path of a stored image (through `images/<hex>`), or undefined when it is absent. */
@@ -102,18 +102,6 @@ export async function imagePath(repo: Repo, hex: string): Promise<string | undef
     return path;
   } catch {
     return undefined;
-  }
-}
-
-/** symlink to a unique temp name, then rename over the final name: never a moment without it. */
-async function symlinkReplace(target: string, path: string): Promise<void> {
-  const tmp = join(dirname(path), `.tmp-${randomBytes(8).toString('hex')}`);
-  await fsp.symlink(target, tmp);
-  try {
-    await fsp.rename(tmp, path);
-  } catch (e) {
-    await fsp.rm(tmp, { force: true });
-    throw e;
   }
 }
 
