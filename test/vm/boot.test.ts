@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BootEntry } from '../../src/sysroot/bls.js';
 import { listWithDefault, loadSysroot, readBootversion, readEntries } from '../../src/sysroot/deployments.js';
-import { parseKargs, formatKargs, replaceKarg } from '../../src/sysroot/kargs.js';
+import { formatKargs, parseKargs, replaceKarg, withoutKarg } from '../../src/sysroot/kargs.js';
 import { initFs, osInit } from '../../src/sysroot/layout.js';
 import { readExtension } from '../../src/sysroot/initramfs.js';
 import { PREPARE_ROOT_TAG } from '../../src/sysroot/prepare-root.js';
@@ -134,12 +134,32 @@ describe('VM boot of cfskit composefs deployments (qemu, real kernel)', function
     }
   });
 
-  it('a composefs= karg that does not match the extension makes prepare-root stop', async () => {
+  /** Rewrites the default entry's options (a new boot version, as `admin kargs` will) with `edit`. */
+  function editDefaultKargs(edit: (args: string[]) => string[]): void {
     const state = loadSysroot(sysroot);
-    const wrong = 'ab'.repeat(32);
     const first = state.deployments[0];
-    first.entry.set('options', formatKargs(replaceKarg(parseKargs(first.entry.options!), `composefs=${wrong}`)));
+    first.entry.set('options', formatKargs(edit(parseKargs(first.entry.options!))));
     writeDeployments(sysroot, state.deployments);
+  }
+
+  it('composefs mode verity (ostree.prepare-root.composefs=verity) on a kernel before 6.6 stops prepare-root', async function () {
+    const [major, minor] = kernel.kver.split('.').map(Number);
+    if (major > 6 || (major === 6 && minor >= 6)) {
+      console.log(`      (skipped: kernel ${kernel.kver} has overlayfs verity=require)`);
+      this.skip();
+    }
+    editDefaultKargs((args) => replaceKarg(args, 'ostree.prepare-root.composefs=verity'));
+    try {
+      const { result } = await boot(0);
+      expectStopped(result, new RegExp(`^composefs mode verity needs overlayfs verity=require \\(kernel >= 6.6\\), this is ${kernel.kver.replace(/\./g, '\\.')}$`));
+    } finally {
+      editDefaultKargs((args) => withoutKarg(args, 'ostree.prepare-root.composefs'));
+    }
+  });
+
+  it('a composefs= karg that does not match the extension makes prepare-root stop', async () => {
+    const wrong = 'ab'.repeat(32);
+    editDefaultKargs((args) => replaceKarg(args, `composefs=${wrong}`));
     const { result, entry } = await boot(0);
     expect(entry.options).to.include(`composefs=${wrong}`);
     expectStopped(result, new RegExp(`^composefs=${wrong} does not match the initramfs extension's digest [0-9a-f]{64}$`));
