@@ -177,6 +177,19 @@ describe('cfs GC and fsck', function () {
     });
   });
 
+  it('keeps the commits of sysroot deployments when the repo is SYSROOT/ostree/repo', async () => {
+    const repo = initRepo(join(dir, 'sysroot/ostree/repo'), 'bare-user-only');
+    const deployed = await commitVariant(repo, 'os', 3);
+    const other = await commitVariant(repo, 'tmp', 4);
+    mkdirSync(join(dir, 'sysroot/ostree/deploy/os/deploy', `${deployed.checksum}.0`), { recursive: true });
+    deleteRef(repo, 'os');
+    deleteRef(repo, 'tmp');
+    expect(await prune(repo)).to.include({ commits: 1, images: 1, objects: 2 });
+    expect(existsSync(ostreeObjectPath(repo, deployed.checksum, 'commit'))).to.equal(true);
+    expect(existsSync(ostreeObjectPath(repo, other.checksum, 'commit'))).to.equal(false);
+    expect(new Set(await listCfsObjects(repo))).to.deep.equal(new Set([deployed.image, deployed.object]));
+  });
+
   it('ostree fsck and prune stay happy with a pruned repo', async function () {
     needCommand(this, 'ostree');
     const repo = initRepo(join(dir, 'ostree-view'), 'bare-user-only');
