@@ -17,6 +17,8 @@ import { CfsError, type ErrorPlace } from '../errors.js';
 const MEMORY_OBJECT_MAX = 1 << 20;
 /** Read size for files; smaller files are read in one synchronous call (readSmallFile). */
 export const READ_CHUNK = 1 << 20;
+/** Object writes running in the background at most (ObjectStore.background). */
+const MAX_PENDING_WRITES = 32;
 /** Mode of a stored object and of the `XX` fan-out directories (spec §4.1.5). */
 const OBJECT_MODE = 0o644;
 const FANOUT_MODE = 0o755;
@@ -40,8 +42,18 @@ export class ObjectStore {
   readonly dir: string;
   private ready: Promise<void> | null = null;
   private readonly fanout = new Map<string, Promise<unknown>>();
+  /** Object writes (write, fsync, rename) still running; see background(). */
+  private readonly pending = new Set<Promise<void>>();
+  private failure: { error: unknown } | null = null;
 
-  constructor(dir: string) {
+  /**
+   * With `deferWrites`, objects are written in the background (see background()) and are on
+   * disk only after `flush()`; by default every add resolves once its object is on disk.
+   */
+  constructor(
+    dir: string,
+    private readonly opts: { deferWrites?: boolean } = {},
+  ) {
     this.dir = dir;
   }
 
@@ -78,12 +90,9 @@ export class ObjectStore {
       }
       if (seen !== size) throw sizeError(origin, size, seen);
       const d = hasher.digest();
-      if (tmp) {
-        await this.commit(tmp, d.hex, size);
-        tmp = null;
-      } else {
-        await this.putWhole(held, d.hex, size);
-      }
+      const written = tmp;
+      tmp = null;
+      await this.background(() => (written ? this.commit(written, d.hex, size) : this.putWhole(held, d.hex, size)));
       return stored(d);
     } finally {
       if (tmp) await discard(tmp);
@@ -94,20 +103,40 @@ export class ObjectStore {
   async addBytes(data: Uint8Array): Promise<StoredObject> {
     await this.init();
     const d = digestBytes(data);
-    await this.putWhole([data], d.hex, BigInt(data.length));
+    await this.background(() => this.putWhole([data], d.hex, BigInt(data.length)));
     return stored(d);
+  }
+
+  /** Waits until every object handed to the store is on disk; rethrows the first write failure. */
+  async flush(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all(this.pending);
+    if (this.failure) throw this.failure.error;
+  }
+
+  /**
+   * With deferWrites, runs an object write in the background, so reading and hashing go on while
+   * objects are fsynced; at most MAX_PENDING_WRITES at once. A failure surfaces at the next call
+   * or flush(). Without, just awaits the write.
+   */
+  private async background(write: () => Promise<void>): Promise<void> {
+    if (!this.opts.deferWrites) return write();
+    if (this.failure) throw this.failure.error;
+    while (this.pending.size >= MAX_PENDING_WRITES) await Promise.race(this.pending);
+    const p: Promise<void> = write()
+      .catch((error: unknown) => {
+        this.failure ??= { error };
+      })
+      .finally(() => this.pending.delete(p));
+    this.pending.add(p);
   }
 
   private async putWhole(parts: Uint8Array[], hex: string, size: bigint): Promise<void> {
     if (await this.hasObject(hex, size)) return;
     const tmp = await this.openTemp();
-    try {
-      for (const p of parts) await writeAll(tmp.fh, p);
-      await this.commit(tmp, hex, size);
-    } catch (err) {
-      await discard(tmp);
-      throw err;
+    for (const p of parts) {
+      await writeAll(tmp.fh, p).catch((err) => discard(tmp).then(() => Promise.reject(err)));
     }
+    await this.commit(tmp, hex, size);
   }
 
   /**
@@ -172,17 +201,25 @@ export class ObjectStore {
     }
   }
 
-  /** fsync, close and rename the temp file to its digest name (unless it appeared meanwhile). */
+  /**
+   * fsync, close and rename the temp file to its digest name (unless it appeared meanwhile);
+   * on failure the temp file is removed.
+   */
   private async commit(tmp: { path: string; fh: fsp.FileHandle }, hex: string, size: bigint): Promise<void> {
-    await tmp.fh.chmod(OBJECT_MODE);
-    await tmp.fh.sync();
-    await tmp.fh.close();
-    if (await this.hasObject(hex, size)) {
-      await fsp.rm(tmp.path, { force: true });
-      return;
+    try {
+      await tmp.fh.chmod(OBJECT_MODE);
+      await tmp.fh.sync();
+      await tmp.fh.close();
+      if (await this.hasObject(hex, size)) {
+        await fsp.rm(tmp.path, { force: true });
+        return;
+      }
+      await this.mkFanout(hex.slice(0, 2));
+      await fsp.rename(tmp.path, this.pathOf(hex));
+    } catch (err) {
+      await discard(tmp);
+      throw err;
     }
-    await this.mkFanout(hex.slice(0, 2));
-    await fsp.rename(tmp.path, this.pathOf(hex));
   }
 
   private mkFanout(xx: string): Promise<unknown> {

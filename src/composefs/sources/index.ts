@@ -43,11 +43,20 @@ export async function loadSource(spec: SourceSpec): Promise<Node> {
     throw new CfsError(`a ${kind} source takes ${kind === 'tar' ? 'one or more paths' : 'exactly one path'}`, { code: 'EUSAGE' });
   }
   if (kind === 'dump') return parseDumpStream(openInput(paths[0]), { file: paths[0], strict: !!process.env.CFS_PARSE_STRICT });
-  const sourceOpts: SourceOptions = { ...opts, store: opts.digestStore ? new ObjectStore(opts.digestStore) : null };
-  const root =
-    kind === 'dir' ? await loadDirectory(paths[0], sourceOpts)
-    : kind === 'tar' ? await loadTarLayers(paths, sourceOpts)
-    : await loadOciLayout(paths[0], sourceOpts);
+  const store = opts.digestStore ? new ObjectStore(opts.digestStore, { deferWrites: true }) : null;
+  const sourceOpts: SourceOptions = { ...opts, store };
+  let root: Node;
+  try {
+    root =
+      kind === 'dir' ? await loadDirectory(paths[0], sourceOpts)
+      : kind === 'tar' ? await loadTarLayers(paths, sourceOpts)
+      : await loadOciLayout(paths[0], sourceOpts);
+  } catch (err) {
+    // let the object writes still running finish (or clean up) before reporting
+    await store?.flush().catch(() => undefined);
+    throw err;
+  }
+  await store?.flush();
   if (opts.owner || opts.useEpoch) forceMetadata(root, opts.owner, opts.useEpoch ?? false);
   if (opts.overrides) await applyOverridesFile(root, opts.overrides);
   return root;
