@@ -21,7 +21,9 @@
  * never falls back to booting anything else.
  *
  * The extension's keyfiles are read with a small sh reader: `[group]` lines and `key=value` lines
- * exactly as cfskit writes them (no escapes, no spaces around `=`).
+ * exactly as cfskit writes them (no escapes, no spaces around `=`). Tools it calls, each in busybox
+ * and in util-linux/coreutils: mount, sha256sum, readlink -f, findfs, switch_root, uname, grep,
+ * cat, sleep 0.1, sync, poweroff/reboot/halt -f.
  */
 
 /** Prefix of every line prepare-root prints. */
@@ -157,7 +159,7 @@ while [ $i -lt 100 ]; do
     *) DEV=$(findfs "$ROOT" 2>/dev/null) ;;
   esac
   [ -n "$DEV" ] && break
-  usleep 100000
+  sleep 0.1
   i=$((i + 1))
 done
 [ -n "$DEV" ] || fail "root device $ROOT did not appear within 10 s"
