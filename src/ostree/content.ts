@@ -125,7 +125,9 @@ async function readArchive(repo: Repo, checksum: string): Promise<ContentObject>
     const prefix = Buffer.alloc(8);
     if ((await fh.read(prefix, 0, 8, 0)).bytesRead !== 8) throw fail(checksum, 'truncated .filez header', path);
     const len = prefix.readUInt32BE(0);
-    if (prefix.readUInt32BE(4) !== 0 || len > MAX_METADATA_SIZE) throw fail(checksum, `bad .filez header length ${len}`, path);
+    // Bounded by the file itself before anything is allocated.
+    if (prefix.readUInt32BE(4) !== 0 || len > MAX_METADATA_SIZE || 8 + len > (await fh.stat()).size)
+      throw fail(checksum, `bad .filez header length ${len}`, path);
     const header = Buffer.alloc(len);
     if ((await fh.read(header, 0, len, 8)).bytesRead !== len) throw fail(checksum, 'truncated .filez header', path);
     const [size, uid, gid, mode, , target, xattrs] = decode('(tuuuusa(ayay))', header, 'be', path) as [
