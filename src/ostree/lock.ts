@@ -38,8 +38,9 @@ function tryCreate(path: string, owner: string): boolean {
   try {
     fd = openSync(path, 'wx', 0o644);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    throw new CfsError(`cannot take the repository lock (${code})`, { file: path, code: 'ELOCK' }, { cause: e });
   }
   try {
     writeSync(fd, owner);
