@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { canMount, mountComposefsOverlay, mountErofs, needCommand, runPeer } from '../helpers/peers.js';
+import { mountComposefsOverlay, mountErofs, needCommand, needMount, runPeer } from '../helpers/peers.js';
 import { openRepo } from '../../src/ostree/repo.js';
 import { readCommit } from '../../src/ostree/commit.js';
 import { lookup } from '../../src/ostree/gvariant.js';
@@ -108,7 +108,7 @@ describe('cfskit commit: stub commits naming composefs images in cfs/', function
   });
 
   it('the stored image mounts over cfs/objects and shows the committed files', function () {
-    if (!canMount()) this.skip();
+    needMount(this);
     const p = cfsPaths(openRepo(repo));
     const digest = lookup(readCommit(openRepo(repo), 'os/stable').commit.metadata, 'cfskit.image')!.value as string;
     const lower = join(dir, 'lower');
