@@ -2,7 +2,6 @@
 module.exports = {
   'node-option': ['import=tsx'],
   spec: ['test/**/*.test.ts'],
-  ignore: ['test/vm/**'],
   reporter: './test/helpers/reporter.cjs',
   timeout: 120000,
   'check-leaks': false,
