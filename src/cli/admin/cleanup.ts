@@ -1,0 +1,20 @@
+/**
+ * `cfskit admin cleanup [--sysroot DIR] [--no-prune]` = `ostree admin cleanup` (spec ostree.md §7):
+ * unreferenced bootversions, deployments, kernels, overlays and stateroot images, then the cfs
+ * store GC with the deployments as roots.
+ */
+import { cleanup } from '../../sysroot/cleanup.js';
+import { parseCommand, positionals } from '../repo-args.js';
+import { SYSROOT_OPTION, sysrootOption } from './sysroot-arg.js';
+
+const USAGE = 'Usage: cfskit admin cleanup [--sysroot=DIR] [--no-prune]\n';
+
+export async function run(args: string[]): Promise<number> {
+  const p = parseCommand(args, { ...SYSROOT_OPTION, 'no-prune': { type: 'boolean' } }, USAGE);
+  if (!p) return 0;
+  positionals(p, 0, USAGE);
+  const r = await cleanup(sysrootOption(p), { prune: p.values['no-prune'] !== true });
+  for (const path of r.removed) process.stdout.write(`removed ${path}\n`);
+  if (r.pruned) process.stdout.write(`Pruned ${r.pruned.commits} stub commits, ${r.pruned.images} images, ${r.pruned.objects} objects (${r.pruned.bytes} bytes)\n`);
+  return 0;
+}

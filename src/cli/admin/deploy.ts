@@ -1,0 +1,51 @@
+/**
+ * `cfskit admin deploy --sysroot DIR --os STATEROOT REF|COMMIT|IMAGE [--karg K=V]... [--karg-append K=V]...
+ * [--retain] [--not-as-default] [--no-merge] [--verity]`: a composefs deployment (src/sysroot/deploy.ts),
+ * then a cleanup as ostree admin deploy does (spec ostree.md §3.9).
+ */
+import { deploy } from '../../sysroot/deploy.js';
+import { cleanupLocked } from '../../sysroot/cleanup.js';
+import { nodeFs } from '../../sysroot/fs.js';
+import { withSysrootLock } from '../../sysroot/lock.js';
+import { CfsError } from '../../errors.js';
+import { parseCommand, positionals } from '../repo-args.js';
+import { SYSROOT_OPTION, sysrootOption } from './sysroot-arg.js';
+
+const USAGE = `Usage: cfskit admin deploy [--sysroot=DIR] --os=STATEROOT [--karg=K=V]... [--karg-append=K=V]...
+       [--retain] [--not-as-default] [--no-merge] [--verity] REF|COMMIT|IMAGE
+`;
+
+export async function run(args: string[]): Promise<number> {
+  const p = parseCommand(args, {
+    ...SYSROOT_OPTION,
+    os: { type: 'string' },
+    karg: { type: 'string', multiple: true },
+    'karg-append': { type: 'string', multiple: true },
+    retain: { type: 'boolean' },
+    'not-as-default': { type: 'boolean' },
+    'no-merge': { type: 'boolean' },
+    verity: { type: 'boolean' },
+  }, USAGE);
+  if (!p) return 0;
+  const [source] = positionals(p, 1, USAGE);
+  const sysroot = sysrootOption(p);
+  const stateroot = p.values.os;
+  if (typeof stateroot !== 'string' || stateroot === '') throw new CfsError(`--os is required\n${USAGE}`, { code: 'EUSAGE' });
+  const r = await withSysrootLock(sysroot, async () => {
+    const result = await deploy({
+      sysroot, stateroot, source, locked: true,
+      kargs: p.values.karg as string[] | undefined,
+      kargsAppend: p.values['karg-append'] as string[] | undefined,
+      retain: p.values.retain === true,
+      notAsDefault: p.values['not-as-default'] === true,
+      noMerge: p.values['no-merge'] === true,
+      composefs: p.values.verity ? 'verity' : 'yes',
+    });
+    cleanupLocked(sysroot, nodeFs);
+    return result;
+  });
+  const { modified, removed, added } = r.etc;
+  process.stdout.write(`Copying /etc changes: ${modified.length} modified, ${removed.length} removed, ${added.length} added\n`);
+  process.stdout.write(`Deployed ${r.dir} (composefs=${r.digest})\n`);
+  return 0;
+}
