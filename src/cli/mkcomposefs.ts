@@ -3,15 +3,15 @@
  * composefs-image.md §4.1). The image goes to a temporary name in the target directory and is
  * renamed into place, so a failed run leaves no file (unlike C, which leaves an empty one).
  */
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync, createReadStream } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CfsError } from '../errors.js';
 import { buildImage } from '../composefs/index.js';
 import { parseDumpStream } from '../composefs/dumpfile/parse.js';
 import type { Node } from '../composefs/tree.js';
-import { loadSource, type LoadOptions } from '../composefs/sources/index.js';
-import { createProgress } from './progress.js';
+// Directory/tar/OCI sources and the progress bar load only when used (a --from-file build skips them).
+import type { LoadOptions } from '../composefs/sources/index.js';
 
 const USAGE = `Usage: cfskit mkcomposefs [OPTIONS] SOURCE IMAGE
        cfskit mkcomposefs --print-digest-only [OPTIONS] SOURCE
@@ -77,6 +77,7 @@ export interface DirectorySourceOptions extends LoadOptions {
 /** Obtains the tree of a directory SOURCE (mkcomposefs without --from-file, spec §4.1.4). */
 export async function loadDirectorySource(path: string, opts: DirectorySourceOptions): Promise<Node> {
   if (opts.skipXattrs && opts.userXattrs) throw new CfsError(`error accessing ${path}: Invalid argument`, { code: 'EUSAGE' });
+  const { loadSource } = await import('../composefs/sources/index.js');
   return loadSource({ kind: 'dir', paths: [path], options: opts });
 }
 
@@ -154,11 +155,28 @@ function versions(values: Map<string, string | true>): { minVersion: number; max
   };
 }
 
+/** A dumpfile's bytes in 1 MiB reads into one reused buffer (the parser copies what it keeps). */
+async function* readChunks(path: string): AsyncGenerator<Uint8Array> {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw new CfsError(`Failed to open ${path}: ${(e as Error).message}`, { file: path, code: 'EIO' });
+  }
+  try {
+    const buf = new Uint8Array(1 << 20);
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0;) yield buf.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 async function loadTree(source: string, { values, fromTar }: Parsed): Promise<Node> {
   if (values.has('from-file')) {
-    const input = source === '-' ? process.stdin : createReadStream(source, { highWaterMark: 1 << 20 });
+    const input = source === '-' ? process.stdin : readChunks(source);
     return parseDumpStream(input, { file: source, strict: process.env.CFS_PARSE_STRICT !== undefined });
   }
+  const [{ loadSource }, { createProgress }] = await Promise.all([import('../composefs/sources/index.js'), import('./progress.js')]);
   const threads = values.get('threads');
   if (typeof threads === 'string' && !(Number(threads) > 0 && Number.isInteger(Number(threads)))) {
     throw new CfsError(`Invalid threads count ${threads}`, { code: 'EUSAGE' });

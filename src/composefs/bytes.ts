@@ -1,6 +1,7 @@
 /** Byte-string helpers shared by the dumpfile parser and the EROFS writer (names and keys are bytes, Appendix A). */
 
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;

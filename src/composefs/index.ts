@@ -2,7 +2,9 @@
  * composefs images: dumpfile in (spec composefs-image.md §3), EROFS out (§2), byte-identical to
  * mkcomposefs 1.0.8, with the image's fs-verity digest (§1.7).
  */
-import { digestBytes, type FsverityDigest } from '../fsverity/index.js';
+// The hasher alone: the fsverity index would also load the file/worker modules a build never needs.
+import type { FsverityDigest } from '../fsverity/descriptor.js';
+import { FsverityHasher } from '../fsverity/hasher.js';
 import { parseDump, parseDumpStream, type ParseDumpOptions } from './dumpfile/parse.js';
 import { writeImage, type WriteOptions } from './erofs/writer.js';
 import { Node } from './tree.js';
@@ -33,7 +35,12 @@ function build(root: Node, opts: BuildOptions): BuiltImage {
     image,
     version,
     get digest() {
-      return (digest ??= digestBytes(image));
+      if (!digest) {
+        const h = new FsverityHasher();
+        h.update(image);
+        digest = h.digest();
+      }
+      return digest;
     },
   };
 }

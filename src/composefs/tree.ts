@@ -45,7 +45,10 @@ export class Node {
   parent: Node | null = null;
   /** Children of a directory, in insertion order (the writer sorts them); null for non-directories. */
   children: Node[] | null = null;
-  /** Lookup of children by name (key: the name's bytes as latin1). */
+  /**
+   * Lookup of children by name (key: the name's bytes as latin1), built only once children stop
+   * arriving in strictly increasing name order; until then lookups binary-search `children`.
+   */
   private index: Map<string, Node> | null = null;
   /** Hardlink alias: this entry shares the inode of `linkTo` (spec §3.4). */
   linkTo: Node | null = null;
@@ -73,10 +76,7 @@ export class Node {
   constructor(name: Uint8Array, mode: number) {
     this.name = name;
     this.mode = mode;
-    if (isDir(mode)) {
-      this.children = [];
-      this.index = new Map();
-    }
+    if (isDir(mode)) this.children = [];
   }
 
   /** The node owning the inode: follows `linkTo` (one step; the writer checks chains). */
@@ -85,36 +85,72 @@ export class Node {
   }
 
   lookup(name: Uint8Array): Node | undefined {
-    return this.index?.get(nameKey(name));
+    if (this.index) return this.index.get(nameKey(name));
+    const i = this.children ? this.sortedPosition(name) : -1;
+    return i >= 0 ? this.children![i] : undefined;
+  }
+
+  /** Position of `name` in the (sorted, unindexed) children, or -1. */
+  private sortedPosition(name: Uint8Array): number {
+    const children = this.children!;
+    let lo = 0;
+    let hi = children.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = compareBytes(children[mid].name, name);
+      if (c === 0) return mid;
+      if (c < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return -1;
   }
 
   /** Adds a child; returns false when the name exists already or this is not a directory. */
   addChild(child: Node): boolean {
-    if (!this.children || !this.index) return false;
+    const children = this.children;
+    if (!children) return false;
+    if (!this.index) {
+      // Sorted input (dumps, walks in name order) never needs the map.
+      if (children.length === 0 || compareBytes(children[children.length - 1].name, child.name) < 0) {
+        children.push(child);
+        child.parent = this;
+        return true;
+      }
+      this.index = new Map();
+      for (const c of children) this.index.set(nameKey(c.name), c);
+    }
     const key = nameKey(child.name);
     if (this.index.has(key)) return false;
     this.index.set(key, child);
-    this.children.push(child);
+    children.push(child);
     child.parent = this;
     return true;
   }
 
   /** Removes the child of that name (used by layered sources for whiteouts). */
   removeChild(name: Uint8Array): Node | undefined {
-    if (!this.children || !this.index) return undefined;
-    const key = nameKey(name);
-    const child = this.index.get(key);
-    if (!child) return undefined;
-    this.index.delete(key);
-    this.children.splice(this.children.indexOf(child), 1);
+    const children = this.children;
+    if (!children) return undefined;
+    let child: Node | undefined;
+    if (this.index) {
+      const key = nameKey(name);
+      child = this.index.get(key);
+      if (!child) return undefined;
+      this.index.delete(key);
+      children.splice(children.indexOf(child), 1);
+    } else {
+      const i = this.sortedPosition(name);
+      if (i < 0) return undefined;
+      child = children[i];
+      children.splice(i, 1);
+    }
     child.parent = null;
     return child;
   }
 
   /** Sets an xattr, replacing an earlier value of the same key (spec §3.3). */
   setXattr(key: Uint8Array, value: Uint8Array): void {
-    const k = nameKey(key);
-    const i = this.xattrs.findIndex((x) => nameKey(x.key) === k);
+    const i = this.xattrs.findIndex((x) => compareBytes(x.key, key) === 0);
     if (i >= 0) this.xattrs[i] = { key, value };
     else this.xattrs.push({ key, value });
   }
@@ -148,10 +184,12 @@ export function nameKey(name: Uint8Array): string {
 
 /** strcmp order on raw bytes (unsigned, shorter first on a common prefix): spec conventions. */
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
+  const al = a.length;
+  const bl = b.length;
+  const n = al < bl ? al : bl;
   for (let i = 0; i < n; i++) {
     const d = a[i] - b[i];
     if (d !== 0) return d;
   }
-  return a.length - b.length;
+  return al - bl;
 }

@@ -7,7 +7,7 @@ import { CfsError } from '../../errors.js';
 import { equalBytes, hexValue } from '../bytes.js';
 import { INLINE_CONTENT_MAX, MAX_NAME_LENGTH, PATH_MAX } from '../erofs/format.js';
 import { budgetAfterSet } from '../xattr-budget.js';
-import { isDevice, isDir, isLnk, isValidType, nameKey, Node } from '../tree.js';
+import { isDevice, isDir, isLnk, isValidType, Node } from '../tree.js';
 import { parseU32, parseUnsigned, toI64 } from './integer.js';
 import { cString, unescape, UnescapeError } from './unescape.js';
 
@@ -25,6 +25,7 @@ const DASH = 0x2d;
 const DOT = 0x2e;
 const AT = 0x40;
 const EQUALS = 0x3d;
+const BACKSLASH = 0x5c;
 /** Fixed fields (§3.1). */
 const FIELDS = ['PATH', 'SIZE', 'MODE', 'NLINK', 'UID', 'GID', 'RDEV', 'MTIME', 'PAYLOAD', 'CONTENT', 'DIGEST'] as const;
 const F_PATH = 0, F_SIZE = 1, F_MODE = 2, F_NLINK = 3, F_UID = 4, F_GID = 5, F_RDEV = 6, F_MTIME = 7,
@@ -50,6 +51,8 @@ class DumpBuilder {
   private readonly fs = new Int32Array(22);
   /** Directories by the exact bytes of "PATH/" (FNV-1a buckets): parent lookups without walking. */
   private readonly dirs = new Map<number, { prefix: Uint8Array; node: Node }[]>();
+  /** Xattr keys and values repeat across lines: one array per distinct byte string. */
+  private readonly interned = new Interner();
   lines = 0;
 
   constructor(private readonly strict: boolean, private readonly file: string | undefined) {}
@@ -190,29 +193,29 @@ class DumpBuilder {
   /** KEY=VALUE fields with the per-node budget of §2.11 (step 14). */
   private xattrs(node: Node, buf: Uint8Array, start: number, end: number, line: number): void {
     let total = 0;
-    let seen: Map<string, number> | null = null;
+    const xs = node.xattrs;
     for (let p = start; p < end;) {
       let q = p;
       while (q < end && buf[q] !== SPACE) q++;
-      const eqRel = buf.subarray(p, q).indexOf(EQUALS);
-      if (eqRel < 0) this.fail('Missing = in xattr', line, 'XATTRS');
+      let eq = p;
+      while (eq < q && buf[eq] !== EQUALS) eq++;
+      if (eq === q) this.fail('Missing = in xattr', line, 'XATTRS');
       let key: Uint8Array, value: Uint8Array;
       try {
-        key = cString(unescape(buf, p, p + eqRel));
-        value = unescape(buf, p + eqRel + 1, q);
+        key = this.interned.get(buf, p, eq, true);
+        value = this.interned.get(buf, eq + 1, q, false);
       } catch (e) {
         if (e instanceof UnescapeError) this.fail(e.message, line, 'XATTRS');
         throw e;
       }
-      const k = nameKey(key);
-      seen ??= new Map();
-      const old = seen.get(k);
-      const next = budgetAfterSet(total, node.xattrs.length, key.length, value.length, old ?? -1);
+      let old = -1;
+      while (++old < xs.length && !equalBytes(xs[old].key, key));
+      const replaced = old < xs.length;
+      const next = budgetAfterSet(total, xs.length, key.length, value.length, replaced ? xs[old].value.length : -1);
       if (next === null) this.fail("Can't set xattr", line, `xattr ${text(key)}`);
       total = next;
-      seen.set(k, value.length);
-      if (old === undefined) node.xattrs.push({ key, value });
-      else node.setXattr(key, value);
+      if (replaced) xs[old] = { key, value };
+      else xs.push({ key, value });
       p = q + 1;
     }
   }
@@ -243,10 +246,18 @@ class DumpBuilder {
 
   /** The directory holding path[prefixEnd...]: every component before it must exist. */
   private parentOf(path: Uint8Array, prefixEnd: number, line: number): Node {
-    const prefix = path.subarray(0, prefixEnd);
-    const h = fnv1a(prefix, FNV_OFFSET);
+    const h = fnv1a(path, 0, prefixEnd);
     const bucket = this.dirs.get(h);
-    if (bucket) for (const e of bucket) if (equalBytes(e.prefix, prefix)) return e.node;
+    if (bucket) {
+      for (const e of bucket) {
+        const prefix = e.prefix;
+        if (prefix.length !== prefixEnd) continue;
+        let i = 0;
+        while (i < prefixEnd && prefix[i] === path[i]) i++;
+        if (i === prefixEnd) return e.node;
+      }
+    }
+    const prefix = path.subarray(0, prefixEnd);
     const node = walk(this.root!, prefix);
     if (!node) this.fail(`Parent directory missing for ${text(path)}`, line, 'PATH');
     if (isDir(node.mode)) this.rememberDir(prefix, h, node);
@@ -265,7 +276,7 @@ class DumpBuilder {
     const prefix = new Uint8Array(path.length + 1);
     prefix.set(path);
     prefix[path.length] = SLASH;
-    this.rememberDir(prefix, fnv1a(prefix, FNV_OFFSET), node);
+    this.rememberDir(prefix, fnv1a(prefix, 0, prefix.length), node);
   }
 
   /** Resolves hardlinks in reverse order of their lines (§3.4, §3.5 step 15). */
@@ -300,12 +311,44 @@ function walk(root: Node, path: Uint8Array): Node | undefined {
   return node;
 }
 
+/** Distinct unescaped byte strings by FNV-1a, so repeated xattr keys and values share one array. */
+class Interner {
+  private readonly table = new Map<number, Uint8Array>();
+  /** Bound on remembered strings: unique values (e.g. per-file ACLs) are not worth keeping. */
+  private static readonly LIMIT = 1 << 14;
+
+  /** The unescaped bytes of buf[start, end) (cut at a NUL when `cstr`), shared with equal earlier ones. */
+  get(buf: Uint8Array, start: number, end: number, cstr: boolean): Uint8Array {
+    let b = buf;
+    let s = start;
+    let e = end;
+    let i = start;
+    while (i < end && buf[i] !== BACKSLASH) i++;
+    if (i < end) {
+      b = cstr ? cString(unescape(buf, start, end)) : unescape(buf, start, end);
+      s = 0;
+      e = b.length;
+    }
+    const h = fnv1a(b, s, e);
+    const hit = this.table.get(h);
+    if (hit && hit.length === e - s) {
+      let j = 0;
+      while (j < hit.length && hit[j] === b[s + j]) j++;
+      if (j === hit.length) return hit;
+    }
+    const out = b === buf ? buf.subarray(s, e) : b;
+    if (!hit && this.table.size < Interner.LIMIT) this.table.set(h, out);
+    return out;
+  }
+}
+
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
-/** 32-bit FNV-1a, kept in Smi range for Map keys. */
-function fnv1a(b: Uint8Array, h: number): number {
-  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i], FNV_PRIME);
+/** 32-bit FNV-1a of b[start, end), kept in Smi range for Map keys. */
+function fnv1a(b: Uint8Array, start: number, end: number): number {
+  let h = FNV_OFFSET;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ b[i], FNV_PRIME);
   return h & 0x3fffffff;
 }
 

@@ -5,7 +5,6 @@
  */
 import { CfsError } from '../../errors.js';
 import type { Node, Xattr } from '../tree.js';
-import type { XattrInfo } from './layout.js';
 
 /** One directory entry of a WInode directory (§2.7); `alias` until hardlinks are resolved (P4). */
 export interface Dirent {
@@ -47,8 +46,8 @@ export class WInode {
   index = 0;
 
   /* ---- P5/P6 layout ---- */
-  /** Per sorted xattr: how it is written (shared reference or inline entry); null without xattrs. */
-  xattrInfo: XattrInfo[] | null = null;
+  /** Occurrence number of the first (sorted) xattr in the layout's XattrTable (P5). */
+  xattrBase = 0;
   compact = true;
   nblocks = 0;
   tail = 0;

@@ -34,24 +34,63 @@ const U16_MAX = 0xffff;
 
 const roundUp = (x: number, a: number): number => Math.ceil(x / a) * a;
 
-/** An xattr as the writer stores it: name index, suffix, entry size, shared-table offset. */
-export interface XattrInfo {
-  index: number;
-  suffix: Uint8Array;
-  /** erofs_xattr_entry size with suffix and value, 4-aligned. */
-  size: number;
-  /** Bit of the inode's name filter (§2.5). */
-  filterBit: number;
-  /** Offset in the shared table when this inode refers to it there, else -1 (inline). */
-  shared: number;
+/**
+ * How the xattrs are written (§2.5, §2.6), in flat arrays. Keys get ids (per distinct key bytes);
+ * an "occurrence" is one xattr of one inode, numbered over inodes in BFS order and each inode's
+ * xattrs in key order (WInode.xattrBase is its first).
+ */
+export interface XattrTable {
+  /** Per key id: name index (§2.5 prefix table), the key's suffix after the prefix, filter bit. */
+  keyIndex: Uint8Array;
+  keySuffix: Uint8Array[];
+  keyFilterBit: Uint8Array;
+  /** Per occurrence: key id, and the shared-table offset when referenced there, else -1 (inline). */
+  occKey: Int32Array;
+  occShared: Int32Array;
+  /** Shared table entries in table order, with their key ids. */
+  shared: Xattr[];
+  sharedKeys: Int32Array;
+  sharedSize: number;
 }
 
-/** Per-key facts, cached by key identity: the writer's own keys are the same arrays everywhere. */
-const keyCache = new WeakMap<Uint8Array, { index: number; suffix: Uint8Array; filterBit: number }>();
+/** erofs_xattr_entry size with suffix and value, 4-aligned (§2.5). */
+export const xattrEntrySize = (suffixLength: number, valueLength: number): number =>
+  (XATTR_ENTRY_SIZE + suffixLength + valueLength + XATTR_ALIGN - 1) & ~(XATTR_ALIGN - 1);
 
-function keyInfo(key: Uint8Array): { index: number; suffix: Uint8Array; filterBit: number } {
-  let k = keyCache.get(key);
-  if (!k) {
+export interface Layout extends TreeOrder {
+  xattrs: XattrTable;
+  /** End of the inode table, 32-aligned: the shared xattr table starts here. */
+  inodesEnd: number;
+  dataBlockStart: number;
+  /** Total image blocks (superblock `blocks`). */
+  blocks: number;
+}
+
+/** Ids of distinct xattr keys: by array identity first (keys are mostly shared arrays), else by bytes. */
+class KeyIds {
+  private readonly byArray = new Map<Uint8Array, number>();
+  private readonly byText = new Map<string, number>();
+  readonly index: number[] = [];
+  readonly suffix: Uint8Array[] = [];
+  readonly filterBit: number[] = [];
+
+  id(key: Uint8Array): number {
+    let id = this.byArray.get(key);
+    if (id === undefined) {
+      const text = nameKey(key);
+      id = this.byText.get(text);
+      if (id === undefined) {
+        id = this.byText.size;
+        this.byText.set(text, id);
+        this.facts(key);
+      }
+      this.byArray.set(key, id);
+    }
+    return id;
+  }
+
+  /** Prefix index, suffix and name-filter bit of a new key (§2.5). */
+  private facts(key: Uint8Array): void {
     let index = XATTR_INDEX_NONE;
     let suffix = key;
     for (const p of PREFIXES) {
@@ -61,123 +100,145 @@ function keyInfo(key: Uint8Array): { index: number; suffix: Uint8Array; filterBi
         break;
       }
     }
-    const filterBit = xxh32(suffix, XATTR_FILTER_SEED + index) & (XATTR_FILTER_BITS - 1);
-    k = { index, suffix, filterBit };
-    keyCache.set(key, k);
+    this.index.push(index);
+    this.suffix.push(suffix);
+    this.filterBit.push(xxh32(suffix, XATTR_FILTER_SEED + index) & (XATTR_FILTER_BITS - 1));
   }
-  return k;
 }
 
-/** The facts of one xattr (§2.5 prefix table, entry size, filter bit). */
-export function xattrInfo(x: Xattr): XattrInfo {
-  const k = keyInfo(x.key);
-  const size = roundUp(XATTR_ENTRY_SIZE + k.suffix.length + x.value.length, XATTR_ALIGN);
-  return { index: k.index, suffix: k.suffix, size, filterBit: k.filterBit, shared: -1 };
-}
+/**
+ * Distinct (key, value) pairs with use counts: an open hash table over (key id, value hash) in
+ * typed arrays, values compared byte for byte on a hash match.
+ */
+class PairCounts {
+  first: Xattr[] = [];
+  key = new Int32Array(1024);
+  hash = new Int32Array(1024);
+  count = new Int32Array(1024);
+  next = new Int32Array(1024);
+  private heads = new Int32Array(2048).fill(-1);
+  size = 0;
 
-export interface XattrInfoEntry {
-  xattr: Xattr;
-  info: XattrInfo;
-}
-
-export interface Layout extends TreeOrder {
-  /** Shared xattr table entries in table order. */
-  shared: XattrInfoEntry[];
-  sharedSize: number;
-  /** End of the inode table, 32-aligned: the shared xattr table starts here. */
-  inodesEnd: number;
-  dataBlockStart: number;
-  /** Total image blocks (superblock `blocks`). */
-  blocks: number;
-}
-
-interface PairCount {
-  xattr: Xattr;
-  count: number;
-  offset: number;
-}
-
-/** Identity of an xattr key: by array identity first (cheap), else by its bytes. */
-class KeyIds {
-  private readonly byArray = new Map<Uint8Array, number>();
-  private readonly byText = new Map<string, number>();
-  id(key: Uint8Array): number {
-    let id = this.byArray.get(key);
-    if (id === undefined) {
-      const text = nameKey(key);
-      id = this.byText.get(text);
-      if (id === undefined) {
-        id = this.byText.size;
-        this.byText.set(text, id);
+  /** The pair id of x (key id `keyId`), counting one more use. */
+  add(keyId: number, x: Xattr): number {
+    const value = x.value;
+    const h = (xxh32(value, 0) ^ Math.imul(keyId, 0x9e3779b1)) | 0;
+    const slot = h & (this.heads.length - 1);
+    for (let e = this.heads[slot]; e >= 0; e = this.next[e]) {
+      if (this.hash[e] === h && this.key[e] === keyId && equalBytes(this.first[e].value, value)) {
+        this.count[e]++;
+        return e;
       }
-      this.byArray.set(key, id);
     }
-    return id;
+    const e = this.size++;
+    if (e === this.key.length) this.grow();
+    this.first.push(x);
+    this.key[e] = keyId;
+    this.hash[e] = h;
+    this.count[e] = 1;
+    this.next[e] = this.heads[slot];
+    this.heads[slot] = e;
+    if (this.size > this.heads.length) this.rehash();
+    return e;
+  }
+
+  private grow(): void {
+    const n = this.key.length * 2;
+    const more = (a: Int32Array) => {
+      const b = new Int32Array(n);
+      b.set(a);
+      return b;
+    };
+    this.key = more(this.key);
+    this.hash = more(this.hash);
+    this.count = more(this.count);
+    this.next = more(this.next);
+  }
+
+  private rehash(): void {
+    this.heads = new Int32Array(this.heads.length * 4).fill(-1);
+    const mask = this.heads.length - 1;
+    for (let e = 0; e < this.size; e++) {
+      const slot = this.hash[e] & mask;
+      this.next[e] = this.heads[slot];
+      this.heads[slot] = e;
+    }
   }
 }
 
 /** P5: counts every (key, value) pair; pairs used by more than one inode are shared (§2.6). */
-function sharedXattrs(inodes: WInode[]): { shared: XattrInfoEntry[]; sharedSize: number } {
-  const keyIds = new KeyIds();
-  // Per key id, buckets by value hash; values compared byte for byte within a bucket.
-  const byKey: Map<number, PairCount[]>[] = [];
-  const pairs: PairCount[] = [];
+function sharedXattrs(inodes: WInode[]): XattrTable {
+  const keys = new KeyIds();
+  const pairs = new PairCounts();
+  let total = 0;
   for (const w of inodes) {
-    for (const x of w.xattrs) {
-      const id = keyIds.id(x.key);
-      const buckets = (byKey[id] ??= new Map());
-      const hash = xxh32(x.value, 0) & 0x3fffffff;
-      let bucket = buckets.get(hash);
-      if (!bucket) buckets.set(hash, (bucket = []));
-      let e: PairCount | undefined;
-      for (const b of bucket) {
-        if (equalBytes(b.xattr.value, x.value)) {
-          e = b;
-          break;
-        }
-      }
-      if (e) e.count++;
-      else bucket.push((e = { xattr: x, count: 1, offset: -1 }));
-      pairs.push(e);
-    }
+    w.xattrBase = total;
+    total += w.xattrs.length;
   }
-  const entries: PairCount[] = [];
-  for (const buckets of byKey) for (const bucket of buckets.values()) for (const e of bucket) if (e.count > 1) entries.push(e);
-  // Descending: key (reverse strcmp), then longer value first, then value bytes descending.
-  entries.sort((a, b) =>
-    compareBytes(b.xattr.key, a.xattr.key) ||
-    b.xattr.value.length - a.xattr.value.length ||
-    compareBytes(b.xattr.value, a.xattr.value));
-  let offset = 0;
-  const shared: XattrInfoEntry[] = [];
-  for (const e of entries) {
-    e.offset = offset;
-    const info = xattrInfo(e.xattr);
-    shared.push({ xattr: e.xattr, info });
-    offset += info.size;
-  }
+  const occKey = new Int32Array(total);
+  const occPair = new Int32Array(total);
   let n = 0;
   for (const w of inodes) {
-    if (w.xattrs.length === 0) continue;
-    let refs = 0;
-    w.xattrInfo = w.xattrs.map((x) => {
-      const info = xattrInfo(x);
-      const e = pairs[n++];
-      if (e.offset >= 0 && refs < XATTR_MAX_SHARED_REFS) {
-        info.shared = e.offset;
-        refs++;
-      }
-      return info;
-    });
+    for (const x of w.xattrs) {
+      const id = keys.id(x.key);
+      occKey[n] = id;
+      occPair[n++] = pairs.add(id, x);
+    }
   }
-  return { shared, sharedSize: offset };
+  const entries: number[] = [];
+  for (let e = 0; e < pairs.size; e++) if (pairs.count[e] > 1) entries.push(e);
+  // Descending: key (reverse strcmp), then longer value first, then value bytes descending.
+  const first = pairs.first;
+  entries.sort((a, b) => {
+    const x = first[a], y = first[b];
+    return compareBytes(y.key, x.key) || y.value.length - x.value.length || compareBytes(y.value, x.value);
+  });
+  const pairOffset = new Int32Array(pairs.size).fill(-1);
+  const shared: Xattr[] = [];
+  const sharedKeys = new Int32Array(entries.length);
+  let offset = 0;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
+    pairOffset[e] = offset;
+    shared.push(first[e]);
+    sharedKeys[i] = pairs.key[e];
+    offset += xattrEntrySize(keys.suffix[pairs.key[e]].length, first[e].value.length);
+  }
+  const occShared = new Int32Array(total);
+  for (const w of inodes) {
+    let refs = 0;
+    const end = w.xattrBase + w.xattrs.length;
+    for (let o = w.xattrBase; o < end; o++) {
+      const off = pairOffset[occPair[o]];
+      if (off >= 0 && refs < XATTR_MAX_SHARED_REFS) {
+        occShared[o] = off;
+        refs++;
+      } else {
+        occShared[o] = -1;
+      }
+    }
+  }
+  return {
+    keyIndex: Uint8Array.from(keys.index),
+    keySuffix: keys.suffix,
+    keyFilterBit: Uint8Array.from(keys.filterBit),
+    occKey,
+    occShared,
+    shared,
+    sharedKeys,
+    sharedSize: offset,
+  };
 }
 
 /** Inline xattr area size of an inode (§2.5): 0 without xattrs. */
-function inlineXattrSize(w: WInode): number {
-  if (!w.xattrInfo) return 0;
+function inlineXattrSize(w: WInode, t: XattrTable): number {
+  const n = w.xattrs.length;
+  if (n === 0) return 0;
   let size = XATTR_IBODY_HEADER_SIZE;
-  for (const info of w.xattrInfo) size += info.shared >= 0 ? 4 : info.size;
+  for (let i = 0; i < n; i++) {
+    const o = w.xattrBase + i;
+    size += t.occShared[o] >= 0 ? 4 : xattrEntrySize(t.keySuffix[t.occKey[o]].length, w.xattrs[i].value.length);
+  }
   return size;
 }
 
@@ -269,14 +330,14 @@ function tailPadding(w: WInode, pos: number, hdr: number): number {
 
 export function computeLayout(order: TreeOrder): Layout {
   const { inodes } = order;
-  const { shared, sharedSize } = sharedXattrs(inodes);
+  const xattrs = sharedXattrs(inodes);
   let pos = INODE_TABLE_START;
   let dataBlocks = 0;
   for (const w of inodes) {
     dataShape(w);
     w.compact = fitsCompact(w, order);
     const hdr = w.compact ? INODE_COMPACT_SIZE : INODE_EXTENDED_SIZE;
-    w.xattrSize = inlineXattrSize(w);
+    w.xattrSize = inlineXattrSize(w, xattrs);
     pos = roundUp(pos, SLOT_SIZE);
     pos += tailPadding(w, pos, hdr);
     w.nid = pos / SLOT_SIZE;
@@ -284,7 +345,7 @@ export function computeLayout(order: TreeOrder): Layout {
     dataBlocks += w.nblocks;
   }
   const inodesEnd = roundUp(pos, SLOT_SIZE);
-  const dataBlockStart = roundUp(inodesEnd + sharedSize, BLOCK_SIZE);
+  const dataBlockStart = roundUp(inodesEnd + xattrs.sharedSize, BLOCK_SIZE);
   // P7.3: block addresses in BFS order.
   let next = dataBlockStart / BLOCK_SIZE;
   for (const w of inodes) {
@@ -293,5 +354,5 @@ export function computeLayout(order: TreeOrder): Layout {
       next += w.nblocks;
     }
   }
-  return { ...order, shared, sharedSize, inodesEnd, dataBlockStart, blocks: dataBlockStart / BLOCK_SIZE + dataBlocks };
+  return { ...order, xattrs, inodesEnd, dataBlockStart, blocks: dataBlockStart / BLOCK_SIZE + dataBlocks };
 }

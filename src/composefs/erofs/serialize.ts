@@ -40,7 +40,7 @@ import {
   XATTR_IBODY_HEADER_SIZE,
 } from './format.js';
 import type { Dirent, WInode } from './inode.js';
-import type { Layout, XattrInfo } from './layout.js';
+import { type Layout, xattrEntrySize } from './layout.js';
 
 function fileType(mode: number): number {
   switch (mode & S_IFMT) {
@@ -64,14 +64,19 @@ class ImageWriter {
     this.dv = new DataView(this.buf.buffer);
   }
 
-  /** One xattr entry (§2.5); returns the offset after its padding. */
-  xattrEntry(off: number, x: Xattr, info: XattrInfo): number {
-    this.buf[off] = info.suffix.length;
-    this.buf[off + 1] = info.index;
-    this.dv.setUint16(off + 2, x.value.length, true);
-    this.buf.set(info.suffix, off + XATTR_ENTRY_SIZE);
-    this.buf.set(x.value, off + XATTR_ENTRY_SIZE + info.suffix.length);
-    return off + info.size;
+  /** One xattr entry (§2.5) of key id `keyId`; returns the offset after its padding. */
+  xattrEntry(off: number, x: Xattr, keyId: number): number {
+    const t = this.layout.xattrs;
+    const suffix = t.keySuffix[keyId];
+    const value = x.value;
+    const buf = this.buf;
+    buf[off] = suffix.length;
+    buf[off + 1] = t.keyIndex[keyId];
+    buf[off + 2] = value.length & 0xff;
+    buf[off + 3] = value.length >>> 8;
+    buf.set(suffix, off + XATTR_ENTRY_SIZE);
+    if (value.length > 0) buf.set(value, off + XATTR_ENTRY_SIZE + suffix.length);
+    return off + xattrEntrySize(suffix.length, value.length);
   }
 
   /** A group of dirents followed by their names (§2.7). */
@@ -168,23 +173,25 @@ class ImageWriter {
   /** The inline xattr area: ibody header, shared ids, unshared entries (§2.5). */
   xattrs(w: WInode, start: number): number {
     const { dv, buf, layout } = this;
-    const infos = w.xattrInfo!;
+    const t = layout.xattrs;
+    const base = w.xattrBase;
+    const end = base + w.xattrs.length;
     let filter = 0;
     let nShared = 0;
-    for (const info of infos) {
-      filter |= 1 << info.filterBit;
-      if (info.shared >= 0) nShared++;
+    for (let o = base; o < end; o++) {
+      filter |= 1 << t.keyFilterBit[t.occKey[o]];
+      if (t.occShared[o] >= 0) nShared++;
     }
     dv.setUint32(start, (XATTR_FILTER_DEFAULT & ~filter) >>> 0, true);
     buf[start + 4] = nShared;
     let p = start + XATTR_IBODY_HEADER_SIZE;
     const tableBase = layout.inodesEnd % BLOCK_SIZE;
-    for (const info of infos) {
-      if (info.shared < 0) continue;
-      dv.setUint32(p, (tableBase + info.shared) / 4, true);
+    for (let o = base; o < end; o++) {
+      if (t.occShared[o] < 0) continue;
+      dv.setUint32(p, (tableBase + t.occShared[o]) / 4, true);
       p += 4;
     }
-    for (let i = 0; i < infos.length; i++) if (infos[i].shared < 0) p = this.xattrEntry(p, w.xattrs[i], infos[i]);
+    for (let o = base; o < end; o++) if (t.occShared[o] < 0) p = this.xattrEntry(p, w.xattrs[o - base], t.occKey[o]);
     return p;
   }
 
@@ -209,7 +216,8 @@ class ImageWriter {
     this.header();
     for (const w of this.layout.inodes) this.inode(w);
     let p = this.layout.inodesEnd;
-    for (const { xattr, info } of this.layout.shared) p = this.xattrEntry(p, xattr, info);
+    const { shared, sharedKeys } = this.layout.xattrs;
+    for (let i = 0; i < shared.length; i++) p = this.xattrEntry(p, shared[i], sharedKeys[i]);
     for (const w of this.layout.inodes) if (w.nblocks > 0) this.dataBlocks(w);
     return this.buf;
   }
