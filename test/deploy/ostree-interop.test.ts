@@ -1,0 +1,69 @@
+import { expect } from 'chai';
+import { existsSync } from 'node:fs';
+import { deploy } from '../../src/sysroot/deploy.js';
+import { loadSysroot } from '../../src/sysroot/deployments.js';
+import { status } from '../../src/sysroot/status-of.js';
+import { verify } from '../../src/sysroot/verify.js';
+import { needCommand, runPeer } from '../helpers/peers.js';
+import { tempDir } from '../sysroot/helpers.js';
+import { STATEROOT, commitVersion, makeSysroot } from './fixture.js';
+
+/** ostree admin on a sysroot (its deployments are not immutable: we cannot chattr +i either). */
+const ostree = (args: string[], sysroot: string) => runPeer('ostree', ['admin', ...args, `--sysroot=${sysroot}`]);
+
+describe('admin deploy: real ostree 2022.7 reads and edits our sysroot', function () {
+  this.timeout(60_000);
+  const tmp = tempDir('cfskit-deploy-ostree-');
+  after(tmp.remove);
+  const sysroot = `${tmp.path}/sysroot`;
+  let v1: { checksum: string; digest: string };
+  let v2: { checksum: string; digest: string };
+
+  const debug = process.env.OSTREE_SYSROOT_DEBUG;
+  after(() => {
+    if (debug === undefined) delete process.env.OSTREE_SYSROOT_DEBUG;
+    else process.env.OSTREE_SYSROOT_DEBUG = debug;
+  });
+
+  before(async () => {
+    process.env.OSTREE_SYSROOT_DEBUG = 'mutable-deployments';
+    makeSysroot(sysroot);
+    v1 = await commitVersion(sysroot, tmp.path, '1.0');
+    await deploy({ sysroot, stateroot: STATEROOT, source: v1.checksum, kargs: ['root=LABEL=rootfs'] });
+    v2 = await commitVersion(sysroot, tmp.path, '2.0', { 'usr/etc/motd': 'v2\n' });
+    await deploy({ sysroot, stateroot: STATEROOT, source: `${STATEROOT}/stable` });
+  });
+
+  it('ostree admin status lists our deployments: order, stateroot, checksum.serial, version, origin', function () {
+    needCommand(this, 'ostree');
+    const r = ostree(['status'], sysroot);
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stdout).to.equal(
+      `  ${STATEROOT} ${v2.checksum}.0\n    Version: 2.0\n    origin refspec: ${STATEROOT}/stable\n`
+      + `  ${STATEROOT} ${v1.checksum}.0\n    Version: 1.0\n    origin refspec: ${v1.checksum}\n`,
+    );
+    expect(r.stdout).to.equal(status(sysroot).text);
+  });
+
+  it('ostree admin pin 1 on our sysroot: we see it pinned; verify clean', async function () {
+    needCommand(this, 'ostree');
+    const r = ostree(['pin', '1'], sysroot);
+    expect(r.status, r.stderr).to.equal(0);
+    expect(status(sysroot).deployments.map((d) => d.pinned)).to.deep.equal([false, true]);
+    expect(ostree(['status'], sysroot).stdout).to.equal(status(sysroot).text);
+    expect(ostree(['pin', '--unpin', '1'], sysroot).status).to.equal(0);
+    expect((await verify(sysroot)).problems).to.deep.equal([]);
+  });
+
+  it('ostree admin undeploy 1 on our sysroot keeps composefs= and the extension; verify clean', async function () {
+    needCommand(this, 'ostree');
+    const r = ostree(['undeploy', '1'], sysroot);
+    expect(r.status, r.stderr).to.equal(0);
+    const list = loadSysroot(sysroot).deployments;
+    expect(list.map((d) => d.csum)).to.deep.equal([v2.checksum]);
+    expect(list[0].entry.options).to.contain(`composefs=${v2.digest}`);
+    expect(list[0].entry.initrds).to.have.length(2);
+    expect(existsSync(`${sysroot}/ostree/deploy/${STATEROOT}/deploy/${v1.checksum}.0`)).to.equal(false);
+    expect((await verify(sysroot)).problems).to.deep.equal([]);
+  });
+});
