@@ -43,7 +43,7 @@ export async function run(args: string[]): Promise<number> {
     });
     cleanupLocked(sysroot, nodeFs);
     return result;
-  });
+  }, { onWait: (holder) => process.stderr.write(`Waiting for the sysroot lock (held by ${holder})\n`) });
   const { modified, removed, added } = r.etc;
   process.stdout.write(`Copying /etc changes: ${modified.length} modified, ${removed.length} removed, ${added.length} added\n`);
   process.stdout.write(`Deployed ${r.dir} (composefs=${r.digest})\n`);
