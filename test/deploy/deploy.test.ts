@@ -38,7 +38,7 @@ describe('admin deploy: composefs deployments in an ostree sysroot', function ()
     expect(statSync(`${sysroot}/ostree/repo/cfs/images/${v1.digest}`).ino).to.equal(img.ino);
     expect(readFileSync(`${dir}/etc/motd`, 'utf8')).to.equal('Welcome to version 1.0\n');
     expect(readFileSync(`${dir}/etc/ssh/sshd_config`, 'utf8')).to.equal('PermitRootLogin no\n');
-    expect(readlinkSync(`${dir}/etc/os-release`)).to.equal('../lib/os-release');
+    expect(readlinkSync(`${dir}/etc/os-release`)).to.equal('../usr/lib/os-release');
     expect(readFileSync(`${dir}.origin`, 'utf8')).to.equal(`[origin]\nrefspec=${v1.checksum}\n`);
     const state = loadSysroot(sysroot);
     expect(state.deployments).to.have.length(1);

@@ -23,7 +23,7 @@ export function makeSysroot(dir: string, staterroots = [STATEROOT]): void {
   for (const s of staterroots) osInit(dir, s);
 }
 
-/** Files of an OS version: path → content (a string, or ['symlink', target]). */
+/** Files of an OS version: path → content (a string, or ['symlink', target]); a path ending in '/' is a directory. */
 export type OsFiles = Record<string, string | ['symlink', string]>;
 
 export function osFiles(version: string, extra: OsFiles = {}): OsFiles {
@@ -36,8 +36,10 @@ export function osFiles(version: string, extra: OsFiles = {}): OsFiles {
     'usr/etc/motd': `Welcome to version ${version}\n`,
     'usr/etc/fstab': '# static file system information\n',
     'usr/etc/ssh/sshd_config': 'PermitRootLogin no\n',
-    'usr/etc/os-release': ['symlink', '../lib/os-release'],
+    'usr/etc/os-release': ['symlink', '../usr/lib/os-release'],
     'var/lib/placeholder': '',
+    // the mount point prepare-root binds the deployment's etc/ over (spec §5.4 step 5)
+    'etc/': '',
     ...extra,
   };
 }
@@ -47,7 +49,8 @@ export function writeTree(dir: string, files: OsFiles): void {
   mkdirSync(dir, { recursive: true });
   for (const [rel, content] of Object.entries(files)) {
     const path = join(dir, rel);
-    mkdirSync(dirname(path), { recursive: true });
+    mkdirSync(rel.endsWith('/') ? path : dirname(path), { recursive: true });
+    if (rel.endsWith('/')) continue;
     if (Array.isArray(content)) symlinkSync(content[1], path);
     else writeFileSync(path, content);
   }
