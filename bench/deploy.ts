@@ -8,6 +8,7 @@
  * Run: `npx tsx bench/deploy.ts [RUNS]` (or `npm run bench -- deploy`); CFSKIT_BENCH_PROF=DIR writes CPU profiles.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,26 +30,12 @@ const STATEROOT = 'benchos';
 const KVER = '6.12.0-bench';
 const enc = (s: string) => new TextEncoder().encode(s);
 
-/** Deterministic xorshift32. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
-
 async function* once(b: Uint8Array) {
   yield b;
 }
 
 /** Builds the synthetic OS tree of `version`; /etc, kernel and initramfs get real objects. */
 async function osTree(store: ObjectStore, version: number): Promise<{ root: Node; entries: number }> {
-  const rand = rng(42);
   let entries = 0;
   const dir = (parent: Node, name: string) => {
     const existing = parent.lookup(enc(name));
@@ -63,7 +50,7 @@ async function osTree(store: ObjectStore, version: number): Promise<{ root: Node
     const n = new Node(enc(name), S_IFREG | 0o644);
     if (typeof data === 'number') {
       n.size = BigInt(data);
-      n.digest = new Uint8Array(32).map(() => Math.floor(rand() * 256));
+      n.digest = createHash('sha256').update(`${entries}`).digest();
       const hex = Buffer.from(n.digest).toString('hex');
       n.payload = enc(`${hex.slice(0, 2)}/${hex.slice(2)}`);
     } else if (stored) {
@@ -83,7 +70,7 @@ async function osTree(store: ObjectStore, version: number): Promise<{ root: Node
   // /usr: 60k entries in package-like directories
   for (let p = 0; p < 1200; p++) {
     const pkg = path(root, `usr/share/pkg${p}/data`);
-    for (let f = 0; f < 48; f++) await file(pkg, `file${f}`, 100 + Math.floor(rand() * 100_000), false);
+    for (let f = 0; f < 48; f++) await file(pkg, `file${f}`, 100 + ((p * 48 + f) * 7919) % 100_000, false);
   }
   // /usr/etc: 1,100 files in 55 directories, 1 in 20 changed by the new version
   for (let d = 0; d < 55; d++) {
