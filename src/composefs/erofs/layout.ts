@@ -23,7 +23,7 @@ import {
   XATTR_INDEX_NONE,
   XATTR_MAX_SHARED_REFS,
 } from './format.js';
-import type { WInode } from './inode.js';
+import type { Inodes } from './inode.js';
 import type { TreeOrder } from './order.js';
 import { xxh32 } from './xxhash.js';
 
@@ -37,9 +37,11 @@ const roundUp = (x: number, a: number): number => Math.ceil(x / a) * a;
 /**
  * How the xattrs are written (§2.5, §2.6), in flat arrays. Keys get ids (per distinct key bytes);
  * an "occurrence" is one xattr of one inode, numbered over inodes in BFS order and each inode's
- * xattrs in key order (WInode.xattrBase is its first).
+ * xattrs in key order.
  */
 export interface XattrTable {
+  /** Per inode id: its first occurrence. */
+  xattrBase: Int32Array;
   /** Per key id: name index (§2.5 prefix table), the key's suffix after the prefix, filter bit. */
   keyIndex: Uint8Array;
   keySuffix: Uint8Array[];
@@ -59,6 +61,7 @@ export const xattrEntrySize = (suffixLength: number, valueLength: number): numbe
 
 export interface Layout extends TreeOrder {
   xattrs: XattrTable;
+  inodeLayout: InodeLayout;
   /** End of the inode table, 32-aligned: the shared xattr table starts here. */
   inodesEnd: number;
   dataBlockStart: number;
@@ -167,19 +170,20 @@ class PairCounts {
 }
 
 /** P5: counts every (key, value) pair; pairs used by more than one inode are shared (§2.6). */
-function sharedXattrs(inodes: WInode[]): XattrTable {
+function sharedXattrs(t: Inodes, bfs: Int32Array): XattrTable {
   const keys = new KeyIds();
   const pairs = new PairCounts();
+  const xattrBase = new Int32Array(t.count);
   let total = 0;
-  for (const w of inodes) {
-    w.xattrBase = total;
-    total += w.xattrs.length;
+  for (const id of bfs) {
+    xattrBase[id] = total;
+    total += t.xattrs[id].length;
   }
   const occKey = new Int32Array(total);
   const occPair = new Int32Array(total);
   let n = 0;
-  for (const w of inodes) {
-    for (const x of w.xattrs) {
+  for (const id of bfs) {
+    for (const x of t.xattrs[id]) {
       const id = keys.id(x.key);
       occKey[n] = id;
       occPair[n++] = pairs.add(id, x);
@@ -205,10 +209,10 @@ function sharedXattrs(inodes: WInode[]): XattrTable {
     offset += xattrEntrySize(keys.suffix[pairs.key[e]].length, first[e].value.length);
   }
   const occShared = new Int32Array(total);
-  for (const w of inodes) {
+  for (const id of bfs) {
     let refs = 0;
-    const end = w.xattrBase + w.xattrs.length;
-    for (let o = w.xattrBase; o < end; o++) {
+    const end = xattrBase[id] + t.xattrs[id].length;
+    for (let o = xattrBase[id]; o < end; o++) {
       const off = pairOffset[occPair[o]];
       if (off >= 0 && refs < XATTR_MAX_SHARED_REFS) {
         occShared[o] = off;
@@ -219,6 +223,7 @@ function sharedXattrs(inodes: WInode[]): XattrTable {
     }
   }
   return {
+    xattrBase,
     keyIndex: Uint8Array.from(keys.index),
     keySuffix: keys.suffix,
     keyFilterBit: Uint8Array.from(keys.filterBit),
@@ -231,128 +236,153 @@ function sharedXattrs(inodes: WInode[]): XattrTable {
 }
 
 /** Inline xattr area size of an inode (§2.5): 0 without xattrs. */
-function inlineXattrSize(w: WInode, t: XattrTable): number {
-  const n = w.xattrs.length;
-  if (n === 0) return 0;
+function inlineXattrSize(id: number, t: Inodes, x: XattrTable): number {
+  const xs = t.xattrs[id];
+  if (xs.length === 0) return 0;
   let size = XATTR_IBODY_HEADER_SIZE;
-  for (let i = 0; i < n; i++) {
-    const o = w.xattrBase + i;
-    size += t.occShared[o] >= 0 ? 4 : xattrEntrySize(t.keySuffix[t.occKey[o]].length, w.xattrs[i].value.length);
+  for (let i = 0, o = x.xattrBase[id]; i < xs.length; i++, o++) {
+    size += x.occShared[o] >= 0 ? 4 : xattrEntrySize(x.keySuffix[x.occKey[o]].length, xs[i].value.length);
   }
   return size;
 }
 
+/** Per inode id: where each part of the inode goes (P6) and its data blocks (P7.3). */
+export class InodeLayout {
+  readonly nblocks: Int32Array;
+  readonly tail: Int32Array;
+  readonly xattrSize: Int32Array;
+  readonly nid: Int32Array;
+  readonly compact: Uint8Array;
+  /** Block address of the first data block (i_u), 0 when none. */
+  readonly blkaddr: Int32Array;
+  /** Directories: first dirent of the inline tail group; blockStarts: first dirent of each full block (null: none). */
+  readonly tailStart: Int32Array;
+  readonly blockStarts: (number[] | null)[];
+
+  constructor(n: number) {
+    this.nblocks = new Int32Array(n);
+    this.tail = new Int32Array(n);
+    this.xattrSize = new Int32Array(n);
+    this.nid = new Int32Array(n);
+    this.compact = new Uint8Array(n);
+    this.blkaddr = new Int32Array(n);
+    this.tailStart = new Int32Array(n);
+    this.blockStarts = new Array<number[] | null>(n).fill(null);
+  }
+}
+
 /** Directory entry groups: full blocks, then an inline tail of at most 2048 bytes (§2.7). */
-function splitDirectory(w: WInode): void {
-  const dirents = w.dirents!;
-  const starts: number[] = [];
+function splitDirectory(t: Inodes, L: InodeLayout, id: number): void {
+  const names = t.direntName;
+  const end = t.direntEnd[id];
+  let starts: number[] | null = null;
   let size = 0;
-  let first = 0;
-  for (let i = 0; i < dirents.length; i++) {
-    const len = DIRENT_SIZE + dirents[i].name.length;
+  let first = t.direntStart[id];
+  for (let d = first; d < end; d++) {
+    const len = DIRENT_SIZE + names[d].length;
     if (size + len > BLOCK_SIZE) {
-      starts.push(first);
-      first = i;
+      (starts ??= []).push(first);
+      first = d;
       size = 0;
     }
     size += len;
   }
   if (size > MAX_INLINE_TAIL) {
-    starts.push(first);
-    first = dirents.length;
+    (starts ??= []).push(first);
+    first = end;
     size = 0;
   }
-  w.blockStarts = starts;
-  w.tailStart = first;
-  w.nblocks = starts.length;
-  w.tail = size;
+  L.blockStarts[id] = starts;
+  L.tailStart[id] = first;
+  L.nblocks[id] = starts ? starts.length : 0;
+  L.tail[id] = size;
 }
 
 /** P6 step 1: initial (nblocks, tail) of an inode. */
-function dataShape(w: WInode): void {
-  if (isDir(w.mode)) {
-    splitDirectory(w);
-  } else if (isLnk(w.mode)) {
-    w.nblocks = 0;
-    w.tail = w.payload?.length ?? 0;
-  } else if (isReg(w.mode) && w.size > 0n) {
-    if (w.content) {
-      const size = w.content.length;
-      w.nblocks = Math.floor(size / BLOCK_SIZE);
-      w.tail = size % BLOCK_SIZE;
-      if (w.tail > MAX_INLINE_TAIL) {
-        w.nblocks++;
-        w.tail = 0;
+function dataShape(t: Inodes, L: InodeLayout, id: number): void {
+  const mode = t.mode[id];
+  if (isDir(mode)) {
+    splitDirectory(t, L, id);
+  } else if (isLnk(mode)) {
+    L.tail[id] = t.payload(id)?.length ?? 0;
+  } else if (isReg(mode) && t.size(id) > 0n) {
+    const content = t.content(id);
+    if (content) {
+      const size = content.length;
+      L.nblocks[id] = Math.floor(size / BLOCK_SIZE);
+      L.tail[id] = size % BLOCK_SIZE;
+      if (L.tail[id] > MAX_INLINE_TAIL) {
+        L.nblocks[id]++;
+        L.tail[id] = 0;
       }
     } else {
-      // chunkFormat and chunkCount were set in P2 (rewrite.ts).
-      w.nblocks = 0;
-      w.tail = w.chunkCount * CHUNK_INDEX_SIZE;
+      // chunkCount was set in P2 (rewrite.ts).
+      L.tail[id] = t.chunkCount[id] * CHUNK_INDEX_SIZE;
     }
-  } else {
-    w.nblocks = 0;
-    w.tail = 0;
   }
 }
 
 /** lcfs_fits_in_erofs_compact (§2.4.4). */
-function fitsCompact(w: WInode, order: TreeOrder): boolean {
-  if (w.mtimeSec !== order.minMtimeSec || w.mtimeNsec !== order.minMtimeNsec) return false;
-  if (w.nlink > U16_MAX || w.uid > U16_MAX || w.gid > U16_MAX) return false;
-  return isDir(w.mode) ? w.nblocks * BLOCK_SIZE + w.tail <= 0xffffffff : w.size <= U32_MAX;
+function fitsCompact(t: Inodes, L: InodeLayout, id: number, order: TreeOrder): boolean {
+  if (t.mtimeSec(id) !== order.minMtimeSec || t.mtimeNsec(id) !== order.minMtimeNsec) return false;
+  if (t.nlink[id] > U16_MAX || t.uid(id) > U16_MAX || t.gid(id) > U16_MAX) return false;
+  return isDir(t.mode[id]) ? L.nblocks[id] * BLOCK_SIZE + L.tail[id] <= 0xffffffff : t.size(id) <= U32_MAX;
 }
 
 /** P6 step 4: padding before the inode so its tail does not straddle a block (§2.9 P6). */
-function tailPadding(w: WInode, pos: number, hdr: number): number {
-  if (isLnk(w.mode)) {
-    const total = hdr + w.xattrSize + w.tail;
+function tailPadding(t: Inodes, L: InodeLayout, id: number, pos: number, hdr: number): number {
+  const tail = L.tail[id];
+  if (isLnk(t.mode[id])) {
+    const total = hdr + L.xattrSize[id] + tail;
     if (total >= BLOCK_SIZE) {
-      w.nblocks = 1;
-      w.tail = 0;
+      L.nblocks[id] = 1;
+      L.tail[id] = 0;
     }
     return Math.floor(pos / BLOCK_SIZE) !== Math.floor((pos + total - 1) / BLOCK_SIZE) ? roundUp(pos, BLOCK_SIZE) - pos : 0;
   }
-  const nonTail = pos + hdr + w.xattrSize;
+  const nonTail = pos + hdr + L.xattrSize[id];
   const remainder = BLOCK_SIZE - (nonTail % BLOCK_SIZE);
-  if (remainder >= w.tail) return 0;
+  if (remainder >= tail) return 0;
   const extra = roundUp(remainder, SLOT_SIZE);
-  if (w.tail <= BLOCK_SIZE - ((nonTail + extra) % BLOCK_SIZE)) return extra;
+  if (tail <= BLOCK_SIZE - ((nonTail + extra) % BLOCK_SIZE)) return extra;
   // The tail cannot fit: it goes to a block and the inode starts a block (reachable only by
   // chunk tables of 1018+ entries).
-  w.nblocks++;
-  w.tail = 0;
-  if (w.blockStarts) {
-    w.blockStarts.push(w.tailStart);
-    w.tailStart = w.dirents!.length;
+  L.nblocks[id]++;
+  L.tail[id] = 0;
+  if (isDir(t.mode[id])) {
+    (L.blockStarts[id] ??= []).push(L.tailStart[id]);
+    L.tailStart[id] = t.direntEnd[id];
   }
   return roundUp(pos, BLOCK_SIZE) - pos;
 }
 
 export function computeLayout(order: TreeOrder): Layout {
-  const { inodes } = order;
-  const xattrs = sharedXattrs(inodes);
+  const { inodes: t, bfs } = order;
+  const xattrs = sharedXattrs(t, bfs);
+  const L = new InodeLayout(t.count);
   let pos = INODE_TABLE_START;
   let dataBlocks = 0;
-  for (const w of inodes) {
-    dataShape(w);
-    w.compact = fitsCompact(w, order);
-    const hdr = w.compact ? INODE_COMPACT_SIZE : INODE_EXTENDED_SIZE;
-    w.xattrSize = inlineXattrSize(w, xattrs);
+  for (const id of bfs) {
+    dataShape(t, L, id);
+    const compact = fitsCompact(t, L, id, order);
+    L.compact[id] = compact ? 1 : 0;
+    const hdr = compact ? INODE_COMPACT_SIZE : INODE_EXTENDED_SIZE;
+    L.xattrSize[id] = inlineXattrSize(id, t, xattrs);
     pos = roundUp(pos, SLOT_SIZE);
-    pos += tailPadding(w, pos, hdr);
-    w.nid = pos / SLOT_SIZE;
-    pos += hdr + w.xattrSize + w.tail;
-    dataBlocks += w.nblocks;
+    pos += tailPadding(t, L, id, pos, hdr);
+    L.nid[id] = pos / SLOT_SIZE;
+    pos += hdr + L.xattrSize[id] + L.tail[id];
+    dataBlocks += L.nblocks[id];
   }
   const inodesEnd = roundUp(pos, SLOT_SIZE);
   const dataBlockStart = roundUp(inodesEnd + xattrs.sharedSize, BLOCK_SIZE);
   // P7.3: block addresses in BFS order.
   let next = dataBlockStart / BLOCK_SIZE;
-  for (const w of inodes) {
-    if (w.nblocks > 0) {
-      w.blkaddr = next;
-      next += w.nblocks;
+  for (const id of bfs) {
+    if (L.nblocks[id] > 0) {
+      L.blkaddr[id] = next;
+      next += L.nblocks[id];
     }
   }
-  return { ...order, xattrs, inodesEnd, dataBlockStart, blocks: dataBlockStart / BLOCK_SIZE + dataBlocks };
+  return { ...order, xattrs, inodeLayout: L, inodesEnd, dataBlockStart, blocks: dataBlockStart / BLOCK_SIZE + dataBlocks };
 }

@@ -6,15 +6,16 @@
 import { equalBytes } from '../bytes.js';
 import { compareBytes, isDir, type Node } from '../tree.js';
 import { XATTR_POSIX_ACL_ACCESS, XATTR_POSIX_ACL_DEFAULT } from './format.js';
-import { WInode, writeError } from './inode.js';
+import { type Inodes, writeError } from './inode.js';
 
 const enc = new TextEncoder();
 const ACL_ACCESS = enc.encode(XATTR_POSIX_ACL_ACCESS);
 const ACL_DEFAULT = enc.encode(XATTR_POSIX_ACL_DEFAULT);
 
 export interface TreeOrder {
-  /** Every inode in BFS order; index = i_ino. */
-  inodes: WInode[];
+  inodes: Inodes;
+  /** Inode ids in BFS order; position = i_ino. */
+  bfs: Int32Array;
   minMtimeSec: bigint;
   minMtimeNsec: number;
   hasAcl: boolean;
@@ -31,40 +32,59 @@ function followLinks(alias: Node, where: () => string): Node {
   return n;
 }
 
-export function computeTree(root: WInode, byNode: Map<Node, WInode>): TreeOrder {
-  const inodes: WInode[] = [root];
-  let minSec = root.mtimeSec;
-  let minNsec = root.mtimeNsec;
+/** Sorts an inode's xattrs by key, copying the caller's array first when it is out of order. */
+function sortXattrs(t: Inodes, id: number): void {
+  const xs = t.xattrs[id];
+  for (let i = 1; i < xs.length; i++) {
+    if (compareBytes(xs[i - 1].key, xs[i].key) > 0) {
+      t.ownXattrs(id).sort((a, b) => compareBytes(a.key, b.key));
+      return;
+    }
+  }
+}
+
+export function computeTree(t: Inodes, byNode: Map<Node, number>): TreeOrder {
+  const bfs = new Int32Array(t.count);
+  let queued = 1;
+  let minSec = t.mtimeSec(0);
+  let minNsec = t.mtimeNsec(0);
   let hasAcl = false;
-  for (let i = 0; i < inodes.length; i++) {
-    const w = inodes[i];
-    if (!isDir(w.mode) && w.node?.children?.length) throw writeError('EINVAL', w.describe(), 'a non-directory has children');
-    if (w.dirents) {
+  for (let i = 0; i < queued; i++) {
+    const id = bfs[i];
+    const mode = t.mode[id];
+    if (!isDir(mode) && t.node[id]?.children?.length) throw writeError('EINVAL', t.describe(id), 'a non-directory has children');
+    const end = t.direntEnd[id];
+    if (end >= 0) {
       let nlink = 2;
-      for (const d of w.dirents) {
-        if (isDir(d.ownMode)) nlink++;
-        if (d.primary) inodes.push(d.target!);
+      for (let d = t.direntStart[id]; d < end; d++) {
+        if (isDir(t.direntOwnMode[d])) nlink++;
+        if (t.direntPrimary[d]) bfs[queued++] = t.direntTarget[d];
       }
-      w.nlink = nlink;
+      t.nlink[id] = nlink;
     }
-    if (w.xattrs.length > 1) w.ownXattrs().sort((a, b) => compareBytes(a.key, b.key));
-    if (w.mtimeSec < minSec || (w.mtimeSec === minSec && w.mtimeNsec < minNsec)) {
-      minSec = w.mtimeSec;
-      minNsec = w.mtimeNsec;
+    const xs = t.xattrs[id];
+    if (xs.length > 1) sortXattrs(t, id);
+    const sec = t.mtimeSec(id);
+    const nsec = t.mtimeNsec(id);
+    if (sec < minSec || (sec === minSec && nsec < minNsec)) {
+      minSec = sec;
+      minNsec = nsec;
     }
-    w.index = i;
-    if (!hasAcl && w.xattrs.length > 0) hasAcl = w.xattrs.some((x) => equalBytes(x.key, ACL_ACCESS) || equalBytes(x.key, ACL_DEFAULT));
+    if (!hasAcl && xs.length > 0) hasAcl = xs.some((x) => equalBytes(x.key, ACL_ACCESS) || equalBytes(x.key, ACL_DEFAULT));
   }
   // Every alias must resolve to an inode of this tree.
-  for (const w of inodes) {
-    if (!w.dirents) continue;
-    for (const d of w.dirents) {
-      if (!d.alias) continue;
-      const where = () => `${w.describe()} entry ${new TextDecoder().decode(d.name)}`;
-      const target = byNode.get(followLinks(d.alias, where));
-      if (!target) throw writeError('EINVAL', where(), 'hardlink target is not in the tree');
-      d.target = target;
+  if (t.aliases.size > 0) {
+    for (let i = 0; i < queued; i++) {
+      const id = bfs[i];
+      for (let d = t.direntStart[id]; d < t.direntEnd[id]; d++) {
+        const alias = t.aliases.get(d);
+        if (!alias) continue;
+        const where = () => `${t.describe(id)} entry ${new TextDecoder().decode(t.direntName[d])}`;
+        const target = byNode.get(followLinks(alias, where));
+        if (target === undefined) throw writeError('EINVAL', where(), 'hardlink target is not in the tree');
+        t.direntTarget[d] = target;
+      }
     }
   }
-  return { inodes, minMtimeSec: minSec, minMtimeNsec: minNsec, hasAcl };
+  return { inodes: t, bfs: bfs.subarray(0, queued), minMtimeSec: minSec, minMtimeNsec: minNsec, hasAcl };
 }

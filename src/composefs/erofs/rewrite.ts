@@ -5,7 +5,7 @@
  */
 import { equalBytes, startsWith } from '../bytes.js';
 import { budgetAfterSet } from '../xattr-budget.js';
-import { compareBytes, isDir, isReg, isValidType, Node, S_IFCHR, S_IFMT, S_IFREG, type Xattr } from '../tree.js';
+import { compareBytes, isDir, isReg, isValidType, type Node, S_IFCHR, S_IFMT, S_IFREG, type Xattr } from '../tree.js';
 import {
   CFS_VERSION_MAX,
   CHUNK_FORMAT_BLKBITS_MASK,
@@ -27,7 +27,7 @@ import {
   WHITEOUT_STUB_MODE,
   XATTR_SELINUX,
 } from './format.js';
-import { type Dirent, WInode, writeError } from './inode.js';
+import { Inodes, writeError } from './inode.js';
 
 const enc = new TextEncoder();
 const DOT = Uint8Array.of(0x2e);
@@ -75,8 +75,8 @@ export function effectiveVersion(root: Node, { minVersion, maxVersion }: Version
 }
 
 /** lcfs_node_set_xattr on the working copy, with the C budget (ERANGE, §2.11). */
-function setXattr(w: WInode, key: Uint8Array, value: Uint8Array): void {
-  const xs = w.ownXattrs();
+function setXattr(t: Inodes, id: number, key: Uint8Array, value: Uint8Array): void {
+  const xs = t.ownXattrs(id);
   let i = -1;
   for (let j = 0; j < xs.length; j++) {
     if (equalBytes(xs[j].key, key)) {
@@ -84,28 +84,26 @@ function setXattr(w: WInode, key: Uint8Array, value: Uint8Array): void {
       break;
     }
   }
-  const next = budgetAfterSet(w.budget, xs.length, key.length, value.length, i >= 0 ? xs[i].value.length : -1);
-  if (next === null) throw writeError('ERANGE', w.describe(), `setting xattr ${new TextDecoder().decode(key)}`);
-  w.budget = next;
+  const next = budgetAfterSet(t.budget[id], xs.length, key.length, value.length, i >= 0 ? xs[i].value.length : -1);
+  if (next === null) throw writeError('ERANGE', t.describe(id), `setting xattr ${new TextDecoder().decode(key)}`);
+  t.budget[id] = next;
   if (i >= 0) xs.splice(i, 1);
   xs.push({ key, value });
 }
 
-/** Chunk size and count of an external file (§2.8.3). */
-/** Sets w.chunkFormat and w.chunkCount for an external file of w.size bytes (§2.8.3); count > 1024 means too many. */
-export function setChunking(w: WInode): void {
-  const size = w.size;
+/** Sets chunkFormat and chunkCount of an external file of `size` bytes (§2.8.3); a count > 1024 means too many. */
+function setChunking(t: Inodes, id: number, size: bigint): void {
   let bits: number;
   if (size <= 0xffffffffn) bits = size > 1n ? 32 - Math.clz32(Number(size) - 1) : 1;
   else bits = (size - 1n).toString(2).length;
   if (bits < BLOCK_BITS) bits = BLOCK_BITS;
   if (bits - BLOCK_BITS > CHUNK_FORMAT_BLKBITS_MASK) bits = BLOCK_BITS + CHUNK_FORMAT_BLKBITS_MASK;
-  w.chunkFormat = bits - BLOCK_BITS;
+  t.chunkFormat[id] = bits - BLOCK_BITS;
   if (size <= 0x1fffffffffffffn) {
-    w.chunkCount = Math.ceil(Number(size) / 2 ** bits);
+    t.chunkCount[id] = Math.ceil(Number(size) / 2 ** bits);
   } else {
     const count = (size + (1n << BigInt(bits)) - 1n) >> BigInt(bits);
-    w.chunkCount = count > BigInt(MAX_CHUNKS) ? MAX_CHUNKS + 1 : Number(count);
+    t.chunkCount[id] = count > BigInt(MAX_CHUNKS) ? MAX_CHUNKS + 1 : Number(count);
   }
 }
 
@@ -138,18 +136,22 @@ class Slab {
   }
 }
 
-/** P2 for one node (`rewrite_tree_node_for_erofs` minus the recursion). */
-function rewriteNode(w: WInode, version: number, slab: Slab): void {
+/** P2 for one inode (`rewrite_tree_node_for_erofs` minus the recursion). */
+function rewriteNode(t: Inodes, id: number, version: number, slab: Slab): void {
+  const mode = t.mode[id];
   // 1. validate
-  if (!isValidType(w.mode)) throw writeError('EINVAL', w.describe(), `invalid mode ${w.mode.toString(8)}`);
-  const external = isReg(w.mode) && w.size > 0n && w.content === null;
+  if (!isValidType(mode)) throw writeError('EINVAL', t.describe(id), `invalid mode ${mode.toString(8)}`);
+  // An external file: regular, size > 0, no inline content (§2.8.3).
+  const external = isReg(mode) && t.size(id) > 0n && t.content(id) === null;
   if (external) {
-    setChunking(w);
-    if (w.chunkCount > MAX_CHUNKS) throw writeError('EFBIG', w.describe(), `size ${w.size} needs more than ${MAX_CHUNKS} chunks`);
+    t.external[id] = 1;
+    setChunking(t, id, t.size(id));
+    if (t.chunkCount[id] > MAX_CHUNKS) throw writeError('EFBIG', t.describe(id), `size ${t.size(id)} needs more than ${MAX_CHUNKS} chunks`);
   }
   // 2. escape user trusted.overlay.* xattrs, once
-  if (w.xattrs.length > 0 && w.xattrs.some((x) => startsWith(x.key, K.prefix))) {
-    const xs = w.ownXattrs();
+  const own = t.xattrs[id];
+  if (own.length > 0 && own.some((x) => startsWith(x.key, K.prefix))) {
+    const xs = t.ownXattrs(id);
     for (let i = 0; i < xs.length; i++) {
       const key = xs[i].key;
       if (!startsWith(key, K.prefix)) continue;
@@ -162,108 +164,138 @@ function rewriteNode(w: WInode, version: number, slab: Slab): void {
   // 3. external file: metacopy (digest or empty) and redirect
   if (external) {
     let metacopy: Uint8Array = EMPTY;
-    if (w.digest) {
+    const digest = t.digest(id);
+    if (digest) {
       metacopy = slab.alloc(METACOPY_SIZE);
       metacopy.set(METACOPY_HEADER);
-      metacopy.set(w.digest.subarray(0, METACOPY_SIZE - METACOPY_HEADER.length), METACOPY_HEADER.length);
+      metacopy.set(digest.subarray(0, METACOPY_SIZE - METACOPY_HEADER.length), METACOPY_HEADER.length);
     }
-    setXattr(w, K.metacopy, metacopy);
-    if (w.payload && w.payload.length > 0) {
-      const redirect = slab.alloc(w.payload.length + 1);
+    setXattr(t, id, K.metacopy, metacopy);
+    const payload = t.payload(id);
+    if (payload && payload.length > 0) {
+      const redirect = slab.alloc(payload.length + 1);
       redirect[0] = 0x2f;
-      redirect.set(w.payload, 1);
-      setXattr(w, K.redirect, redirect);
+      redirect.set(payload, 1);
+      setXattr(t, id, K.redirect, redirect);
     }
   }
   // 4. whiteout → escaped regular file; mark the parent
-  if (isWhiteout(w.mode, w.rdev)) {
-    w.mode = ((w.mode & ~S_IFMT) | S_IFREG) >>> 0;
-    w.size = 0n;
-    w.content = null;
-    setXattr(w, K.escWhiteout, EMPTY);
-    setXattr(w, K.userWhiteout, EMPTY);
-    setXattr(w.parent, K.escWhiteouts, EMPTY);
-    setXattr(w.parent, K.userWhiteouts, EMPTY);
+  if (isWhiteout(mode, t.rdev(id))) {
+    t.mode[id] = ((mode & ~S_IFMT) | S_IFREG) >>> 0;
+    t.whiteout[id] = 1;
+    const parent = t.parent[id];
+    setXattr(t, id, K.escWhiteout, EMPTY);
+    setXattr(t, id, K.userWhiteout, EMPTY);
+    setXattr(t, parent, K.escWhiteouts, EMPTY);
+    setXattr(t, parent, K.userWhiteouts, EMPTY);
     if (version >= 1) {
-      setXattr(w.parent, K.escOpaque, VALUE_X);
-      setXattr(w.parent, K.userOpaque, VALUE_X);
+      setXattr(t, parent, K.escOpaque, VALUE_X);
+      setXattr(t, parent, K.userOpaque, VALUE_X);
     }
   }
 }
 
-function dirent(name: Uint8Array, target: WInode | null, alias: Node | null, ownMode: number, primary: boolean): Dirent {
-  return { name, target, alias, ownMode, primary };
+/** Reorders the dirent range [start, end) by name (strcmp order). */
+function sortDirents(t: Inodes, start: number, end: number): void {
+  const names = t.direntName;
+  let sorted = true;
+  for (let d = start + 1; d < end && sorted; d++) sorted = compareBytes(names[d - 1], names[d]) < 0;
+  if (sorted) return;
+  const perm = Array.from({ length: end - start }, (_, i) => start + i);
+  perm.sort((a, b) => compareBytes(names[a], names[b]));
+  const name = perm.map((d) => names[d]);
+  const target = perm.map((d) => t.direntTarget[d]);
+  const ownMode = perm.map((d) => t.direntOwnMode[d]);
+  const primary = perm.map((d) => t.direntPrimary[d]);
+  for (let i = 0; i < perm.length; i++) {
+    names[start + i] = name[i];
+    t.direntTarget[start + i] = target[i];
+    t.direntOwnMode[start + i] = ownMode[i];
+    t.direntPrimary[start + i] = primary[i];
+  }
+  if (t.aliases.size > 0) moveAliases(t, perm, start);
+}
+
+/** Re-keys the aliases among dirents `from[i]` that moved to `to + i`. */
+function moveAliases(t: Inodes, from: number[], to: number): void {
+  const moved: [number, Node][] = [];
+  for (let i = 0; i < from.length; i++) {
+    const alias = t.aliases.get(from[i]);
+    if (alias) {
+      moved.push([to + i, alias]);
+      t.aliases.delete(from[i]);
+    }
+  }
+  for (const [d, alias] of moved) t.aliases.set(d, alias);
 }
 
 /**
- * P1-P3: builds the working copy from `root` (pre-order, children in name order, aliases
- * skipped), rewriting every node, then decorates the root. Returns the root WInode and the map
- * from the caller's nodes to their WInodes (hardlinks resolve through it in P4).
+ * P1-P3: builds the working copy of `root` (children in name order, aliases skipped),
+ * rewriting every inode in pre-order, then decorates the root. Returns the inodes (the root is
+ * id 0) and, when there are hardlinks, the map from the caller's nodes to inode ids (P4).
  */
-export function rewriteTree(root: Node, version: number, useEpoch: boolean): { root: WInode; inodes: Map<Node, WInode> } {
-  const all: WInode[] = [];
-  let aliases = false;
-  const make = (node: Node, parent: WInode | null): WInode => {
-    const w = new WInode(node, parent, node.mode);
-    if (useEpoch) {
-      w.mtimeSec = 0n;
-      w.mtimeNsec = 0;
-    }
-    all.push(w);
-    return w;
-  };
+export function rewriteTree(root: Node, version: number, useEpoch: boolean): { inodes: Inodes; byNode: Map<Node, number> } {
   // The whiteout stubs go into the root (add_overlay_whiteouts): it must be a directory.
   if (!isDir(root.mode)) throw writeError('ENOTDIR', '/', 'the root is not a directory');
-  const rootW = make(root, null);
+  const t = new Inodes(root, useEpoch);
+  t.add(root, -1, root.mode);
   const slab = new Slab();
-  const stack: WInode[] = [rootW];
+  const stack: number[] = [0];
+  const subdirs: number[] = [];
   while (stack.length) {
-    const w = stack.pop()!;
-    rewriteNode(w, version, slab);
-    const node = w.node!;
-    if (!isDir(w.mode)) continue;
+    const id = stack.pop()!;
+    rewriteNode(t, id, version, slab);
+    const node = t.node[id]!;
+    if (!isDir(t.mode[id])) continue;
     const children = sortedChildren(node.children ?? []);
-    const dirents: Dirent[] = [];
-    if (!node.lookup(DOT)) dirents.push(dirent(DOT, w, null, 0, false));
-    if (!node.lookup(DOTDOT)) dirents.push(dirent(DOTDOT, w.parent, null, 0, false));
-    const subdirs: WInode[] = [];
+    const start = t.direntCount;
+    if (!node.lookup(DOT)) t.addDirent(DOT, id, 0, false);
+    if (!node.lookup(DOTDOT)) t.addDirent(DOTDOT, t.parent[id], 0, false);
+    subdirs.length = 0;
     for (const c of children) {
       if (c.linkTo) {
-        aliases = true;
-        dirents.push(dirent(c.name, null, c, c.mode, false));
+        t.aliases.set(t.addDirent(c.name, -1, c.mode, false), c);
       } else {
-        const cw = make(c, w);
-        dirents.push(dirent(c.name, cw, null, c.mode, true));
-        subdirs.push(cw);
+        const cid = t.add(c, id, c.mode);
+        t.addDirent(c.name, cid, c.mode, true);
+        subdirs.push(cid);
       }
     }
-    dirents.sort((a, b) => compareBytes(a.name, b.name));
-    w.dirents = dirents;
+    t.direntStart[id] = start;
+    t.direntEnd[id] = t.direntCount;
+    sortDirents(t, start, t.direntCount);
     for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]);
   }
-  decorateRoot(rootW);
+  decorateRoot(t);
   // Hardlinks resolve through the caller's nodes (P4); the map is only needed when there are some.
-  const inodes = new Map<Node, WInode>();
-  if (aliases) for (const w of all) inodes.set(w.node!, w);
-  return { root: rootW, inodes };
+  const byNode = new Map<Node, number>();
+  if (t.aliases.size > 0) for (let id = 0; id < t.count; id++) if (t.node[id]) byNode.set(t.node[id]!, id);
+  return { inodes: t, byNode };
 }
 
-/** P3: `trusted.overlay.opaque=y` on the root and the 00..ff whiteout stubs (§2.9 P3). */
-function decorateRoot(root: WInode): void {
-  setXattr(root, K.opaque, VALUE_Y);
-  const selinux: Xattr | undefined = root.xattrs.find((x) => equalBytes(x.key, K.selinux));
-  const node = root.node!;
-  const dirents = root.dirents!;
+/**
+ * P3: `trusted.overlay.opaque=y` on the root and the 00..ff whiteout stubs (§2.9 P3). The root's
+ * entries are moved to the end of the arena with the stubs merged in.
+ */
+function decorateRoot(t: Inodes): void {
+  setXattr(t, 0, K.opaque, VALUE_Y);
+  const selinux: Xattr | undefined = t.xattrs[0].find((x) => equalBytes(x.key, K.selinux));
+  const node = t.node[0]!;
+  const start = t.direntCount;
+  const old: number[] = [];
+  for (let d = t.direntStart[0]; d < t.direntEnd[0]; d++) {
+    old.push(d);
+    t.addDirent(t.direntName[d], t.direntTarget[d], t.direntOwnMode[d], t.direntPrimary[d] === 1);
+  }
+  if (t.aliases.size > 0) moveAliases(t, old, start);
   for (let i = 0; i < 256; i++) {
     const name = enc.encode(HEX[i >> 4] + HEX[i & 15]);
     if (node.lookup(name)) continue;
-    const stub = new WInode(null, root, WHITEOUT_STUB_MODE);
-    stub.uid = root.uid;
-    stub.gid = root.gid;
-    stub.mtimeSec = root.mtimeSec;
-    stub.mtimeNsec = root.mtimeNsec;
-    if (selinux) stub.xattrs = [{ key: selinux.key, value: selinux.value }];
-    dirents.push(dirent(name, stub, null, WHITEOUT_STUB_MODE, true));
+    const stub = t.add(null, 0, WHITEOUT_STUB_MODE);
+    if (selinux) t.xattrs[stub] = [{ key: selinux.key, value: selinux.value }];
+    t.addDirent(name, stub, WHITEOUT_STUB_MODE, true);
   }
-  dirents.sort((a, b) => compareBytes(a.name, b.name));
+  t.direntStart[0] = start;
+  t.direntEnd[0] = t.direntCount;
+  sortDirents(t, start, t.direntCount);
 }

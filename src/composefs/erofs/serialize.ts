@@ -39,7 +39,6 @@ import {
   XATTR_FILTER_DEFAULT,
   XATTR_IBODY_HEADER_SIZE,
 } from './format.js';
-import type { Dirent, WInode } from './inode.js';
 import { type Layout, xattrEntrySize } from './layout.js';
 
 function fileType(mode: number): number {
@@ -79,22 +78,25 @@ class ImageWriter {
     return off + xattrEntrySize(suffix.length, value.length);
   }
 
-  /** A group of dirents followed by their names (§2.7). */
-  direntGroup(off: number, dirents: Dirent[], from: number, to: number): void {
+  /** The dirents [from, to) followed by their names (§2.7). */
+  direntGroup(off: number, from: number, to: number): void {
+    const { buf, dv } = this;
+    const t = this.layout.inodes;
+    const nid = this.layout.inodeLayout.nid;
+    const names = t.direntName;
     let nameoff = (to - from) * DIRENT_SIZE;
     let p = off;
-    for (let i = from; i < to; i++) {
-      const d = dirents[i];
-      const t = d.target!;
-      this.dv.setUint32(p, t.nid, true); // u64 nid: the high half stays zero (nids < 2^32)
-      this.dv.setUint16(p + 8, nameoff, true);
-      this.buf[p + 10] = fileType(t.mode);
-      nameoff += d.name.length;
+    for (let d = from; d < to; d++) {
+      const target = t.direntTarget[d];
+      dv.setUint32(p, nid[target], true); // u64 nid: the high half stays zero (nids < 2^32)
+      dv.setUint16(p + 8, nameoff, true);
+      buf[p + 10] = fileType(t.mode[target]);
+      nameoff += names[d].length;
       p += DIRENT_SIZE;
     }
-    for (let i = from; i < to; i++) {
-      this.buf.set(dirents[i].name, p);
-      p += dirents[i].name.length;
+    for (let d = from; d < to; d++) {
+      buf.set(names[d], p);
+      p += names[d].length;
     }
   }
 
@@ -108,8 +110,8 @@ class ImageWriter {
     dv.setUint32(sb + SB.magic, EROFS_MAGIC, true);
     dv.setUint32(sb + SB.featureCompat, FEATURE_COMPAT_MTIME | FEATURE_COMPAT_XATTR_FILTER, true);
     this.buf[sb + SB.blkszbits] = BLOCK_BITS;
-    dv.setUint16(sb + SB.rootNid, layout.inodes[0].nid, true);
-    dv.setBigUint64(sb + SB.inos, BigInt(layout.inodes.length), true);
+    dv.setUint16(sb + SB.rootNid, layout.inodeLayout.nid[0], true);
+    dv.setBigUint64(sb + SB.inos, BigInt(layout.bfs.length), true);
     dv.setBigUint64(sb + SB.buildTime, BigInt.asUintN(64, layout.minMtimeSec), true);
     dv.setUint32(sb + SB.buildTimeNsec, layout.minMtimeNsec, true);
     dv.setUint32(sb + SB.blocks, layout.blocks, true);
@@ -117,65 +119,74 @@ class ImageWriter {
     dv.setUint32(sb + SB.xattrBlkaddr, Math.floor(layout.inodesEnd / BLOCK_SIZE), true);
   }
 
-  inode(w: WInode): void {
+  /** Inode `id` at position `ino` of the BFS order: header, xattr area, inline tail (§2.9 P7.3). */
+  inode(id: number, ino: number): void {
     const { dv, buf } = this;
-    const off = w.nid * SLOT_SIZE;
-    const external = isReg(w.mode) && w.size > 0n && w.content === null;
-    const layoutKind = external ? LAYOUT_CHUNK_BASED : w.tail > 0 ? LAYOUT_FLAT_INLINE : LAYOUT_FLAT_PLAIN;
-    const format = (layoutKind << I_DATALAYOUT_SHIFT) | (w.compact ? 0 : I_VERSION_EXTENDED);
-    const icount = w.xattrSize === 0 ? 0 : (w.xattrSize - XATTR_IBODY_HEADER_SIZE) / 4 + 1;
+    const t = this.layout.inodes;
+    const L = this.layout.inodeLayout;
+    const mode = t.mode[id];
+    const tail = L.tail[id];
+    const compact = L.compact[id] === 1;
+    const xattrSize = L.xattrSize[id];
+    const off = L.nid[id] * SLOT_SIZE;
+    const external = t.external[id] === 1;
+    const layoutKind = external ? LAYOUT_CHUNK_BASED : tail > 0 ? LAYOUT_FLAT_INLINE : LAYOUT_FLAT_PLAIN;
+    const format = (layoutKind << I_DATALAYOUT_SHIFT) | (compact ? 0 : I_VERSION_EXTENDED);
+    const icount = xattrSize === 0 ? 0 : (xattrSize - XATTR_IBODY_HEADER_SIZE) / 4 + 1;
     let size: number | bigint;
-    if (isDir(w.mode)) size = w.nblocks * BLOCK_SIZE + w.tail;
-    else if (isLnk(w.mode)) size = w.payload?.length ?? 0;
-    else if (isReg(w.mode)) size = w.size;
+    if (isDir(mode)) size = L.nblocks[id] * BLOCK_SIZE + tail;
+    else if (isLnk(mode)) size = t.payload(id)?.length ?? 0;
+    else if (isReg(mode)) size = t.size(id);
     else size = 0;
-    let u = w.blkaddr;
-    if (isDevice(w.mode)) u = w.rdev;
-    else if (external) u = ((u & 0xffff0000) | w.chunkFormat) >>> 0;
-    if (w.compact) {
+    let u = L.blkaddr[id];
+    if (isDevice(mode)) u = t.rdev(id);
+    else if (external) u = ((u & 0xffff0000) | t.chunkFormat[id]) >>> 0;
+    if (compact) {
       dv.setUint16(off + IC.format, format, true);
       dv.setUint16(off + IC.xattrIcount, icount, true);
-      dv.setUint16(off + IC.mode, w.mode & 0xffff, true);
-      dv.setUint16(off + IC.nlink, w.nlink, true);
+      dv.setUint16(off + IC.mode, mode & 0xffff, true);
+      dv.setUint16(off + IC.nlink, t.nlink[id], true);
       dv.setUint32(off + IC.size, Number(size), true);
       dv.setUint32(off + IC.u, u, true);
-      dv.setUint32(off + IC.ino, w.index, true);
-      dv.setUint16(off + IC.uid, w.uid, true);
-      dv.setUint16(off + IC.gid, w.gid, true);
+      dv.setUint32(off + IC.ino, ino, true);
+      dv.setUint16(off + IC.uid, t.uid(id), true);
+      dv.setUint16(off + IC.gid, t.gid(id), true);
     } else {
       dv.setUint16(off + IE.format, format, true);
       dv.setUint16(off + IE.xattrIcount, icount, true);
-      dv.setUint16(off + IE.mode, w.mode & 0xffff, true);
+      dv.setUint16(off + IE.mode, mode & 0xffff, true);
       dv.setBigUint64(off + IE.size, BigInt.asUintN(64, BigInt(size)), true);
       dv.setUint32(off + IE.u, u, true);
-      dv.setUint32(off + IE.ino, w.index, true);
-      dv.setUint32(off + IE.uid, w.uid, true);
-      dv.setUint32(off + IE.gid, w.gid, true);
-      dv.setBigUint64(off + IE.mtime, BigInt.asUintN(64, w.mtimeSec), true);
-      dv.setUint32(off + IE.mtimeNsec, w.mtimeNsec, true);
-      dv.setUint32(off + IE.nlink, w.nlink, true);
+      dv.setUint32(off + IE.ino, ino, true);
+      dv.setUint32(off + IE.uid, t.uid(id), true);
+      dv.setUint32(off + IE.gid, t.gid(id), true);
+      dv.setBigUint64(off + IE.mtime, BigInt.asUintN(64, t.mtimeSec(id)), true);
+      dv.setUint32(off + IE.mtimeNsec, t.mtimeNsec(id), true);
+      dv.setUint32(off + IE.nlink, t.nlink[id], true);
     }
-    let p = off + (w.compact ? INODE_COMPACT_SIZE : INODE_EXTENDED_SIZE);
-    if (w.xattrSize > 0) p = this.xattrs(w, p);
+    let p = off + (compact ? INODE_COMPACT_SIZE : INODE_EXTENDED_SIZE);
+    if (xattrSize > 0) p = this.xattrs(id, p);
     // Inline tail.
-    if (w.tail === 0) return;
-    if (isDir(w.mode)) {
-      this.direntGroup(p, w.dirents!, w.tailStart, w.dirents!.length);
-    } else if (isLnk(w.mode)) {
-      buf.set(w.payload!, p);
+    if (tail === 0) return;
+    if (isDir(mode)) {
+      this.direntGroup(p, L.tailStart[id], t.direntEnd[id]);
+    } else if (isLnk(mode)) {
+      buf.set(t.payload(id)!, p);
     } else if (external) {
-      buf.fill(0xff, p, p + w.tail);
-    } else if (w.content) {
-      buf.set(w.content.subarray(w.content.length - w.tail), p);
+      buf.fill(0xff, p, p + tail);
+    } else {
+      const content = t.content(id);
+      if (content) buf.set(content.subarray(content.length - tail), p);
     }
   }
 
   /** The inline xattr area: ibody header, shared ids, unshared entries (§2.5). */
-  xattrs(w: WInode, start: number): number {
+  xattrs(id: number, start: number): number {
     const { dv, buf, layout } = this;
     const t = layout.xattrs;
-    const base = w.xattrBase;
-    const end = base + w.xattrs.length;
+    const xs = layout.inodes.xattrs[id];
+    const base = t.xattrBase[id];
+    const end = base + xs.length;
     let filter = 0;
     let nShared = 0;
     for (let o = base; o < end; o++) {
@@ -191,34 +202,38 @@ class ImageWriter {
       dv.setUint32(p, (tableBase + t.occShared[o]) / 4, true);
       p += 4;
     }
-    for (let o = base; o < end; o++) if (t.occShared[o] < 0) p = this.xattrEntry(p, w.xattrs[o - base], t.occKey[o]);
+    for (let o = base; o < end; o++) if (t.occShared[o] < 0) p = this.xattrEntry(p, xs[o - base], t.occKey[o]);
     return p;
   }
 
-  /** Full blocks of a node: directory blocks, then its one content block (§2.9 P7.7). */
-  dataBlocks(w: WInode): void {
-    let off = w.blkaddr * BLOCK_SIZE;
-    if (w.blockStarts) {
-      const dirents = w.dirents!;
-      const starts = w.blockStarts;
+  /** Full blocks of an inode: directory blocks, or its one content block (§2.9 P7.7). */
+  dataBlocks(id: number): void {
+    const t = this.layout.inodes;
+    const L = this.layout.inodeLayout;
+    let off = L.blkaddr[id] * BLOCK_SIZE;
+    const mode = t.mode[id];
+    if (isDir(mode)) {
+      const starts = L.blockStarts[id]!;
       for (let b = 0; b < starts.length; b++) {
-        this.direntGroup(off, dirents, starts[b], b + 1 < starts.length ? starts[b + 1] : w.tailStart);
+        this.direntGroup(off, starts[b], b + 1 < starts.length ? starts[b + 1] : L.tailStart[id]);
         off += BLOCK_SIZE;
       }
       return;
     }
-    if (isLnk(w.mode)) this.buf.set(w.payload!, off);
-    else if (w.content) this.buf.set(w.content.subarray(0, Math.min(w.content.length, BLOCK_SIZE)), off);
-    else if (isReg(w.mode)) this.buf.fill(0xff, off, off + BLOCK_SIZE);
+    const content = t.content(id);
+    if (isLnk(mode)) this.buf.set(t.payload(id)!, off);
+    else if (content) this.buf.set(content.subarray(0, Math.min(content.length, BLOCK_SIZE)), off);
+    else if (isReg(mode)) this.buf.fill(0xff, off, off + BLOCK_SIZE);
   }
 
   write(): Uint8Array {
+    const { bfs, inodeLayout } = this.layout;
     this.header();
-    for (const w of this.layout.inodes) this.inode(w);
+    for (let ino = 0; ino < bfs.length; ino++) this.inode(bfs[ino], ino);
     let p = this.layout.inodesEnd;
     const { shared, sharedKeys } = this.layout.xattrs;
     for (let i = 0; i < shared.length; i++) p = this.xattrEntry(p, shared[i], sharedKeys[i]);
-    for (const w of this.layout.inodes) if (w.nblocks > 0) this.dataBlocks(w);
+    for (const id of bfs) if (inodeLayout.nblocks[id] > 0) this.dataBlocks(id);
     return this.buf;
   }
 }

@@ -32,7 +32,7 @@ export function writeImage(root: Node, opts: WriteOptions = {}): WrittenImage {
     minVersion: opts.minVersion ?? CFS_DEFAULT_MIN_VERSION,
     maxVersion: opts.maxVersion ?? CFS_DEFAULT_MAX_VERSION,
   });
-  const { root: rootInode, inodes } = rewriteTree(root, version, opts.useEpoch ?? false);
-  const layout = computeLayout(computeTree(rootInode, inodes));
+  const { inodes, byNode } = rewriteTree(root, version, opts.useEpoch ?? false);
+  const layout = computeLayout(computeTree(inodes, byNode));
   return { image: serializeImage(layout, version), version };
 }
