@@ -5,4 +5,4 @@ export function abiVersion(): u32 {
 
 export { alloc } from './memory';
 export { shaInit, shaBlocks, shaFinal } from './sha';
-export { fsverityHashBlocks, fsveritySetSimd } from './fsverity';
+export { fsverityHashBlocks, fsverityHashMany, fsveritySetSimd } from './fsverity';

@@ -10,7 +10,7 @@ export interface FsverityDigest {
   text: string;
 }
 
-const DESCRIPTOR_SIZE = 256;
+export const DESCRIPTOR_SIZE = 256;
 const VERSION = 1;
 const OFF_DATA_SIZE = 8;
 const OFF_ROOT_HASH = 16;
@@ -32,7 +32,11 @@ export function descriptor(p: VerityParams, dataSize: number, rootHash: Uint8Arr
 
 /** The fs-verity digest: the (unsalted) hash of the descriptor. */
 export function finalDigest(p: VerityParams, dataSize: number, rootHash: Uint8Array): FsverityDigest {
-  const bytes = shaDigest(p.alg, descriptor(p, dataSize, rootHash));
+  return digestResult(p.hashAlg, shaDigest(p.alg, descriptor(p, dataSize, rootHash)));
+}
+
+/** The result object for the digest bytes (a descriptor's hash). */
+export function digestResult(algorithm: HashAlg, bytes: Uint8Array): FsverityDigest {
   const hex = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
-  return { algorithm: p.hashAlg, bytes, hex, text: `${p.hashAlg}:${hex}` };
+  return { algorithm, bytes, hex, text: `${algorithm}:${hex}` };
 }

@@ -8,6 +8,7 @@ import type { FsverityOptions } from './params.js';
 
 export { FsverityHasher } from './hasher.js';
 export { digestFile } from './file.js';
+export { DigestBatch, digestMany } from './batch.js';
 export type { FsverityDigest } from './descriptor.js';
 export type { FsverityOptions, HashAlg } from './params.js';
 export { sha256, sha512 } from '../wasm/sha.js';

@@ -6,8 +6,13 @@
  * Content is hashed once, while it is copied: bytes stream through the fs-verity hasher into a
  * temp file in DIR, which is fsynced and then renamed to its digest name, so an object only ever
  * appears complete and under its true digest. An existing object of the right size is left alone.
+ *
+ * Per object only the fsync goes to the thread pool (so several run at once); open, write, close
+ * and rename are synchronous calls, cheaper than a thread-pool round trip each.
  */
-import { closeSync, constants, openSync, promises as fsp, readSync } from 'node:fs';
+import {
+  closeSync, constants, fchmodSync, fsync, lstatSync, mkdirSync, openSync, promises as fsp, readSync, renameSync, rmSync, writeSync,
+} from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { digestBytes, FsverityHasher } from '../fsverity/index.js';
@@ -35,13 +40,25 @@ export function objectPath(hex: string): string {
   return `${hex.slice(0, 2)}/${hex.slice(2)}`;
 }
 
+/** A temp file being written: its path and open descriptor. */
+interface TempFile {
+  path: string;
+  fd: number;
+}
+
 /** Where the content being hashed came from, for error messages. */
 export type ContentOrigin = ErrorPlace;
 
 export class ObjectStore {
   readonly dir: string;
   private ready: Promise<void> | null = null;
-  private readonly fanout = new Map<string, Promise<unknown>>();
+  /** `XX` directories known to exist. */
+  private readonly fanout = new Set<string>();
+  /** Objects stored (or being stored) by this process: a duplicate costs no system call. */
+  private readonly known = new Set<string>();
+  /** Temp names: a random prefix per store instance and a counter. */
+  private readonly tempPrefix = `.tmp-${randomBytes(6).toString('hex')}-`;
+  private temps = 0;
   /** Object writes (write, fsync, rename) still running; see background(). */
   private readonly pending = new Set<Promise<void>>();
   private failure: { error: unknown } | null = null;
@@ -71,39 +88,49 @@ export class ObjectStore {
     const hasher = new FsverityHasher();
     const held: Uint8Array[] = [];
     let seen = 0n;
-    let tmp: { path: string; fh: fsp.FileHandle } | null = null;
+    let tmp: TempFile | null = null;
     try {
       for await (const chunk of chunks) {
         seen += BigInt(chunk.length);
         if (seen > size) throw sizeError(origin, size, seen);
         hasher.update(chunk);
         if (tmp) {
-          await writeAll(tmp.fh, chunk);
+          writeAll(tmp.fd, chunk);
         } else if (seen <= BigInt(MEMORY_OBJECT_MAX)) {
           held.push(chunk.slice());
         } else {
-          tmp = await this.openTemp();
-          for (const h of held) await writeAll(tmp.fh, h);
+          tmp = this.openTemp();
+          for (const h of held) writeAll(tmp.fd, h);
           held.length = 0;
-          await writeAll(tmp.fh, chunk);
+          writeAll(tmp.fd, chunk);
         }
       }
       if (seen !== size) throw sizeError(origin, size, seen);
       const d = hasher.digest();
       const written = tmp;
       tmp = null;
-      await this.background(() => (written ? this.commit(written, d.hex, size) : this.putWhole(held, d.hex, size)));
+      await this.background(() => (written ? this.commitNew(written, d.hex, size) : this.putWhole(held, d.hex, size)));
       return stored(d);
     } finally {
-      if (tmp) await discard(tmp);
+      if (tmp) discard(tmp);
     }
   }
 
   /** Stores bytes held in memory (hashed here); nothing is written when the object exists. */
   async addBytes(data: Uint8Array): Promise<StoredObject> {
+    return this.addHashed(data, digestBytes(data));
+  }
+
+  /**
+   * Stores bytes whose fs-verity digest the caller computed (e.g. in a DigestBatch); the bytes
+   * are copied when the write is deferred, so the caller may reuse their buffer.
+   */
+  async addHashed(data: Uint8Array, d: { bytes: Uint8Array; hex: string }): Promise<StoredObject> {
     await this.init();
-    const d = digestBytes(data);
-    await this.background(() => this.putWhole([data], d.hex, BigInt(data.length)));
+    if (!this.known.has(d.hex)) {
+      const bytes = this.opts.deferWrites ? data.slice() : data;
+      await this.background(() => this.putWhole([bytes], d.hex, BigInt(data.length)));
+    }
     return stored(d);
   }
 
@@ -131,12 +158,15 @@ export class ObjectStore {
   }
 
   private async putWhole(parts: Uint8Array[], hex: string, size: bigint): Promise<void> {
-    if (await this.hasObject(hex, size)) return;
-    const tmp = await this.openTemp();
-    for (const p of parts) {
-      await writeAll(tmp.fh, p).catch((err) => discard(tmp).then(() => Promise.reject(err)));
+    if (this.known.has(hex) || this.hasObject(hex, size)) return;
+    const tmp = this.openTemp();
+    try {
+      for (const p of parts) writeAll(tmp.fd, p);
+    } catch (err) {
+      discard(tmp);
+      throw err;
     }
-    await this.commit(tmp, hex, size);
+    await this.commit(tmp, hex);
   }
 
   /**
@@ -160,19 +190,16 @@ export class ObjectStore {
       await fsp.rm(tmpPath, { force: true });
       return null;
     }
-    let fh: fsp.FileHandle | null = null;
+    let tmp: TempFile | null = null;
     try {
-      fh = await fsp.open(tmpPath, 'r+');
+      tmp = { path: tmpPath, fd: openSync(tmpPath, 'r+') };
       const d = await hashChunks(readChunks(tmpPath, size), size, origin);
-      if (await this.hasObject(d.hex, size)) {
-        await discard({ path: tmpPath, fh });
-      } else {
-        await this.commit({ path: tmpPath, fh }, d.hex, size);
-      }
-      fh = null;
+      const done = tmp;
+      tmp = null;
+      await this.commitNew(done, d.hex, size);
       return stored(d);
     } finally {
-      if (fh) await discard({ path: tmpPath, fh });
+      if (tmp) discard(tmp);
     }
   }
 
@@ -182,55 +209,54 @@ export class ObjectStore {
   }
 
   private tempName(): string {
-    return join(this.dir, `.tmp-${randomBytes(8).toString('hex')}`);
+    return join(this.dir, `${this.tempPrefix}${this.temps++}`);
   }
 
-  private async openTemp(): Promise<{ path: string; fh: fsp.FileHandle }> {
+  private openTemp(): TempFile {
     const path = this.tempName();
-    return { path, fh: await fsp.open(path, 'wx', OBJECT_MODE) };
+    return { path, fd: openSync(path, 'wx', OBJECT_MODE) };
   }
 
   /** True when the object exists with the expected size; a wrong-sized object is replaced. */
-  private async hasObject(hex: string, size: bigint): Promise<boolean> {
-    try {
-      const st = await fsp.lstat(this.pathOf(hex), { bigint: true });
-      return st.isFile() && st.size === size;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      throw err;
-    }
+  private hasObject(hex: string, size: bigint): boolean {
+    const st = lstatSync(this.pathOf(hex), { bigint: true, throwIfNoEntry: false });
+    return st !== undefined && st.isFile() && st.size === size;
+  }
+
+  /** Commits a written temp file, or drops it when the object is already stored. */
+  private async commitNew(tmp: TempFile, hex: string, size: bigint): Promise<void> {
+    if (this.known.has(hex) || this.hasObject(hex, size)) discard(tmp);
+    else await this.commit(tmp, hex);
   }
 
   /**
-   * fsync, close and rename the temp file to its digest name (unless it appeared meanwhile);
-   * on failure the temp file is removed.
+   * chmod (past the umask), fsync, close and rename the temp file to its digest name; on failure
+   * the temp file is removed. A concurrent writer of the same object renames the same bytes.
    */
-  private async commit(tmp: { path: string; fh: fsp.FileHandle }, hex: string, size: bigint): Promise<void> {
+  private async commit(tmp: TempFile, hex: string): Promise<void> {
+    this.known.add(hex);
     try {
-      await tmp.fh.chmod(OBJECT_MODE);
-      await tmp.fh.sync();
-      await tmp.fh.close();
-      if (await this.hasObject(hex, size)) {
-        await fsp.rm(tmp.path, { force: true });
-        return;
-      }
-      await this.mkFanout(hex.slice(0, 2));
-      await fsp.rename(tmp.path, this.pathOf(hex));
+      fchmodSync(tmp.fd, OBJECT_MODE);
+      await new Promise<void>((resolve, reject) => fsync(tmp.fd, (err) => (err ? reject(err) : resolve())));
+      closeSync(tmp.fd);
+      tmp.fd = -1;
+      this.mkFanout(hex.slice(0, 2));
+      renameSync(tmp.path, this.pathOf(hex));
     } catch (err) {
-      await discard(tmp);
+      this.known.delete(hex);
+      discard(tmp);
       throw err;
     }
   }
 
-  private mkFanout(xx: string): Promise<unknown> {
-    let p = this.fanout.get(xx);
-    if (!p) {
-      p = fsp.mkdir(join(this.dir, xx), { mode: FANOUT_MODE }).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'EEXIST') throw err;
-      });
-      this.fanout.set(xx, p);
+  private mkFanout(xx: string): void {
+    if (this.fanout.has(xx)) return;
+    try {
+      mkdirSync(join(this.dir, xx), { mode: FANOUT_MODE });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    return p;
+    this.fanout.add(xx);
   }
 }
 
@@ -278,12 +304,22 @@ export async function* readChunks(path: string | Buffer, size = -1n): AsyncGener
 
 /** Reads up to `want` bytes of a file synchronously (fewer at its end). */
 export function readSmallFile(path: string | Buffer, want: number): Uint8Array {
+  const buf = Buffer.allocUnsafe(want);
+  return buf.subarray(0, readFileInto(path, buf).got);
+}
+
+const probe = Buffer.alloc(1);
+
+/**
+ * Reads a file synchronously into `into` until it is full or the file ends; `more` tells whether
+ * the file has bytes beyond (checked only when `into` was filled).
+ */
+export function readFileInto(path: string | Buffer, into: Uint8Array): { got: number; more: boolean } {
   const fd = openSync(path, 'r');
   try {
-    const buf = Buffer.allocUnsafe(want);
     let got = 0;
-    for (let n = -1; n !== 0 && got < want; got += n) n = readSync(fd, buf, got, want - got, null);
-    return buf.subarray(0, got);
+    for (let n = -1; n !== 0 && got < into.length; got += n) n = readSync(fd, into, got, into.length - got, null);
+    return { got, more: got === into.length && readSync(fd, probe, 0, 1, null) > 0 };
   } finally {
     closeSync(fd);
   }
@@ -300,15 +336,19 @@ export function sizeError(origin: ContentOrigin, expected: bigint, seen: bigint)
   return new CfsError(`content size mismatch: ${why}`, { ...origin, code: origin.code ?? 'ESIZE' });
 }
 
-async function writeAll(fh: fsp.FileHandle, chunk: Uint8Array): Promise<void> {
-  let off = 0;
-  while (off < chunk.length) {
-    const { bytesWritten } = await fh.write(chunk, off, chunk.length - off);
-    off += bytesWritten;
-  }
+function writeAll(fd: number, chunk: Uint8Array): void {
+  for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off, chunk.length - off);
 }
 
-async function discard(tmp: { path: string; fh: fsp.FileHandle }): Promise<void> {
-  await tmp.fh.close().catch(() => undefined);
-  await fsp.rm(tmp.path, { force: true });
+/** Closes (if still open) and removes a temp file. */
+function discard(tmp: TempFile): void {
+  if (tmp.fd >= 0) {
+    try {
+      closeSync(tmp.fd);
+    } catch {
+      // already failed: the removal below is what matters
+    }
+    tmp.fd = -1;
+  }
+  rmSync(tmp.path, { force: true });
 }

@@ -21,7 +21,7 @@ export const SHA256_ID = 1;
 export const SHA512_ID = 2;
 export type HashAlgId = typeof SHA256_ID | typeof SHA512_ID;
 
-const digestSizeOf = (alg: HashAlgId) => (alg === SHA256_ID ? 32 : 64);
+export const digestSizeOf = (alg: HashAlgId) => (alg === SHA256_ID ? 32 : 64);
 const hashBlockOf = (alg: HashAlgId) => (alg === SHA256_ID ? 64 : 128);
 
 /** Calls fn(ptr, length) for data in pieces of at most `piece` bytes that lie in Wasm memory. */

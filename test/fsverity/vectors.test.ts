@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parallelTuning } from '../../src/fsverity/file.js';
-import { digestBytes, digestFile, digestStream, FsverityHasher, type FsverityOptions, type HashAlg } from '../../src/fsverity/index.js';
+import { digestBytes, digestFile, digestMany, digestStream, FsverityHasher, type FsverityOptions, type HashAlg } from '../../src/fsverity/index.js';
 import { chunks, ruleContent } from './content.js';
 
 interface Case {
@@ -42,6 +42,15 @@ describe('fs-verity vectors (fsverity-utils digests.json)', function () {
 
   it('digestBytes (sync) gives every digest', () => {
     for (const c of vectors.cases) expect(digestBytes(data.get(c.size)!, optsOf(c)).text, label(c)).to.equal(c.digest);
+  });
+
+  it('digestMany (files of each parameter set batched together) gives every digest', () => {
+    const groups = new Map<string, Case[]>();
+    for (const c of vectors.cases) groups.set(label({ ...c, size: 0 }), [...(groups.get(label({ ...c, size: 0 })) ?? []), c]);
+    for (const group of groups.values()) {
+      const got = digestMany(group.map((c) => data.get(c.size)!), optsOf(group[0]));
+      group.forEach((c, i) => expect(got[i].text, label(c)).to.equal(c.digest));
+    }
   });
 
   it('FsverityHasher fed odd-sized chunks gives every digest', () => {

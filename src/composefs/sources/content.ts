@@ -5,12 +5,13 @@
  * store when there is one (§4.1.5).
  */
 import { Node } from '../tree.js';
-import { digestBytes } from '../../fsverity/index.js';
+import { DigestBatch, digestBytes } from '../../fsverity/index.js';
 import {
   hashChunks,
   ObjectStore,
   READ_CHUNK,
   readChunks,
+  readFileInto,
   readSmallFile,
   sizeError,
   stored,
@@ -67,6 +68,43 @@ export async function fillContentFromFile(
     ? await store.addFile(path, size, origin)
     : stored(await hashChunks(readChunks(path, size), size, origin));
   setExternal(node, obj);
+}
+
+/**
+ * The regular files of a directory source, in batches: a file of 65 bytes .. READ_CHUNK is read
+ * straight into a DigestBatch (Wasm memory) and hashed with its neighbours, four blocks of any
+ * files per SIMD pass; other files go through fillContentFromFile. add() each file, then
+ * finish(): every node's content is set once finish() resolves.
+ */
+export class FileContents {
+  private readonly batch = new DigestBatch();
+  private waiting: Node[] = [];
+
+  constructor(private readonly store: ObjectStore | null) {}
+
+  async add(node: Node, path: Buffer, size: bigint, origin: ContentOrigin): Promise<void> {
+    if (size <= BigInt(RECOMMENDED_INLINE_CONTENT_MAX) || size >= BigInt(READ_CHUNK)) {
+      return fillContentFromFile(node, path, size, origin, this.store);
+    }
+    node.size = size;
+    const n = Number(size);
+    if (!this.batch.fits(n)) await this.finish();
+    this.batch.add(n, (view) => {
+      const { got, more } = readFileInto(path, view);
+      if (got !== n || more) throw sizeError(origin, size, more ? size + 1n : BigInt(got));
+    });
+    this.waiting.push(node);
+  }
+
+  /** Hashes the files added so far (and stores them when there is a store). */
+  async finish(): Promise<void> {
+    const digests = this.batch.digests();
+    for (const [i, d] of digests.entries()) {
+      setExternal(this.waiting[i], this.store ? await this.store.addHashed(this.batch.data(i), d) : stored(d));
+    }
+    this.batch.clear();
+    this.waiting = [];
+  }
 }
 
 function setExternal(node: Node, obj: StoredObject): void {

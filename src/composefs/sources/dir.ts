@@ -8,12 +8,10 @@
 import { lstatSync, readdirSync, readlinkSync, type BigIntStats } from 'node:fs';
 import { isDevice, isDir, isLnk, isReg, Node } from '../tree.js';
 import { CfsError } from '../../errors.js';
-import { fillContentFromFile } from './content.js';
+import { FileContents } from './content.js';
 import { finalizeHardlinks } from './hardlinks.js';
 import type { SourceOptions } from './options.js';
 
-/** Files being hashed/copied at once. */
-const CONTENT_CONCURRENCY = 8;
 const SLASH = Buffer.from('/');
 
 interface PendingFile {
@@ -64,12 +62,14 @@ export async function loadDirectory(dir: string, opts: SourceOptions = {}): Prom
     }
   }
   opts.progress?.setTotal(Number(files.reduce((sum, f) => sum + f.size, 0n)));
-  await mapLimit(files, CONTENT_CONCURRENCY, async (f) => {
-    await fillContentFromFile(f.node, f.path, f.size, { file: f.path.toString(), code: 'EDIR' }, opts.store ?? null).catch(
+  const contents = new FileContents(opts.store ?? null);
+  for (const f of files) {
+    await contents.add(f.node, f.path, f.size, { file: f.path.toString(), code: 'EDIR' }).catch(
       (err) => Promise.reject(err instanceof CfsError ? err : accessError(f.path, err)),
     );
     opts.progress?.advance(1, Number(f.size));
-  });
+  }
+  await contents.finish();
   if (opts.preserveHardlinks) finalizeHardlinks(root);
   return root;
 }
