@@ -49,11 +49,13 @@ class DumpBuilder {
   private readonly links: PendingLink[] = [];
   /** Start/end of the 11 fixed fields of the current line. */
   private readonly fs = new Int32Array(22);
-  /** Directories by the exact bytes of "PATH/" (FNV-1a buckets): parent lookups without walking. */
+  /** Directories by the exact bytes of their PATH (FNV-1a buckets; the root is ""): parent lookups without walking. */
   private readonly dirs = new Map<number, { prefix: Uint8Array; node: Node }[]>();
   /** Xattr keys and values repeat across lines: one array per distinct byte string. */
   private readonly interned = new Interner();
   lines = 0;
+  private nulBuf: Uint8Array | null = null;
+  private nulPos = -1;
 
   constructor(private readonly strict: boolean, private readonly file: string | undefined) {}
 
@@ -95,16 +97,19 @@ class DumpBuilder {
   /** Processes one line buf[start, end) without its newline (§3.5). */
   line(buf: Uint8Array, start: number, end: number, line: number): void {
     this.lines++;
-    for (let i = start; i < end; i++) {
-      if (buf[i] === 0) this.fail(`Invalid embedded NUL character at position ${i - start}`, line);
+    // The first NUL at or after `start`, found natively once per buffer rather than per line.
+    if (buf !== this.nulBuf || (this.nulPos >= 0 && this.nulPos < start)) {
+      this.nulBuf = buf;
+      this.nulPos = buf.indexOf(0, start);
     }
+    if (this.nulPos >= 0 && this.nulPos < end) this.fail(`Invalid embedded NUL character at position ${this.nulPos - start}`, line);
 
     // Split off the 11 fixed fields at single spaces; missing trailing fields are empty.
     const fs = this.fs;
     let p = start;
     for (let k = 0; k < 11; k++) {
-      let q = p;
-      while (q < end && buf[q] !== SPACE) q++;
+      let q = p < end ? buf.indexOf(SPACE, p) : end;
+      if (q < 0 || q > end) q = end;
       fs[2 * k] = p;
       fs[2 * k + 1] = q;
       p = q < end ? q + 1 : end;
@@ -226,12 +231,13 @@ class DumpBuilder {
       if (!isDir(mode)) this.fail('Root must be a directory', line, 'MODE');
       if (this.root) this.fail("Can't have multiple roots", line, 'PATH');
       this.root = new Node(new Uint8Array(0), mode);
+      this.rememberDir(this.root.name, fnv1a(this.root.name, 0, 0), this.root);
       return this.root;
     }
     if (!this.root) this.fail('Root node not present', line, 'PATH');
     const slash = path.lastIndexOf(SLASH);
     const name = path.subarray(slash + 1);
-    const parent = this.parentOf(path, slash + 1, line);
+    const parent = this.parentOf(path, slash < 0 ? 0 : slash, line);
     if (!isDir(parent.mode)) this.fail(`Parent must be a directory for ${text(path)}`, line, 'PATH');
     if ((name.length === 1 && name[0] === DOT) || (name.length === 2 && name[0] === DOT && name[1] === DOT)) {
       this.fail(`Invalid . or .. in path: ${text(path)}`, line, 'PATH');
@@ -240,43 +246,36 @@ class DumpBuilder {
     if (name.length === 0 || name.length > MAX_NAME_LENGTH || !parent.addChild(node)) {
       this.fail("Can't add child", line, 'PATH');
     }
-    if (isDir(mode)) this.addedDir(path, node);
+    // Its children's lines will name PATH as their parent.
+    if (isDir(mode)) this.rememberDir(path, fnv1a(path, 0, path.length), node);
     return node;
   }
 
-  /** The directory holding path[prefixEnd...]: every component before it must exist. */
-  private parentOf(path: Uint8Array, prefixEnd: number, line: number): Node {
-    const h = fnv1a(path, 0, prefixEnd);
+  /** The directory path[0, slash) holding the last component of `path`: every component before it must exist. */
+  private parentOf(path: Uint8Array, slash: number, line: number): Node {
+    const h = fnv1a(path, 0, slash);
     const bucket = this.dirs.get(h);
     if (bucket) {
       for (const e of bucket) {
         const prefix = e.prefix;
-        if (prefix.length !== prefixEnd) continue;
+        if (prefix.length !== slash) continue;
         let i = 0;
-        while (i < prefixEnd && prefix[i] === path[i]) i++;
-        if (i === prefixEnd) return e.node;
+        while (i < slash && prefix[i] === path[i]) i++;
+        if (i === slash) return e.node;
       }
     }
-    const prefix = path.subarray(0, prefixEnd);
+    const prefix = path.subarray(0, slash);
     const node = walk(this.root!, prefix);
     if (!node) this.fail(`Parent directory missing for ${text(path)}`, line, 'PATH');
     if (isDir(node.mode)) this.rememberDir(prefix, h, node);
     return node;
   }
 
-  /** Remembers a directory under its "PATH/" bytes; `hash` is the FNV-1a of those bytes. */
+  /** Remembers a directory under the bytes of a path naming it; `hash` is their FNV-1a. */
   private rememberDir(prefix: Uint8Array, hash: number, node: Node): void {
     const bucket = this.dirs.get(hash);
     if (bucket) bucket.push({ prefix, node });
     else this.dirs.set(hash, [{ prefix, node }]);
-  }
-
-  /** A new directory: its children's lines will name "PATH/" as their parent prefix. */
-  private addedDir(path: Uint8Array, node: Node): void {
-    const prefix = new Uint8Array(path.length + 1);
-    prefix.set(path);
-    prefix[path.length] = SLASH;
-    this.rememberDir(prefix, fnv1a(prefix, 0, prefix.length), node);
   }
 
   /** Resolves hardlinks in reverse order of their lines (§3.4, §3.5 step 15). */
