@@ -1,11 +1,11 @@
 /**
  * Import benchmark: a generated OS-shaped tree (≈40k files, ≈500 MB, generated once into
  * /tmp/cfskit-bench-tree and reused) loaded by the directory source into a fresh digest store,
- * and without a store; also the same tree as one tar layer. Each run is a child process, so its
- * peak RSS is its own. Prints wall time, peak RSS and files/s; runs C `mkcomposefs` beside it when
+ * and without a store, with all cores and with one thread; also the same tree as one tar layer.
+ * Each run is a child process, so its peak RSS is its own. Prints wall time, peak RSS and files/s; runs C `mkcomposefs` beside it when
  * that is on PATH. Figures are noisy on a shared machine.
  *
- *   npx tsx bench/import.ts [--files=N] [--tree=DIR] [--runs=dir-store,dir,tar-store,tar,c]
+ *   npx tsx bench/import.ts [--files=N] [--tree=DIR] [--runs=dir-store,dir-store-1t,dir,dir-1t,tar-store,tar,c]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, linkSync, statSync } from 'node:fs';
@@ -75,14 +75,14 @@ function generate(dir: string, files: number): void {
 
 const MiB = 1024 * 1024;
 
-async function child(mode: string, tree: string, store: string | undefined, tarFile: string): Promise<void> {
+async function child(mode: string, tree: string, store: string | undefined, tarFile: string, threads: number | undefined): Promise<void> {
   const { loadSource } = await import('../src/composefs/sources/index.js');
   const t0 = process.hrtime.bigint();
   const cpu0 = process.cpuUsage();
   const root =
     mode === 'tar'
       ? await loadSource({ kind: 'tar', paths: [tarFile], options: { digestStore: store } })
-      : await loadSource({ kind: 'dir', paths: [tree], options: { digestStore: store } });
+      : await loadSource({ kind: 'dir', paths: [tree], options: { digestStore: store, threads } });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   let files = 0;
   const stack = [root];
@@ -103,9 +103,10 @@ interface RunFigures {
   rssMiB: number;
 }
 
-function runChild(mode: string, tree: string, store: string | undefined, tarFile: string): RunFigures {
+function runChild(mode: string, tree: string, store: string | undefined, tarFile: string, threads?: number): RunFigures {
   const self = fileURLToPath(import.meta.url);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', self, `--child=${mode}`, `--tree=${tree}`, `--store=${store ?? ''}`, `--tar=${tarFile}`], {
+  const args = [`--child=${mode}`, `--tree=${tree}`, `--store=${store ?? ''}`, `--tar=${tarFile}`, `--threads=${threads ?? ''}`];
+  const r = spawnSync(process.execPath, ['--import', 'tsx', self, ...args], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -122,7 +123,7 @@ function timeCommand(cmd: string, args: string[]): number {
 
 async function main(): Promise<void> {
   const mode = arg('child', '');
-  if (mode) return child(mode, arg('tree', ''), arg('store', '') || undefined, arg('tar', ''));
+  if (mode) return child(mode, arg('tree', ''), arg('store', '') || undefined, arg('tar', ''), Number(arg('threads', '')) || undefined);
   const files = Number(arg('files', '40000'));
   const tree = arg('tree', '/tmp/cfskit-bench-tree');
   generate(tree, files);
@@ -136,9 +137,11 @@ async function main(): Promise<void> {
       console.log(`${name.padEnd(32)} ${(r.ms / 1000).toFixed(2).padStart(7)} s wall ${(r.cpuMs / 1000).toFixed(2).padStart(7)} s CPU  ${String(Math.round(r.rssMiB)).padStart(5)} MiB peak RSS  ${Math.round(r.files / (r.ms / 1000)).toString().padStart(7)} entries/s  (${r.files} entries)`);
     spawnSync('sync');
     console.log(`load average before: ${loadavg().map((l) => l.toFixed(1)).join(' ')} (${cpus().length} CPUs)`);
-    const runs = new Set(arg('runs', 'dir-store,dir,tar-store,tar,c').split(','));
-    if (runs.has('dir-store')) row('cfskit dir, fresh digest store', runChild('dir', tree, join(work, 'store1'), tarFile));
-    if (runs.has('dir')) row('cfskit dir, no store', runChild('dir', tree, undefined, tarFile));
+    const runs = new Set(arg('runs', 'dir-store,dir-store-1t,dir,dir-1t,tar-store,tar,c').split(','));
+    if (runs.has('dir-store')) row(`cfskit dir, fresh store, ${cpus().length} threads`, runChild('dir', tree, join(work, 'store1'), tarFile));
+    if (runs.has('dir-store-1t')) row('cfskit dir, fresh store, 1 thread', runChild('dir', tree, join(work, 'store1t'), tarFile, 1));
+    if (runs.has('dir')) row(`cfskit dir, no store, ${cpus().length} threads`, runChild('dir', tree, undefined, tarFile));
+    if (runs.has('dir-1t')) row('cfskit dir, no store, 1 thread', runChild('dir', tree, undefined, tarFile, 1));
     if (runs.has('tar-store')) row('cfskit tar, fresh digest store', runChild('tar', tree, join(work, 'store2'), tarFile));
     if (runs.has('tar')) row('cfskit tar, no store', runChild('tar', tree, undefined, tarFile));
     if (!runs.has('c')) {

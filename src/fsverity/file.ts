@@ -11,7 +11,7 @@ import { leaseIoBuffer, type IoBuffer } from '../wasm/buffers.js';
 import type { FsverityDigest } from './descriptor.js';
 import { addLevel1, FsverityHasher } from './hasher.js';
 import { resolveParams, type FsverityOptions } from './params.js';
-import { runJob } from './pool.js';
+import { rangePool } from './range.js';
 
 /**
  * jobBytes: a worker job covers about this much data (rounded to whole level-1 blocks, at least
@@ -109,7 +109,7 @@ function hashInWorkers(
       while (failure === undefined && inFlight < workers && next < jobs && next < consumed + 4 * workers) {
         const i = next++;
         inFlight++;
-        runJob({ fd, path, position: i * jobBytes, length: jobLength(i), opts: jobOpts }, workers)
+        rangePool.run({ fd, path, position: i * jobBytes, length: jobLength(i), opts: jobOpts }, workers)
           .then((digests) => results.set(i, digests), (err) => (failure ??= err))
           .finally(() => {
             inFlight--;

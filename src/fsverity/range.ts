@@ -2,6 +2,7 @@
 import { CfsError } from '../errors.js';
 import { IO_SIZE, leaseIoBuffer } from '../wasm/buffers.js';
 import { resolveParams, type FsverityOptions } from './params.js';
+import { workerUrl, WorkerPool } from './pool.js';
 import { MerkleTree } from './tree.js';
 
 export interface RangeJob {
@@ -13,6 +14,9 @@ export interface RangeJob {
   length: number;
   opts: FsverityOptions;
 }
+
+/** The workers hashing ranges (worker.ts), shared by all digestFile calls of this thread. */
+export const rangePool = new WorkerPool<RangeJob, Uint8Array>(workerUrl('worker', import.meta.url));
 
 /** Reads the range with positioned reads (the fd is shared with other threads) and returns its level-1 digests. */
 export function hashLevel1Range(job: RangeJob): Uint8Array {

@@ -3,7 +3,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CfsError } from '../../src/errors.js';
-import { runJob } from '../../src/fsverity/pool.js';
+import { rangePool } from '../../src/fsverity/range.js';
 import { hashLevel1Range } from '../../src/fsverity/range.js';
 
 describe('fs-verity worker jobs', () => {
@@ -28,13 +28,13 @@ describe('fs-verity worker jobs', () => {
   });
 
   it('a failing job rejects with the worker’s reason, and the pool keeps working', async () => {
-    const bad = runJob({ fd: 1 << 20, path: file, position: 0, length: 1 << 19, opts: {} }, 2);
+    const bad = rangePool.run({ fd: 1 << 20, path: file, position: 0, length: 1 << 19, opts: {} }, 2);
     const err = await bad.then(() => undefined, (e: unknown) => e);
     expect(err).to.be.instanceOf(CfsError);
     expect((err as CfsError).message).to.match(/EBADF|bad file descriptor/i);
     const fd = openSync(file, 'r');
     try {
-      const digests = await runJob({ fd, path: file, position: 0, length: 3 << 19, opts: {} }, 2);
+      const digests = await rangePool.run({ fd, path: file, position: 0, length: 3 << 19, opts: {} }, 2);
       expect(Buffer.from(digests)).to.deep.equal(Buffer.from(hashLevel1Range({ fd, path: file, position: 0, length: 3 << 19, opts: {} })));
       expect(digests).to.have.length(3 * 32);
     } finally {

@@ -5,6 +5,7 @@
  * store when there is one (§4.1.5).
  */
 import { Node } from '../tree.js';
+import { CfsError } from '../../errors.js';
 import { DigestBatch, digestBytes } from '../../fsverity/index.js';
 import {
   hashChunks,
@@ -70,44 +71,77 @@ export async function fillContentFromFile(
   setExternal(node, obj);
 }
 
+/** True for a file the batch path takes: 65 bytes .. under READ_CHUNK (read in one call, hashed with others). */
+export function batchable(size: bigint): boolean {
+  return size > BigInt(RECOMMENDED_INLINE_CONTENT_MAX) && size < BigInt(READ_CHUNK);
+}
+
 /**
- * The regular files of a directory source, in batches: a file of 65 bytes .. READ_CHUNK is read
- * straight into a DigestBatch (Wasm memory) and hashed with its neighbours, four blocks of any
- * files per SIMD pass; other files go through fillContentFromFile. add() each file, then
- * finish(): every node's content is set once finish() resolves.
+ * Batchable files read straight into a DigestBatch (Wasm memory) and hashed together, four
+ * blocks of any files per SIMD pass, then stored when there is a store. add() each file, then
+ * finish(); done(tag, object) is called for every file by the time finish() resolves.
  */
-export class FileContents {
+export class FileBatcher<T> {
   private readonly batch = new DigestBatch();
-  private waiting: Node[] = [];
+  private waiting: T[] = [];
 
-  constructor(private readonly store: ObjectStore | null) {}
+  constructor(
+    private readonly store: ObjectStore | null,
+    private readonly done: (tag: T, obj: StoredObject) => void,
+  ) {}
 
-  async add(node: Node, path: Buffer, size: bigint, origin: ContentOrigin): Promise<void> {
-    if (size <= BigInt(RECOMMENDED_INLINE_CONTENT_MAX) || size >= BigInt(READ_CHUNK)) {
-      return fillContentFromFile(node, path, size, origin, this.store);
-    }
-    node.size = size;
-    const n = Number(size);
-    if (!this.batch.fits(n)) await this.finish();
-    this.batch.add(n, (view) => {
-      const { got, more } = readFileInto(path, view);
-      if (got !== n || more) throw sizeError(origin, size, more ? size + 1n : BigInt(got));
+  async add(tag: T, path: string | Buffer, size: number, origin: ContentOrigin): Promise<void> {
+    if (!this.batch.fits(size)) await this.finish();
+    this.batch.add(size, (view) => {
+      let read: { got: number; more: boolean };
+      try {
+        read = readFileInto(path, view);
+      } catch (err) {
+        throw accessError(path, err);
+      }
+      if (read.got !== size || read.more) throw sizeError(origin, BigInt(size), BigInt(read.more ? size + 1 : read.got));
     });
-    this.waiting.push(node);
+    this.waiting.push(tag);
   }
 
-  /** Hashes the files added so far (and stores them when there is a store). */
+  /** Hashes (and stores) the files added so far. */
   async finish(): Promise<void> {
     const digests = this.batch.digests();
     for (const [i, d] of digests.entries()) {
-      setExternal(this.waiting[i], this.store ? await this.store.addHashed(this.batch.data(i), d) : stored(d));
+      this.done(this.waiting[i], this.store ? await this.store.addHashed(this.batch.data(i), d) : stored(d));
     }
     this.batch.clear();
     this.waiting = [];
   }
 }
 
-function setExternal(node: Node, obj: StoredObject): void {
+/** The regular files of a directory source on this thread: batchable ones batched, others one by one. */
+export class FileContents {
+  private readonly batcher: FileBatcher<Node>;
+
+  constructor(private readonly store: ObjectStore | null) {
+    this.batcher = new FileBatcher(store, setExternal);
+  }
+
+  async add(node: Node, path: Buffer, size: bigint, origin: ContentOrigin): Promise<void> {
+    if (!batchable(size)) return fillContentFromFile(node, path, size, origin, this.store);
+    node.size = size;
+    return this.batcher.add(node, path, Number(size), origin);
+  }
+
+  finish(): Promise<void> {
+    return this.batcher.finish();
+  }
+}
+
+/** The error for a file that cannot be read (as mkcomposefs words it). */
+export function accessError(path: string | Buffer, err: unknown): CfsError {
+  const e = err as NodeJS.ErrnoException;
+  return new CfsError(`error accessing: ${e.code ?? e.message}`, { file: path.toString(), code: 'EDIR' }, { cause: err });
+}
+
+/** Sets a node's digest and payload from its stored (or store-named) object. */
+export function setExternal(node: Node, obj: StoredObject): void {
   node.digest = obj.digest;
   node.payload = encoder.encode(obj.payload);
 }

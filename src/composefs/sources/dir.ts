@@ -6,9 +6,12 @@
  * Node.js cannot read extended attributes: the tree carries none (use overrides to add them).
  */
 import { lstatSync, readdirSync, readlinkSync, type BigIntStats } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { isDevice, isDir, isLnk, isReg, Node } from '../tree.js';
 import { CfsError } from '../../errors.js';
-import { FileContents } from './content.js';
+import { accessError, batchable, FileContents, setExternal } from './content.js';
+import { filesPool, filesTuning } from './files-job.js';
+import { stored } from '../../store/objects.js';
 import { finalizeHardlinks } from './hardlinks.js';
 import type { SourceOptions } from './options.js';
 
@@ -62,16 +65,56 @@ export async function loadDirectory(dir: string, opts: SourceOptions = {}): Prom
     }
   }
   opts.progress?.setTotal(Number(files.reduce((sum, f) => sum + f.size, 0n)));
-  const contents = new FileContents(opts.store ?? null);
-  for (const f of files) {
-    await contents.add(f.node, f.path, f.size, { file: f.path.toString(), code: 'EDIR' }).catch(
-      (err) => Promise.reject(err instanceof CfsError ? err : accessError(f.path, err)),
-    );
-    opts.progress?.advance(1, Number(f.size));
-  }
-  await contents.finish();
-  if (opts.preserveHardlinks) finalizeHardlinks(root);
+  await fillContents(files, opts);  if (opts.preserveHardlinks) finalizeHardlinks(root);
   return root;
+}
+
+/**
+ * Content of every regular file. With several threads and enough files, batchable files go to
+ * worker threads in jobs (filesTuning) while this thread takes the others (inline, large).
+ */
+async function fillContents(files: PendingFile[], opts: SourceOptions): Promise<void> {
+  const store = opts.store ?? null;
+  const threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()));
+  const parallel = threads > 1 && files.filter((f) => batchable(f.size)).length >= filesTuning.minFiles;
+  const jobs: Promise<void>[] = [];
+  let job: PendingFile[] = [];
+  const send = (): void => {
+    const mine = job;
+    job = [];
+    const paths = mine.map((f) => f.path);
+    const sizes = mine.map((f) => Number(f.size));
+    const done = filesPool.run({ paths, sizes, store: store?.dir ?? null }, threads).then((digests) => {
+      mine.forEach((f, i) => {
+        const bytes = digests.slice(i * 32, (i + 1) * 32);
+        setExternal(f.node, stored({ bytes, hex: Buffer.from(bytes).toString('hex') }));
+        opts.progress?.advance(1, Number(f.size));
+      });
+    });
+    done.catch(() => undefined); // handled below, once every job has ended
+    jobs.push(done);
+  };
+  const contents = new FileContents(store);
+  try {
+    for (const f of files) {
+      if (parallel && batchable(f.size)) {
+        f.node.size = f.size;
+        job.push(f);
+        if (job.length >= filesTuning.jobFiles) send();
+        continue;
+      }
+      await contents.add(f.node, f.path, f.size, { file: f.path.toString(), code: 'EDIR' }).catch(
+        (err) => Promise.reject(err instanceof CfsError ? err : accessError(f.path, err)),
+      );
+      opts.progress?.advance(1, Number(f.size));
+    }
+    if (job.length > 0) send();
+    await contents.finish();
+  } finally {
+    // let every job end (its objects written or cleaned up) before reporting anything
+    const failed = (await Promise.allSettled(jobs)).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
 }
 
 /** Inode fields from lstat, as lcfs_load_node_from_file takes them (spec §4.1.4). */
@@ -103,11 +146,6 @@ export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) =>
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
-}
-
-function accessError(path: Buffer, err: unknown): CfsError {
-  const e = err as NodeJS.ErrnoException;
-  return new CfsError(`error accessing: ${e.code ?? e.message}`, { file: path.toString(), code: 'EDIR' }, { cause: err });
 }
 
 function lstatEntry(path: Buffer): BigIntStats {

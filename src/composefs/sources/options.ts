@@ -16,5 +16,7 @@ export interface SourceOptions {
   preserveHardlinks?: boolean;
   /** Directory source: leave out block and character devices (`mkcomposefs --skip-devices`). */
   skipDevices?: boolean;
+  /** Directory source: threads reading and hashing files (default: available parallelism; 1: this thread only). */
+  threads?: number;
   progress?: ProgressSink;
 }
