@@ -4,7 +4,7 @@
  * messages (§3.5), strict mode as `CFS_PARSE_STRICT` (§3.6). Works on bytes throughout.
  */
 import { CfsError } from '../../errors.js';
-import { equalBytes, hexValue } from '../bytes.js';
+import { ByteSlab, equalBytes, hexValue } from '../bytes.js';
 import { INLINE_CONTENT_MAX, MAX_NAME_LENGTH, PATH_MAX } from '../erofs/format.js';
 import { budgetAfterSet } from '../xattr-budget.js';
 import { isDevice, isDir, isLnk, isValidType, Node } from '../tree.js';
@@ -51,8 +51,12 @@ class DumpBuilder {
   private readonly fs = new Int32Array(22);
   /** Directories by the exact bytes of their PATH (FNV-1a buckets; the root is ""): parent lookups without walking. */
   private readonly dirs = new Map<number, { prefix: Uint8Array; node: Node }[]>();
+  /** Every byte string the tree keeps is copied here: the tree never holds on to the input. */
+  private readonly slab = new ByteSlab();
+  /** Copies needed only while parsing (directory paths, hardlink targets). */
+  private readonly scratch = new ByteSlab();
   /** Xattr keys and values repeat across lines: one array per distinct byte string. */
-  private readonly interned = new Interner();
+  private readonly interned = new Interner(this.slab);
   lines = 0;
   private nulBuf: Uint8Array | null = null;
   private nulPos = -1;
@@ -131,7 +135,7 @@ class DumpBuilder {
     if (hardlink) {
       if (isDir(mode)) this.fail("Directories can't be hardlinked", line, 'MODE');
       const target = this.optionalField(buf, F_PAYLOAD, line);
-      this.links.push({ node, target: target && cString(target), line });
+      this.links.push({ node, target: target && this.scratch.copy(cString(target)), line });
       return;
     }
 
@@ -155,8 +159,9 @@ class DumpBuilder {
     if (nsec < 0) this.invalidInteger(buf, nsecStart, te, line, 'MTIME');
 
     const rawPayload = this.optionalField(buf, F_PAYLOAD, line);
-    const payload = rawPayload && cString(rawPayload);
-    const content = this.optionalField(buf, F_CONTENT, line);
+    const payload = rawPayload && this.slab.copy(cString(rawPayload));
+    const rawContent = this.optionalField(buf, F_CONTENT, line);
+    const content = rawContent && this.slab.copy(rawContent);
     if (content && BigInt(content.length) !== size) {
       this.fail(`Invalid content size ${content.length}, must match size ${size}`, line, 'CONTENT');
     }
@@ -236,7 +241,7 @@ class DumpBuilder {
     }
     if (!this.root) this.fail('Root node not present', line, 'PATH');
     const slash = path.lastIndexOf(SLASH);
-    const name = path.subarray(slash + 1);
+    const name = this.slab.copy(path, slash + 1);
     const parent = this.parentOf(path, slash < 0 ? 0 : slash, line);
     if (!isDir(parent.mode)) this.fail(`Parent must be a directory for ${text(path)}`, line, 'PATH');
     if ((name.length === 1 && name[0] === DOT) || (name.length === 2 && name[0] === DOT && name[1] === DOT)) {
@@ -247,7 +252,7 @@ class DumpBuilder {
       this.fail("Can't add child", line, 'PATH');
     }
     // Its children's lines will name PATH as their parent.
-    if (isDir(mode)) this.rememberDir(path, fnv1a(path, 0, path.length), node);
+    if (isDir(mode)) this.rememberDir(this.scratch.copy(path), fnv1a(path, 0, path.length), node);
     return node;
   }
 
@@ -267,7 +272,7 @@ class DumpBuilder {
     const prefix = path.subarray(0, slash);
     const node = walk(this.root!, prefix);
     if (!node) this.fail(`Parent directory missing for ${text(path)}`, line, 'PATH');
-    if (isDir(node.mode)) this.rememberDir(prefix, h, node);
+    if (isDir(node.mode)) this.rememberDir(this.scratch.copy(prefix), h, node);
     return node;
   }
 
@@ -313,6 +318,8 @@ function walk(root: Node, path: Uint8Array): Node | undefined {
 /** Distinct unescaped byte strings by FNV-1a, so repeated xattr keys and values share one array. */
 class Interner {
   private readonly table = new Map<number, Uint8Array>();
+
+  constructor(private readonly slab: ByteSlab) {}
   /** Bound on remembered strings: unique values (e.g. per-file ACLs) are not worth keeping. */
   private static readonly LIMIT = 1 << 14;
 
@@ -335,7 +342,7 @@ class Interner {
       while (j < hit.length && hit[j] === b[s + j]) j++;
       if (j === hit.length) return hit;
     }
-    const out = b === buf ? buf.subarray(s, e) : b;
+    const out = this.slab.copy(b, s, e);
     if (!hit && this.table.size < Interner.LIMIT) this.table.set(h, out);
     return out;
   }
@@ -383,14 +390,12 @@ function finishTail(b: DumpBuilder, tail: Uint8Array, strict: boolean): void {
   b.line(tail, 0, tail.length, b.lines + 1);
 }
 
-/** Parses a whole dumpfile held in memory. The input is copied: the tree does not alias it. */
+/** Parses a whole dumpfile held in memory. The tree does not alias the input (its bytes are copied). */
 export function parseDump(input: Uint8Array, opts: ParseDumpOptions = {}): Node {
   const strict = opts.strict ?? false;
   const b = new DumpBuilder(strict, opts.file);
-  const buf = new Uint8Array(input.length);
-  buf.set(input);
-  const tail = feedLines(b, buf, 0, buf.length, 1);
-  finishTail(b, buf.subarray(tail), strict);
+  const tail = feedLines(b, input, 0, input.length, 1);
+  finishTail(b, input.subarray(tail), strict);
   return b.finish();
 }
 
@@ -407,7 +412,7 @@ export async function parseDumpStream(input: AsyncIterable<Uint8Array>, opts: Pa
       pendingLength += chunk.length;
       continue;
     }
-    // Copy into a buffer we own: nodes keep views into it.
+    // The unfinished line and this chunk, joined.
     const buf = new Uint8Array(pendingLength + chunk.length);
     let off = 0;
     for (const p of pending) {

@@ -3,7 +3,7 @@
  * copy of the tree with overlay xattrs escaped and added, whiteouts rewritten, and the root's
  * opaque marker and 00..ff whiteout stubs.
  */
-import { equalBytes, startsWith } from '../bytes.js';
+import { ByteSlab, equalBytes, startsWith } from '../bytes.js';
 import { budgetAfterSet } from '../xattr-budget.js';
 import { compareBytes, isDir, isReg, isValidType, type Node, S_IFCHR, S_IFMT, S_IFREG, type Xattr } from '../tree.js';
 import {
@@ -117,27 +117,8 @@ function sortedChildren(children: Node[]): Node[] {
   return children;
 }
 
-/**
- * Small values the writer creates (redirects, metacopy), carved from shared chunks: one backing
- * store per 64 KiB instead of one per value.
- */
-class Slab {
-  private chunk = new Uint8Array(0);
-  private used = 0;
-
-  alloc(n: number): Uint8Array {
-    if (this.used + n > this.chunk.length) {
-      this.chunk = new Uint8Array(Math.max(1 << 16, n));
-      this.used = 0;
-    }
-    const out = this.chunk.subarray(this.used, this.used + n);
-    this.used += n;
-    return out;
-  }
-}
-
 /** P2 for one inode (`rewrite_tree_node_for_erofs` minus the recursion). */
-function rewriteNode(t: Inodes, id: number, version: number, slab: Slab): void {
+function rewriteNode(t: Inodes, id: number, version: number, slab: ByteSlab): void {
   const mode = t.mode[id];
   // 1. validate
   if (!isValidType(mode)) throw writeError('EINVAL', t.describe(id), `invalid mode ${mode.toString(8)}`);
@@ -239,7 +220,7 @@ export function rewriteTree(root: Node, version: number, useEpoch: boolean): { i
   if (!isDir(root.mode)) throw writeError('ENOTDIR', '/', 'the root is not a directory');
   const t = new Inodes(root, useEpoch);
   t.add(root, -1, root.mode);
-  const slab = new Slab();
+  const slab = new ByteSlab();
   const stack: number[] = [0];
   const subdirs: number[] = [];
   while (stack.length) {
