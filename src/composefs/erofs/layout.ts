@@ -175,15 +175,18 @@ function sharedXattrs(t: Inodes, bfs: Int32Array): XattrTable {
   const pairs = new PairCounts();
   const xattrBase = new Int32Array(t.count);
   let total = 0;
-  for (const id of bfs) {
+  for (let i = 0; i < bfs.length; i++) {
+    const id = bfs[i];
     xattrBase[id] = total;
     total += t.xattrs[id].length;
   }
   const occKey = new Int32Array(total);
   const occPair = new Int32Array(total);
   let n = 0;
-  for (const id of bfs) {
-    for (const x of t.xattrs[id]) {
+  for (let i = 0; i < bfs.length; i++) {
+    const xs = t.xattrs[bfs[i]];
+    for (let j = 0; j < xs.length; j++) {
+      const x = xs[j];
       const id = keys.id(x.key);
       occKey[n] = id;
       occPair[n++] = pairs.add(id, x);
@@ -209,7 +212,8 @@ function sharedXattrs(t: Inodes, bfs: Int32Array): XattrTable {
     offset += xattrEntrySize(keys.suffix[pairs.key[e]].length, first[e].value.length);
   }
   const occShared = new Int32Array(total);
-  for (const id of bfs) {
+  for (let i = 0; i < bfs.length; i++) {
+    const id = bfs[i];
     let refs = 0;
     const end = xattrBase[id] + t.xattrs[id].length;
     for (let o = xattrBase[id]; o < end; o++) {
@@ -362,7 +366,8 @@ export function computeLayout(order: TreeOrder): Layout {
   const L = new InodeLayout(t.count);
   let pos = INODE_TABLE_START;
   let dataBlocks = 0;
-  for (const id of bfs) {
+  for (let i = 0; i < bfs.length; i++) {
+    const id = bfs[i];
     dataShape(t, L, id);
     const compact = fitsCompact(t, L, id, order);
     L.compact[id] = compact ? 1 : 0;
@@ -378,7 +383,8 @@ export function computeLayout(order: TreeOrder): Layout {
   const dataBlockStart = roundUp(inodesEnd + xattrs.sharedSize, BLOCK_SIZE);
   // P7.3: block addresses in BFS order.
   let next = dataBlockStart / BLOCK_SIZE;
-  for (const id of bfs) {
+  for (let i = 0; i < bfs.length; i++) {
+    const id = bfs[i];
     if (L.nblocks[id] > 0) {
       L.blkaddr[id] = next;
       next += L.nblocks[id];

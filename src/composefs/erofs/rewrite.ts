@@ -233,7 +233,8 @@ export function rewriteTree(root: Node, version: number, useEpoch: boolean): { i
     if (!node.lookup(DOT)) t.addDirent(DOT, id, 0, false);
     if (!node.lookup(DOTDOT)) t.addDirent(DOTDOT, t.parent[id], 0, false);
     subdirs.length = 0;
-    for (const c of children) {
+    for (let i = 0; i < children.length; i++) {
+      const c = children[i];
       if (c.linkTo) {
         t.aliases.set(t.addDirent(c.name, -1, c.mode, false), c);
       } else {

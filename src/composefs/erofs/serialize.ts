@@ -233,7 +233,7 @@ class ImageWriter {
     let p = this.layout.inodesEnd;
     const { shared, sharedKeys } = this.layout.xattrs;
     for (let i = 0; i < shared.length; i++) p = this.xattrEntry(p, shared[i], sharedKeys[i]);
-    for (const id of bfs) if (inodeLayout.nblocks[id] > 0) this.dataBlocks(id);
+    for (let i = 0; i < bfs.length; i++) if (inodeLayout.nblocks[bfs[i]] > 0) this.dataBlocks(bfs[i]);
     return this.buf;
   }
 }
