@@ -9,9 +9,12 @@ import { ruleContent } from './content.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const tsxLoader = pathToFileURL(join(repo, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
-/** Runs a command as user nobody when we are root (so chmod 000 really makes a file unreadable). */
-const asNobody = (cmd: string[]) =>
-  process.getuid?.() === 0 && hasCommand('setpriv') ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...cmd] : cmd;
+/**
+ * Runs a command without the capabilities that let root read any file, so chmod 000 really makes a
+ * file unreadable; the process stays root and can still read the project wherever it is cloned.
+ */
+const withoutDacOverride = (cmd: string[]) =>
+  process.getuid?.() === 0 && hasCommand('setpriv') ? ['setpriv', '--bounding-set', '-dac_override,-dac_read_search', ...cmd] : cmd;
 
 interface Run {
   status: number | null;
@@ -23,8 +26,8 @@ function run(cmd: string[], cwd: string): Run {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 const ours = (args: string[], cwd: string, user = false) =>
-  run((user ? asNobody : (c: string[]) => c)([process.execPath, '--import', tsxLoader, join(repo, 'src', 'cli', 'main.ts'), 'digest', ...args]), cwd);
-const theirs = (args: string[], cwd: string, user = false) => run((user ? asNobody : (c: string[]) => c)(['fsverity', 'digest', ...args]), cwd);
+  run((user ? withoutDacOverride : (c: string[]) => c)([process.execPath, '--import', tsxLoader, join(repo, 'src', 'cli', 'main.ts'), 'digest', ...args]), cwd);
+const theirs = (args: string[], cwd: string, user = false) => run((user ? withoutDacOverride : (c: string[]) => c)(['fsverity', 'digest', ...args]), cwd);
 
 /** One line on stderr naming what is wrong. */
 function expectOneErrorLine(r: Run, mention: string): void {
