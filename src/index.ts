@@ -74,3 +74,10 @@ export {
   EXTENSION_FILES, CFS_OBJECTS_DIR, INIT_HOOK, type ExtensionInfo, type ReadExtension, type ComposefsMode,
 } from './sysroot/initramfs.js';
 export { PREPARE_ROOT_SCRIPT, PREPARE_ROOT_TAG } from './sysroot/prepare-root.js';
+
+// Deployments: deploy, verify, cleanup and the list operations (ostree.md §3, §6, §7)
+export { deploy, verify, cleanup, undeploy, rollback, setDefault, pin, kargs, status } from './sysroot/index.js';
+export type {
+  DeployOptions, DeployResult, VerifyOptions, VerifyProblem, VerifyReport, CleanupOptions, CleanupResult,
+  KargsEdit, OperationOptions,
+} from './sysroot/index.js';

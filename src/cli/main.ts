@@ -19,6 +19,7 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
   admin: { summary: 'sysroot deployments: init-fs, os-init, status', load: () => import('./admin.js') },
   mkcomposefs: { summary: 'build a composefs image (as mkcomposefs 1.0.8)', load: () => import('./mkcomposefs.js') },
   info: { summary: 'list, dump or check the objects of composefs images (as composefs-info)', load: () => import('./info.js') },
+  demo: { summary: 'the main job end to end on an embedded sample OS, in a throwaway sysroot', load: () => import('./demo.js') },
   digest: { summary: 'print fs-verity digests of files (as fsverity digest)', load: () => import('./digest.js') },
 };
 
