@@ -49,6 +49,17 @@ const K = {
 };
 const VALUE_X = Uint8Array.of(0x78);
 const VALUE_Y = Uint8Array.of(0x79);
+/** The writer's fixed xattrs, one object each (working lists only ever replace entries). */
+const X = {
+  metacopyNone: { key: K.metacopy, value: EMPTY },
+  opaque: { key: K.opaque, value: VALUE_Y },
+  escWhiteout: { key: K.escWhiteout, value: EMPTY },
+  userWhiteout: { key: K.userWhiteout, value: EMPTY },
+  escWhiteouts: { key: K.escWhiteouts, value: EMPTY },
+  userWhiteouts: { key: K.userWhiteouts, value: EMPTY },
+  escOpaque: { key: K.escOpaque, value: VALUE_X },
+  userOpaque: { key: K.userOpaque, value: VALUE_X },
+} as const;
 const HEX = '0123456789abcdef';
 
 export interface VersionOptions {
@@ -74,21 +85,32 @@ export function effectiveVersion(root: Node, { minVersion, maxVersion }: Version
   return minVersion;
 }
 
-/** lcfs_node_set_xattr on the working copy, with the C budget (ERANGE, §2.11). */
-function setXattr(t: Inodes, id: number, key: Uint8Array, value: Uint8Array): void {
-  const xs = t.ownXattrs(id);
+/**
+ * lcfs_node_set_xattr on the working copy, with the C budget (ERANGE, §2.11). A new key makes a
+ * new list of exactly the right length (most lists gain one or two writer xattrs and no more).
+ */
+function setXattr(t: Inodes, id: number, x: Xattr): void {
+  const xs = t.xattrs[id];
   let i = -1;
   for (let j = 0; j < xs.length; j++) {
-    if (equalBytes(xs[j].key, key)) {
+    if (equalBytes(xs[j].key, x.key)) {
       i = j;
       break;
     }
   }
-  const next = budgetAfterSet(t.budget[id], xs.length, key.length, value.length, i >= 0 ? xs[i].value.length : -1);
-  if (next === null) throw writeError('ERANGE', t.describe(id), `setting xattr ${new TextDecoder().decode(key)}`);
+  const next = budgetAfterSet(t.budget[id], xs.length, x.key.length, x.value.length, i >= 0 ? xs[i].value.length : -1);
+  if (next === null) throw writeError('ERANGE', t.describe(id), `setting xattr ${new TextDecoder().decode(x.key)}`);
   t.budget[id] = next;
-  if (i >= 0) xs.splice(i, 1);
-  xs.push({ key, value });
+  if (i >= 0) {
+    const own = t.ownXattrs(id);
+    own.splice(i, 1);
+    own.push(x);
+    return;
+  }
+  const out = new Array<Xattr>(xs.length + 1);
+  for (let j = 0; j < xs.length; j++) out[j] = xs[j];
+  out[xs.length] = x;
+  t.xattrs[id] = out;
 }
 
 /** Sets chunkFormat and chunkCount of an external file of `size` bytes (§2.8.3); a count > 1024 means too many. */
@@ -144,20 +166,21 @@ function rewriteNode(t: Inodes, id: number, version: number, slab: ByteSlab): vo
   }
   // 3. external file: metacopy (digest or empty) and redirect
   if (external) {
-    let metacopy: Uint8Array = EMPTY;
     const digest = t.digest(id);
     if (digest) {
-      metacopy = slab.alloc(METACOPY_SIZE);
+      const metacopy = slab.alloc(METACOPY_SIZE);
       metacopy.set(METACOPY_HEADER);
       metacopy.set(digest.subarray(0, METACOPY_SIZE - METACOPY_HEADER.length), METACOPY_HEADER.length);
+      setXattr(t, id, { key: K.metacopy, value: metacopy });
+    } else {
+      setXattr(t, id, X.metacopyNone);
     }
-    setXattr(t, id, K.metacopy, metacopy);
     const payload = t.payload(id);
     if (payload && payload.length > 0) {
       const redirect = slab.alloc(payload.length + 1);
       redirect[0] = 0x2f;
       redirect.set(payload, 1);
-      setXattr(t, id, K.redirect, redirect);
+      setXattr(t, id, { key: K.redirect, value: redirect });
     }
   }
   // 4. whiteout → escaped regular file; mark the parent
@@ -165,13 +188,13 @@ function rewriteNode(t: Inodes, id: number, version: number, slab: ByteSlab): vo
     t.mode[id] = ((mode & ~S_IFMT) | S_IFREG) >>> 0;
     t.whiteout[id] = 1;
     const parent = t.parent[id];
-    setXattr(t, id, K.escWhiteout, EMPTY);
-    setXattr(t, id, K.userWhiteout, EMPTY);
-    setXattr(t, parent, K.escWhiteouts, EMPTY);
-    setXattr(t, parent, K.userWhiteouts, EMPTY);
+    setXattr(t, id, X.escWhiteout);
+    setXattr(t, id, X.userWhiteout);
+    setXattr(t, parent, X.escWhiteouts);
+    setXattr(t, parent, X.userWhiteouts);
     if (version >= 1) {
-      setXattr(t, parent, K.escOpaque, VALUE_X);
-      setXattr(t, parent, K.userOpaque, VALUE_X);
+      setXattr(t, parent, X.escOpaque);
+      setXattr(t, parent, X.userOpaque);
     }
   }
 }
@@ -260,7 +283,7 @@ export function rewriteTree(root: Node, version: number, useEpoch: boolean): { i
  * entries are moved to the end of the arena with the stubs merged in.
  */
 function decorateRoot(t: Inodes): void {
-  setXattr(t, 0, K.opaque, VALUE_Y);
+  setXattr(t, 0, X.opaque);
   const selinux: Xattr | undefined = t.xattrs[0].find((x) => equalBytes(x.key, K.selinux));
   const node = t.node[0]!;
   const start = t.direntCount;
