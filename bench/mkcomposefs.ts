@@ -3,19 +3,25 @@
  * cs9-x86_64-minimal (22k entries) and a synthetic ~65k-entry dump shaped like an OS tree
  * (cs9-developer style: ostree payloads, no digests or xattrs, mtimes 0). Prints wall time and
  * peak RSS per run (from /usr/bin/time when present).
- * Run: `npm run build && npx tsx bench/mkcomposefs.ts [RUNS]` (or `npm run bench -- mkcomposefs`).
+ * Also prints an empty node process (the floor under every figure) and the load average: the
+ * machine is shared, so figures are only comparable within one run.
+ * Run: `npm run build && npx tsx bench/mkcomposefs.ts [RUNS] [NODE_FLAGS...]` (or `npm run bench --
+ * mkcomposefs ...`); NODE_FLAGS (e.g. --max-semi-space-size=4) go to every node process measured.
  * Reference (C mkcomposefs 1.0.8 on the project machine): 0.17 s / 27 MiB and 0.53 s / 70 MiB.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const CLI = join(REPO, 'dist/cli/main.js');
+const CS9_DUMP = join(REPO, 'test/vectors/composefs/upstream/cs9-x86_64-minimal.dump.gz');
 const RUNS = Number(process.argv[2] ?? 3);
+const NODE_FLAGS = process.argv.slice(3);
 
 /** Deterministic xorshift32. */
 function rng(seed: number): () => number {
@@ -72,17 +78,18 @@ function syntheticDump(entries: number): string {
 
 interface Sample { wall: number; rssMiB: number }
 
-function runOnce(dump: string, out: string): Sample {
-  const args = [CLI, 'mkcomposefs', '--from-file', dump, out];
+/** One node process running `args` (after NODE_FLAGS): wall time and peak RSS. */
+function runOnce(args: string[]): Sample {
+  args = [...NODE_FLAGS, ...args];
   if (existsSync('/usr/bin/time')) {
     const r = spawnSync('/usr/bin/time', ['-f', '%e %M', process.execPath, ...args], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`mkcomposefs failed: ${r.stderr}`);
+    if (r.status !== 0) throw new Error(`node ${args.join(' ')} failed: ${r.stderr}`);
     const [wall, kib] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
     return { wall, rssMiB: kib / 1024 };
   }
   const t0 = process.hrtime.bigint();
   const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`mkcomposefs failed: ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`node ${args.join(' ')} failed: ${r.stderr}`);
   return { wall: Number(process.hrtime.bigint() - t0) / 1e9, rssMiB: NaN };
 }
 
@@ -94,21 +101,31 @@ function main(): void {
   const dir = mkdtempSync(join(tmpdir(), 'cfskit-bench-'));
   try {
     const cs9 = join(dir, 'cs9-x86_64-minimal.dump');
-    writeFileSync(cs9, gunzipSync(readFileSync(join(REPO, 'test/vectors/composefs/upstream/cs9-x86_64-minimal.dump.gz'))));
+    writeFileSync(cs9, gunzipSync(readFileSync(CS9_DUMP)));
     const synthetic = join(dir, 'synthetic-65k.dump');
     const text = syntheticDump(65000);
     writeFileSync(synthetic, text);
-    const inputs: [string, string, string][] = [
-      ['cs9-x86_64-minimal (22k entries)', cs9, 'C: 0.17 s / 27 MiB'],
-      [`synthetic OS tree (${text.split('\n').length - 1} entries)`, synthetic, 'C (64k real dump): 0.53 s / 70 MiB'],
+    const out = join(dir, 'out.cfs');
+    const build = (file: string) => [CLI, 'mkcomposefs', '--from-file', file, out];
+    const inputs: [string, string[], string][] = [
+      ['empty node process', ['-e', '0'], 'the floor of every figure below'],
+      ['cs9-x86_64-minimal (22k entries)', build(cs9), 'C: 0.17 s / 27 MiB'],
+      [`synthetic OS tree (${text.split('\n').length - 1} entries)`, build(synthetic), 'C (64k real dump): 0.53 s / 70 MiB'],
     ];
-    console.log(`cfskit mkcomposefs --from-file, ${RUNS} runs each (shared machine: figures are noisy)`);
-    for (const [label, file, reference] of inputs) {
-      const samples = Array.from({ length: RUNS }, () => runOnce(file, join(dir, 'out.cfs')));
+    const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+    console.log(`cfskit mkcomposefs --from-file, ${RUNS} runs each${NODE_FLAGS.length ? `, node ${NODE_FLAGS.join(' ')}` : ''} (shared machine: figures are noisy)`);
+    for (const [label, args, reference] of inputs) {
+      const before = load();
+      const samples = Array.from({ length: RUNS }, () => runOnce(args));
       const best = Math.min(...samples.map((s) => s.wall));
       const median = samples.map((s) => s.wall).sort((a, b) => a - b)[Math.floor(RUNS / 2)];
       const rss = Math.max(...samples.map((s) => s.rssMiB));
-      console.log(`${label}: wall best ${best.toFixed(2)} s, median ${median.toFixed(2)} s, peak RSS ${rss.toFixed(0)} MiB   [${reference}]`);
+      console.log(`${label}: wall best ${best.toFixed(2)} s, median ${median.toFixed(2)} s, peak RSS ${rss.toFixed(0)} MiB   [${reference}; load ${before}]`);
+      if (args.includes(cs9)) {
+        // The figures count only for the right bytes: the C image's sha256.
+        const want = readFileSync(`${CS9_DUMP}.sha256`, 'utf8').trim().split(/\s+/)[0];
+        if (createHash('sha256').update(readFileSync(out)).digest('hex') !== want) throw new Error('cs9 image differs from the C image');
+      }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
