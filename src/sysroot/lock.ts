@@ -1,126 +1,20 @@
 /**
- * The sysroot lock. ostree takes an exclusive OFD lock on `ostree/lock` (spec §2.11); Node has no
- * fcntl/flock, so cfskit uses its own lock file `ostree/cfskit.lock`, created atomically with
- * link(2) and holding `<pid> <hostname> <nonce>`. A second cfskit process waits until it is gone.
- * A lock left by a dead process on this host is broken. This does not exclude a concurrent real
- * `ostree` process (documented limitation: don't run both on one sysroot at once).
+ * The sysroot lock. ostree takes an exclusive OFD lock on `ostree/lock` (spec §2.11); cfskit
+ * processes serialize on their own lock file `ostree/cfskit.lock` instead (see src/lockfile.ts).
+ * This does not exclude a concurrent real `ostree` process (documented limitation: don't run both
+ * on one sysroot at once).
  */
-import { randomBytes } from 'node:crypto';
-import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { CfsError } from '../errors.js';
+import { type HeldLock, type LockOptions, acquireLockFile, withLockFile } from '../lockfile.js';
 
 export const LOCK_NAME = 'ostree/cfskit.lock';
-/** ostree's default `core.lock-timeout-secs` (spec §2.2). */
-export const LOCK_TIMEOUT_MS = 300_000;
-
-export interface LockOptions {
-  timeoutMs?: number;
-  /** Called once when the lock is busy and we start waiting. */
-  onWait?: (holder: string) => void;
-}
-
-export interface SysrootLock {
-  release(): void;
-}
-
-const errno = (e: unknown) => (e as NodeJS.ErrnoException).code;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function readHolder(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    if (errno(e) === 'ENOENT') return undefined;
-    throw e;
-  }
-}
-
-/** True when the holder line names a process on this host that no longer exists. */
-function isStale(holder: string): boolean {
-  const [pid, host] = holder.trim().split(' ');
-  if (host !== hostname() || !/^[0-9]+$/.test(pid)) return false;
-  try {
-    process.kill(Number(pid), 0);
-    return false;
-  } catch (e) {
-    return errno(e) === 'ESRCH';
-  }
-}
-
-/** Moves a stale lock aside; restores it if it changed hands meanwhile. */
-function breakStale(path: string, seen: string): void {
-  const aside = `${path}.stale-${randomBytes(6).toString('hex')}`;
-  try {
-    renameSync(path, aside);
-  } catch (e) {
-    if (errno(e) === 'ENOENT') return;
-    throw e;
-  }
-  if (readHolder(aside) !== seen) {
-    try {
-      linkSync(aside, path);
-    } catch (e) {
-      if (errno(e) !== 'EEXIST') throw e;
-    }
-  }
-  unlinkSync(aside);
-}
+const WHAT = 'sysroot lock';
 
 /** Takes the lock of the sysroot at `sysroot`, waiting while another cfskit process holds it. */
-export function lockSysroot(sysroot: string, opts: LockOptions = {}): Promise<SysrootLock> {
-  return acquireLockFile(`${sysroot}/${LOCK_NAME}`, opts);
-}
-
-/** Creates lock file `path` (atomically, with its holder line), waiting while another process holds it. */
-export async function acquireLockFile(path: string, opts: LockOptions = {}): Promise<SysrootLock> {
-  const me = `${process.pid} ${hostname()} ${randomBytes(8).toString('hex')}\n`;
-  const tmp = `${path}.${randomBytes(6).toString('hex')}`;
-  writeFileSync(tmp, me, { mode: 0o600 });
-  const deadline = Date.now() + (opts.timeoutMs ?? LOCK_TIMEOUT_MS);
-  let waited = false;
-  try {
-    for (let delay = 20; ; delay = Math.min(delay * 2, 500)) {
-      try {
-        linkSync(tmp, path);
-        break;
-      } catch (e) {
-        if (errno(e) !== 'EEXIST') throw e;
-      }
-      const holder = readHolder(path);
-      if (holder === undefined) continue;
-      if (isStale(holder)) {
-        breakStale(path, holder);
-        continue;
-      }
-      if (!waited) opts.onWait?.(holder.trim());
-      waited = true;
-      if (Date.now() >= deadline) {
-        throw new CfsError(`timed out waiting for the sysroot lock (held by ${holder.trim()})`, { file: path, code: 'ELOCKED' });
-      }
-      await sleep(delay);
-    }
-  } finally {
-    unlinkSync(tmp);
-  }
-  const onExit = () => release();
-  process.once('exit', onExit);
-  let held = true;
-  function release(): void {
-    if (!held) return;
-    held = false;
-    process.removeListener('exit', onExit);
-    if (readHolder(path) === me) unlinkSync(path);
-  }
-  return { release };
+export function lockSysroot(sysroot: string, opts: LockOptions = {}): Promise<HeldLock> {
+  return acquireLockFile(`${sysroot}/${LOCK_NAME}`, WHAT, opts);
 }
 
 /** Runs `fn` under the sysroot lock. */
-export async function withSysrootLock<T>(sysroot: string, fn: () => T | Promise<T>, opts: LockOptions = {}): Promise<T> {
-  const lock = await lockSysroot(sysroot, opts);
-  try {
-    return await fn();
-  } finally {
-    lock.release();
-  }
+export function withSysrootLock<T>(sysroot: string, fn: () => T | Promise<T>, opts: LockOptions = {}): Promise<T> {
+  return withLockFile(`${sysroot}/${LOCK_NAME}`, WHAT, fn, opts);
 }
