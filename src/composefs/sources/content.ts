@@ -25,19 +25,24 @@ export const RECOMMENDED_INLINE_CONTENT_MAX = 64;
 
 const encoder = new TextEncoder();
 
-/** Sets `node.size` and its content or digest+payload from exactly `size` bytes of `chunks`. */
+/**
+ * Sets `node.size` and its content or digest+payload from exactly `size` bytes of `chunks`. With
+ * a batcher, a batchable file's digest (and object) is set once the batcher is finished.
+ */
 export async function fillContent(
   node: Node,
   chunks: AsyncIterable<Uint8Array>,
   size: bigint,
   origin: ContentOrigin,
   store: ObjectStore | null,
+  batcher?: ContentBatcher<Node>,
 ): Promise<void> {
   node.size = size;
   if (size <= BigInt(RECOMMENDED_INLINE_CONTENT_MAX)) {
-    node.content = size === 0n ? null : await collect(chunks, Number(size), origin);
+    node.content = size === 0n ? null : await collect(chunks, new Uint8Array(Number(size)), origin);
     return;
   }
+  if (batcher && batchable(size)) return batcher.addChunks(node, chunks, Number(size), origin);
   setExternal(node, store ? await store.addStream(chunks, size, origin) : stored(await hashChunks(chunks, size, origin)));
 }
 
@@ -81,18 +86,20 @@ export function batchable(size: bigint): boolean {
  * blocks of any files per SIMD pass, then stored when there is a store. add() each file, then
  * finish(); done(tag, object) is called for every file by the time finish() resolves.
  */
-export class FileBatcher<T> {
+export class ContentBatcher<T> {
   private readonly batch = new DigestBatch();
   private waiting: T[] = [];
+  /** Where addChunks gathers a file's chunks (one file at a time). */
+  private stage: Uint8Array | undefined;
 
   constructor(
     private readonly store: ObjectStore | null,
     private readonly done: (tag: T, obj: StoredObject) => void,
   ) {}
 
-  async add(tag: T, path: string | Buffer, size: number, origin: ContentOrigin): Promise<void> {
-    if (!this.batch.fits(size)) await this.finish();
-    this.batch.add(size, (view) => {
+  /** Adds a file on disk, read straight into the batch. */
+  addFile(tag: T, path: string | Buffer, size: number, origin: ContentOrigin): Promise<void> {
+    return this.add(tag, size, (view) => {
       let read: { got: number; more: boolean };
       try {
         read = readFileInto(path, view);
@@ -101,6 +108,18 @@ export class FileBatcher<T> {
       }
       if (read.got !== size || read.more) throw sizeError(origin, BigInt(size), BigInt(read.more ? size + 1 : read.got));
     });
+  }
+
+  /** Adds exactly `size` bytes of chunks (staged here, then copied into the batch). */
+  async addChunks(tag: T, chunks: AsyncIterable<Uint8Array>, size: number, origin: ContentOrigin): Promise<void> {
+    this.stage ??= new Uint8Array(READ_CHUNK);
+    const data = await collect(chunks, this.stage.subarray(0, size), origin);
+    return this.add(tag, size, (view) => view.set(data));
+  }
+
+  private async add(tag: T, size: number, fill: (view: Uint8Array) => void): Promise<void> {
+    if (!this.batch.fits(size)) await this.finish();
+    this.batch.add(size, fill);
     this.waiting.push(tag);
   }
 
@@ -117,16 +136,16 @@ export class FileBatcher<T> {
 
 /** The regular files of a directory source on this thread: batchable ones batched, others one by one. */
 export class FileContents {
-  private readonly batcher: FileBatcher<Node>;
+  private readonly batcher: ContentBatcher<Node>;
 
   constructor(private readonly store: ObjectStore | null) {
-    this.batcher = new FileBatcher(store, setExternal);
+    this.batcher = new ContentBatcher(store, setExternal);
   }
 
   async add(node: Node, path: Buffer, size: bigint, origin: ContentOrigin): Promise<void> {
     if (!batchable(size)) return fillContentFromFile(node, path, size, origin, this.store);
     node.size = size;
-    return this.batcher.add(node, path, Number(size), origin);
+    return this.batcher.addFile(node, path, Number(size), origin);
   }
 
   finish(): Promise<void> {
@@ -146,8 +165,9 @@ export function setExternal(node: Node, obj: StoredObject): void {
   node.payload = encoder.encode(obj.payload);
 }
 
-async function collect(chunks: AsyncIterable<Uint8Array>, size: number, origin: ContentOrigin): Promise<Uint8Array> {
-  const out = new Uint8Array(size);
+/** Copies exactly out.length bytes of chunks into out (a decompressor may reuse its buffers). */
+async function collect(chunks: AsyncIterable<Uint8Array>, out: Uint8Array, origin: ContentOrigin): Promise<Uint8Array> {
+  const size = out.length;
   let off = 0;
   for await (const chunk of chunks) {
     if (off + chunk.length > size) throw sizeError(origin, BigInt(size), BigInt(off + chunk.length));

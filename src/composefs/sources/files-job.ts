@@ -1,11 +1,11 @@
 /**
  * Batchable files of a directory source hashed (and stored) by worker threads: the file list is
- * cut into jobs (filesTuning), each worker runs FileBatcher over its job with its own Wasm
+ * cut into jobs (filesTuning), each worker runs ContentBatcher over its job with its own Wasm
  * instance and its own handle on the digest store, and answers with the digests.
  */
 import { workerUrl, WorkerPool } from '../../fsverity/pool.js';
 import { ObjectStore } from '../../store/objects.js';
-import { FileBatcher } from './content.js';
+import { ContentBatcher } from './content.js';
 
 export interface FilesJob {
   paths: Uint8Array[];
@@ -31,10 +31,10 @@ export async function hashFilesJob(job: FilesJob): Promise<Uint8Array> {
   if (job.store && workerStore?.dir !== job.store) workerStore = new ObjectStore(job.store, { deferWrites: true });
   const store = job.store ? workerStore : null;
   const digests = new Uint8Array(job.paths.length * DIGEST_SIZE);
-  const batcher = new FileBatcher<number>(store, (i, obj) => digests.set(obj.digest, i * DIGEST_SIZE));
+  const batcher = new ContentBatcher<number>(store, (i, obj) => digests.set(obj.digest, i * DIGEST_SIZE));
   for (const [i, raw] of job.paths.entries()) {
     const path = Buffer.from(raw.buffer, raw.byteOffset, raw.length);
-    await batcher.add(i, path, job.sizes[i], { file: path.toString(), code: 'EDIR' });
+    await batcher.addFile(i, path, job.sizes[i], { file: path.toString(), code: 'EDIR' });
   }
   await batcher.finish();
   await store?.flush();

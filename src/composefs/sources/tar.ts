@@ -12,7 +12,7 @@ import tar from 'tar-stream';
 import { isDir, Node, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, type Xattr } from '../tree.js';
 import { CfsError, type ErrorPlace } from '../../errors.js';
 import { PATH_MAX } from '../erofs/format.js';
-import { fillContent } from './content.js';
+import { ContentBatcher, fillContent, setExternal } from './content.js';
 import { decompress } from './decompress.js';
 import { finalizeHardlinks } from './hardlinks.js';
 import { defaultDir, LayerTree, lookupPath, splitEntryPath } from './layers.js';
@@ -88,10 +88,13 @@ export async function applyLayer(
   const layer = new LayerTree();
   const counted = tap(bytes, (c) => opts.progress?.advance(0, c.length));
   const plain = decompress(counted, file);
+  // small files are hashed (and stored) in batches; all are done before the layer is merged
+  const batcher = new ContentBatcher<Node>(opts.store ?? null, setExternal);
   for await (const { entry, data } of readTar(hooks.uncompressed ? tap(plain, hooks.uncompressed) : plain, file)) {
-    await addEntry(layer, root, entry, data, file, opts);
+    await addEntry(layer, root, entry, data, file, opts, batcher);
     opts.progress?.advance(1, 0);
   }
+  await batcher.finish();
   hooks.verify?.();
   layer.mergeInto(root, file);
 }
@@ -103,6 +106,7 @@ async function addEntry(
   data: AsyncIterable<Uint8Array>,
   file: string,
   opts: SourceOptions,
+  batcher: ContentBatcher<Node>,
 ): Promise<void> {
   const where: ErrorPlace = { file, offset: e.offset, field: Buffer.from(e.path).toString('latin1'), code: 'ETAR' };
   const slot = layer.place(splitEntryPath(e.path, where), where);
@@ -120,7 +124,7 @@ async function addEntry(
   }
   switch (e.type) {
     case 'file':
-      await fillContent(node, data, e.size, where, opts.store ?? null);
+      await fillContent(node, data, e.size, where, opts.store ?? null, batcher);
       break;
     case 'link': {
       const target = resolveLink(layer, lower, e, where);
