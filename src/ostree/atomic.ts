@@ -1,11 +1,12 @@
 /**
- * Crash-safe file writes (spec ostree.md §2.3, §9): write a temporary file in the target's
- * filesystem, fsync it, move it into place, fsync the directory. Nothing partial is ever visible
- * under the final name.
+ * Crash-safe file writes in a repository (spec ostree.md §2.3, §9): a uniquely named temporary
+ * file in the target's filesystem, fsynced, moved into place, then the directory fsynced. Nothing
+ * partial is ever visible under the final name. The temp+fsync+rename step is writeViaTemp.
  */
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
+import { nodeFs, removeIfExists, writeViaTemp } from '../sysroot/fs.js';
 
 export interface AtomicOptions {
   /** Directory for the temporary file (same filesystem as the target); default: the target's. */
@@ -20,39 +21,15 @@ export interface AtomicOptions {
 export function writeFileAtomic(path: string, data: Uint8Array | string, opts: AtomicOptions = {}): boolean {
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true });
+  // A unique temp name: several writers (worker threads, processes) share tmpDir.
   const tmp = join(opts.tmpDir ?? dir, `.tmp-${randomBytes(8).toString('hex')}`);
-  const fd = openSync(tmp, 'wx', opts.mode ?? 0o644);
+  let placed: boolean;
   try {
-    const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
-    fsyncSync(fd);
+    placed = writeViaTemp(nodeFs, tmp, path, data, { mode: opts.mode, sync: true, noReplace: opts.noReplace });
   } catch (e) {
-    closeSync(fd);
-    unlinkSync(tmp);
+    removeIfExists(nodeFs, tmp);
     throw e;
   }
-  closeSync(fd);
-  let placed = true;
-  try {
-    // link(2) refuses to replace: the "rename-noreplace" ostree uses for objects (spec §2.3).
-    if (opts.noReplace) linkSync(tmp, path);
-    else renameSync(tmp, path);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    placed = false;
-  } finally {
-    if (opts.noReplace) unlinkSync(tmp);
-  }
-  fsyncDir(dir);
+  nodeFs.fsync(dir);
   return placed;
-}
-
-/** fsync a directory so a rename or new entry in it is durable. */
-export function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }

@@ -111,13 +111,44 @@ export function joinPath(base: FsPath, ...parts: (string | Uint8Array)[]): FsPat
   return Buffer.concat(bufs);
 }
 
-/** Writes a file under a temp name in the same directory, optionally fsyncs it, renames it into place. */
+export interface ViaTempOptions {
+  /** File mode; default 0o644. */
+  mode?: number;
+  /** fsync the temp file before it is moved into place. */
+  sync?: boolean;
+  /** Keep an existing `path` instead of replacing it (content-addressed objects). */
+  noReplace?: boolean;
+}
+
+/**
+ * The one crash-safe write: `data` goes to temp file `tmp` (same filesystem as `path`), is fsynced
+ * when `sync`, then moved into place, so nothing partial is ever visible under `path`. With
+ * `noReplace` the move is link(2)+unlink, the "rename-noreplace" ostree uses for objects (spec
+ * ostree.md §2.3); returns false when that kept an existing file.
+ */
+export function writeViaTemp(f: Fs, tmp: string, path: string, data: Uint8Array | string, opts: ViaTempOptions = {}): boolean {
+  f.writeFile(tmp, data, opts.mode ?? 0o644);
+  if (opts.sync) f.fsync(tmp);
+  if (!opts.noReplace) {
+    f.rename(tmp, path);
+    return true;
+  }
+  try {
+    f.link(tmp, path);
+    return true;
+  } catch (e) {
+    if (errno(e) !== 'EEXIST') throw e;
+    return false;
+  } finally {
+    f.unlink(tmp);
+  }
+}
+
+/** Writes a file under the temp name PATH.tmp, optionally fsyncs it, renames it into place. */
 export function writeFileReplace(f: Fs, path: string, data: Uint8Array | string, opts: { mode?: number; sync?: boolean } = {}): void {
   const tmp = `${path}.tmp`;
   removeIfExists(f, tmp);
-  f.writeFile(tmp, data, opts.mode ?? 0o644);
-  if (opts.sync) f.fsync(tmp);
-  f.rename(tmp, path);
+  writeViaTemp(f, tmp, path, data, opts);
 }
 
 /** ostree's symlink_at_replace: unlink NAME.tmp, symlink it, rename over NAME (spec §3.7). */
