@@ -13,7 +13,7 @@ import { printDump } from '../../src/composefs/dumpfile/print.js';
 import { readImage } from '../../src/composefs/erofs/reader.js';
 import { collectObjects, lsChunks, sortedObjects } from '../../src/composefs/listing.js';
 import { Node, S_IFMT, S_IFREG } from '../../src/composefs/tree.js';
-import { RANDOM_VARIANTS, randomVectors, upstreamAssets } from './vectors.js';
+import { MINI_DIGEST, MINI_DUMP, MINI_PAYLOAD, MINI_SHA256_V1, RANDOM_VARIANTS, randomVectors, upstreamAssets } from './vectors.js';
 import { expectedTree, firstDifference, roundTripHazards } from './reader-model.js';
 
 const text = (b: Uint8Array): string => Buffer.from(b).toString('latin1');
@@ -28,27 +28,13 @@ const objects = (root: Node): string[] => {
 /** Image → composefs-info dump → tree (what `composefs-info dump IMAGE | mkcomposefs --from-file -` reads). */
 const reparse = (image: Uint8Array): Node => parseDump(printDump(readImage(image)), { strict: true });
 
-const P = 'ab/cdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789';
-const D = 'abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789';
+const P = MINI_PAYLOAD;
+const D = MINI_DIGEST;
 
 describe('composefs info', () => {
   it('dumps the spec §6.3 "mini" image exactly as composefs-info does', () => {
-    const mini = [
-      '/ 4096 40755 3 0 0 0 1700000000.5 - - - security.selinux=system_u:object_r:root_t:s0\\x00 user.note=hello\\x20world',
-      '/dir 4096 40700 2 1000 1000 0 1700000001.0 - - - security.selinux=system_u:object_r:root_t:s0\\x00',
-      '/dir/wh 0 20000 1 0 0 0 1700000000.5 - - -',
-      `/dir/ext 123456 100644 2 1000 1000 0 1700000000.5 ${P} - ${D} trusted.overlay.metacopy=x`,
-      '/hl 123456 @100644 2 1000 1000 0 1700000000.5 /dir/ext - -',
-      '/inline 5 100644 1 0 0 0 1700000000.5 - hello - user.a=1',
-      '/link 11 120777 1 70000 0 0 1700000000.5 /etc/passwd - -',
-      '/dev 0 20644 1 0 0 259 1700000000.5 - - -',
-      '/fifo 0 10644 1 0 0 0 1700000000.5 - - -',
-      '/sock 0 140755 1 0 0 0 1700000000.5 - - -',
-      '/nodig 5000000000 100600 1 0 0 0 1700000000.5 - - -',
-      '',
-    ].join('\n');
-    const { image } = buildImage(bytes(mini), { strict: true });
-    expect(sha256(image)).to.equal('51cbec6776596ed84770fbfac893a334f9f62616e9824f838e0b1583911a3532');
+    const { image } = buildImage(bytes(MINI_DUMP), { strict: true });
+    expect(sha256(image)).to.equal(MINI_SHA256_V1);
     expect(text(printDump(readImage(image)))).to.equal(
       [
         '/ 4096 40755 3 0 0 0 1700000000.5 - - - user.note=hello\\x20world security.selinux=system_u:object_r:root_t:s0\\x00',

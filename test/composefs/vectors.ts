@@ -88,3 +88,25 @@ export function randomVectors(): RandomVector[] {
 
 /** Write options for the two random-vector variants. */
 export const RANDOM_VARIANTS = [{}, { minVersion: 1, maxVersion: 1 }] as const;
+
+/** Payload path and fs-verity digest of the external file in MINI_DUMP. */
+export const MINI_PAYLOAD = 'ab/cdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789';
+export const MINI_DIGEST = 'abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789';
+
+/** The spec §6.3 "mini" feature mix (every file type, xattrs, a hardlink, a whiteout). */
+export const MINI_DUMP = [
+  '/ 4096 40755 3 0 0 0 1700000000.5 - - - security.selinux=system_u:object_r:root_t:s0\\x00 user.note=hello\\x20world',
+  '/dir 4096 40700 2 1000 1000 0 1700000001.0 - - - security.selinux=system_u:object_r:root_t:s0\\x00',
+  '/dir/wh 0 20000 1 0 0 0 1700000000.5 - - -',
+  `/dir/ext 123456 100644 2 1000 1000 0 1700000000.5 ${MINI_PAYLOAD} - ${MINI_DIGEST} trusted.overlay.metacopy=x`,
+  '/hl 123456 @100644 2 1000 1000 0 1700000000.5 /dir/ext - -',
+  '/inline 5 100644 1 0 0 0 1700000000.5 - hello - user.a=1',
+  '/link 11 120777 1 70000 0 0 1700000000.5 /etc/passwd - -',
+  '/dev 0 20644 1 0 0 259 1700000000.5 - - -',
+  '/fifo 0 10644 1 0 0 0 1700000000.5 - - -',
+  '/sock 0 140755 1 0 0 0 1700000000.5 - - -',
+  '/nodig 5000000000 100600 1 0 0 0 1700000000.5 - - -',
+  '',
+].join('\n');
+/** sha256 of mkcomposefs 1.0.8's image of MINI_DUMP, format version 1 (the default). */
+export const MINI_SHA256_V1 = '51cbec6776596ed84770fbfac893a334f9f62616e9824f838e0b1583911a3532';

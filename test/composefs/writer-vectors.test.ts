@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { parseDump } from '../../src/composefs/dumpfile/parse.js';
 import { writeImage } from '../../src/composefs/erofs/writer.js';
 import { CfsError } from '../../src/errors.js';
-import { RANDOM_VARIANTS, randomVectors, upstreamAssets } from './vectors.js';
+import { MINI_DUMP, MINI_SHA256_V1, RANDOM_VARIANTS, randomVectors, upstreamAssets } from './vectors.js';
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 const enc = new TextEncoder();
@@ -69,23 +69,8 @@ describe('EROFS writer: worked examples (spec §2.13, §6.3)', () => {
   });
 
   it('"mini" feature mix in every version combination', () => {
-    const hex = 'abcdef0123456789'.repeat(4);
-    const label = 'security.selinux=system_u:object_r:root_t:s0\\x00';
-    const dump = [
-      `/ 4096 40755 3 0 0 0 1700000000.5 - - - ${label} user.note=hello\\x20world`,
-      `/dir 4096 40700 2 1000 1000 0 1700000001.0 - - - ${label}`,
-      '/dir/wh 0 20000 1 0 0 0 1700000000.5 - - -',
-      `/dir/ext 123456 100644 2 1000 1000 0 1700000000.5 ab/${hex.slice(2)} - ${hex} trusted.overlay.metacopy=x`,
-      '/hl 123456 @100644 2 1000 1000 0 1700000000.5 /dir/ext - -',
-      '/inline 5 100644 1 0 0 0 1700000000.5 - hello - user.a=1',
-      '/link 11 120777 1 70000 0 0 1700000000.5 /etc/passwd - -',
-      '/dev 0 20644 1 0 0 259 1700000000.5 - - -',
-      '/fifo 0 10644 1 0 0 0 1700000000.5 - - -',
-      '/sock 0 140755 1 0 0 0 1700000000.5 - - -',
-      '/nodig 5000000000 100600 1 0 0 0 1700000000.5 - - -',
-      '',
-    ].join('\n');
-    const v1 = '51cbec6776596ed84770fbfac893a334f9f62616e9824f838e0b1583911a3532';
+    const dump = MINI_DUMP;
+    const v1 = MINI_SHA256_V1;
     expect(sha256(build(dump))).to.equal(v1);
     expect(build(dump).length).to.equal(24576);
     expect(sha256(build(dump, { minVersion: 1, maxVersion: 1 }))).to.equal(v1);
