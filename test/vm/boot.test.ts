@@ -2,8 +2,9 @@
  * cfskit deployments boot for real (issue 7): a Debian kernel under qemu starts from exactly what
  * the BLS entry cfskit wrote says (`linux`, the `initrd` lines, `options`), the initramfs extension's
  * prepare-root mounts the deployment's composefs image over the sysroot's cfs objects, and the
- * sample OS's /sbin/init reports what it sees. Skipped visibly without qemu, mkfs.ext4, a host
- * kernel or busybox-static.
+ * sample OS's /sbin/init reports what it sees. The sysroot is made by the compiled CLI only
+ * (`cfskit commit`, `admin deploy|rollback|kargs`, `admin verify` before every boot). Skipped
+ * visibly without qemu, mkfs.ext4, a host kernel or busybox-static.
  */
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
@@ -11,19 +12,19 @@ import { mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BootEntry } from '../../src/sysroot/bls.js';
-import { listWithDefault, loadSysroot, readBootversion, readEntries } from '../../src/sysroot/deployments.js';
-import { formatKargs, parseKargs, replaceKarg, withoutKarg } from '../../src/sysroot/kargs.js';
-import { initFs, osInit } from '../../src/sysroot/layout.js';
+import { DEPLOY_IMAGE } from '../../src/sysroot/cfs-image.js';
+import { loadSysroot, readBootversion, readEntries } from '../../src/sysroot/deployments.js';
+import { formatKargs, parseKargs, replaceKarg } from '../../src/sysroot/kargs.js';
 import { readExtension } from '../../src/sysroot/initramfs.js';
 import { PREPARE_ROOT_TAG } from '../../src/sysroot/prepare-root.js';
-import { writeDeployments } from '../../src/sysroot/swap.js';
 import { BUSYBOX, DISK_LABEL, type BootResult, type HostKernel, bootEntry, buildBaseInitramfs, makeExt4Disk, markers, needVm } from '../helpers/vm.js';
 import { DEFAULTS_FILE, LOCAL_FILE, OS_TAG, writeOsTree } from './os-tree.js';
-import { DEPLOY_IMAGE, type Deployed, commitTree, deployCommit } from './sysroot.js';
+import { type CliResult, type Deployed, cfskit, cfskitRun, deploy } from './sysroot.js';
 
 const STATEROOT = 'cfskitos';
-/** What the test needs on the kernel command line besides ostree= and composefs= (set via kargs). */
-const KARGS = `root=LABEL=${DISK_LABEL} rootfstype=ext4 console=ttyS0 quiet panic=-1 rd.emergency=poweroff`;
+const BRANCH = `${STATEROOT}/stable`;
+/** What the test needs on the kernel command line besides ostree= and composefs= (deploy --karg). */
+const KARGS = [`root=LABEL=${DISK_LABEL}`, 'rootfstype=ext4', 'console=ttyS0', 'quiet', 'panic=-1', 'rd.emergency=poweroff'];
 const LOCAL_VALUE = 'changed locally after deploying version 1';
 
 describe('VM boot of cfskit composefs deployments (qemu, real kernel)', function () {
@@ -31,27 +32,32 @@ describe('VM boot of cfskit composefs deployments (qemu, real kernel)', function
   let kernel: HostKernel;
   let work: string;
   let sysroot: string;
-  let tree1: string;
   let deployed: Deployed[];
 
-  before(async function () {
+  before(function () {
     kernel = needVm(this);
     work = mkdtempSync(join(tmpdir(), 'cfskit-vm-'));
     sysroot = join(work, 'sysroot');
     const base = buildBaseInitramfs(kernel);
-    tree1 = join(work, 'tree1');
-    const tree2 = join(work, 'tree2');
-    writeOsTree(tree1, { version: '1', etcDefault: 'default-1' }, kernel, base, STATEROOT);
-    writeOsTree(tree2, { version: '2', etcDefault: 'default-2' }, kernel, base, STATEROOT);
+    const trees = ['1', '2'].map((version) => {
+      const tree = join(work, `tree${version}`);
+      writeOsTree(tree, { version, etcDefault: `default-${version}` }, kernel, base, STATEROOT);
+      return tree;
+    });
     mkdirSync(sysroot);
-    initFs(sysroot);
-    osInit(sysroot, STATEROOT);
-    const c1 = await commitTree(sysroot, STATEROOT, tree1, '1', kernel.kver);
-    const c2 = await commitTree(sysroot, STATEROOT, tree2, '2', kernel.kver);
-    const d1 = await deployCommit(sysroot, STATEROOT, c1, tree1, { kargs: KARGS, kver: kernel.kver, title: 'Cfskit Test OS 1' });
+    cfskit('admin', 'init-fs', sysroot);
+    cfskit('admin', 'os-init', STATEROOT, `--sysroot=${sysroot}`);
+    const commit = (version: string) =>
+      cfskit('commit', `--repo=${join(sysroot, 'ostree/repo')}`, `--branch=${BRANCH}`, `--version=${version}`,
+        `--timestamp=${1700000000 + Number(version)}`, trees[Number(version) - 1]);
+    commit('1');
+    const d1 = deploy(`--sysroot=${sysroot}`, `--os=${STATEROOT}`, ...KARGS.map((k) => `--karg=${k}`), BRANCH);
     // The local /etc change the second deploy must carry over.
     writeFileSync(join(sysroot, d1.dir, 'etc', LOCAL_FILE), `${LOCAL_VALUE}\n`);
-    const d2 = await deployCommit(sysroot, STATEROOT, c2, tree2, { kargs: KARGS, kver: kernel.kver, title: 'Cfskit Test OS 2', mergeTree: tree1 });
+    commit('2');
+    // No --karg: the new deployment takes the merge deployment's kernel arguments.
+    const d2 = deploy(`--sysroot=${sysroot}`, `--os=${STATEROOT}`, BRANCH);
+    expect(d2.etcChanges).to.equal('Copying /etc changes: 0 modified, 0 removed, 1 added');
     deployed = [d1, d2];
   });
 
@@ -59,26 +65,48 @@ describe('VM boot of cfskit composefs deployments (qemu, real kernel)', function
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  /** Makes a fresh disk of the sysroot as it is now and boots entry `index` of the current boot config. */
-  async function boot(index: number): Promise<{ result: BootResult; entry: BootEntry }> {
-    const entries = readEntries(sysroot, readBootversion(sysroot));
-    const entry = entries[index].entry;
+  /**
+   * `cfskit admin verify` of the sysroot as it is now, then a fresh disk of it and a boot of entry
+   * `index` of the current boot configuration.
+   */
+  async function boot(index: number): Promise<{ result: BootResult; entry: BootEntry; verified: CliResult }> {
+    const verified = cfskitRun(['admin', 'verify', `--sysroot=${sysroot}`]);
+    const entry = readEntries(sysroot, readBootversion(sysroot))[index].entry;
     const disk = join(work, 'disk.img');
     makeExt4Disk(sysroot, disk);
     const result = await bootEntry({ bootDir: join(sysroot, 'boot'), entry, disk, initrdFile: join(work, 'initrd.img') });
     console.log(`      boot of entry ${index} ("${entry.title}"): ${result.ms} ms, accel ${result.accel}`);
-    return { result, entry };
+    return { result, entry, verified };
+  }
+
+  /** The deployment whose image the entry's composefs= names. */
+  function namedBy(entry: BootEntry): Deployed {
+    const d = deployed.find((x) => parseKargs(entry.options ?? '').includes(`composefs=${x.digest}`));
+    if (!d) throw new Error(`entry ${entry.title} names no deployed image`);
+    return d;
   }
 
   function explain(r: BootResult): string {
     return `console (last 40 lines):\n${r.console.split('\n').slice(-40).join('\n')}`;
   }
 
-  function expectOs(r: BootResult, version: string, etcDefault: string): void {
+  function expectVerified(v: CliResult): void {
+    expect(v.stderr, 'cfskit admin verify').to.equal('');
+    expect(v.status).to.equal(0);
+    expect(v.stdout).to.equal('2 boot entries verified\n');
+  }
+
+  /** verify exits 1 and names the broken link of the default entry. */
+  function expectVerifyFails(v: CliResult, problem: RegExp): void {
+    expect(v.status, v.stdout).to.equal(1);
+    expect(v.stderr).to.match(problem);
+  }
+
+  function expectOs(r: BootResult, version: string): void {
     expect(r.timedOut, explain(r)).to.equal(false);
     const os = markers(r.console, OS_TAG);
     expect(os, explain(r)).to.include(`VERSION=${version}`);
-    expect(os).to.include(`${DEFAULTS_FILE}=default-${etcDefault}`);
+    expect(os).to.include(`${DEFAULTS_FILE}=default-${version}`);
     expect(os).to.include(`${LOCAL_FILE}=${LOCAL_VALUE}`);
     expect(os.find((l) => l.startsWith('root='))).to.match(/^root=overlay \/ overlay ro,/);
     expect(os.find((l) => l.startsWith('sysroot='))).to.match(/^sysroot=\/dev\/vda \/sysroot ext4 /);
@@ -99,50 +127,46 @@ describe('VM boot of cfskit composefs deployments (qemu, real kernel)', function
   }
 
   it('the default entry boots version 2 with the merged /etc', async () => {
-    const { result, entry } = await boot(0);
+    const { result, entry, verified } = await boot(0);
+    expectVerified(verified);
     expect(entry.options).to.include(`composefs=${deployed[1].digest}`);
+    for (const k of KARGS) expect(parseKargs(entry.options!), 'kargs carried over from version 1').to.include(k);
     expect(entry.initrds).to.have.length(2);
     const ext = readExtension(readFileSync(join(sysroot, 'boot', entry.initrds[1])));
     expect([ext.digest, ext.deployment]).to.deep.equal([deployed[1].digest, deployed[1].dir]);
     // The overlay initrd line is one the sysroot reader (and ostree, spec §3.8) recognises.
     expect(loadSysroot(sysroot).deployments[0].overlayInitrds).to.deep.equal([entry.initrds[1].slice(-68, -4)]);
-    expectOs(result, '2', '2');
+    expectOs(result, '2');
   });
 
   it('the rollback entry boots version 1', async () => {
-    const { result, entry } = await boot(1);
+    const { result, entry, verified } = await boot(1);
+    expectVerified(verified);
     expect(entry.options).to.include(`composefs=${deployed[0].digest}`);
-    expectOs(result, '1', '1');
+    expectOs(result, '1');
   });
 
-  it('after a rollback (version 1 made the default) the default entry boots version 1', async () => {
-    // The list change `cfskit admin rollback` makes.
-    writeDeployments(sysroot, listWithDefault(loadSysroot(sysroot), 1));
-    const { result, entry } = await boot(0);
+  it('after cfskit admin rollback the default entry boots version 1', async () => {
+    expect(cfskit('admin', 'rollback', `--sysroot=${sysroot}`)).to.equal('Rollback deployment is now the default\n');
+    const { result, entry, verified } = await boot(0);
+    expectVerified(verified);
     expect(entry.options).to.include(`composefs=${deployed[0].digest}`);
-    expectOs(result, '1', '1');
+    expectOs(result, '1');
   });
 
   it('a flipped byte in .ostree.cfs makes prepare-root stop with its message', async () => {
     const entry = readEntries(sysroot, readBootversion(sysroot))[0].entry;
-    const d = deployed.find((x) => entry.options!.includes(`composefs=${x.digest}`))!;
+    const d = namedBy(entry);
     const image = join(sysroot, d.dir, DEPLOY_IMAGE);
     flipByte(image, 1500);
     try {
-      const { result } = await boot(0);
+      const { result, verified } = await boot(0);
+      expectVerifyFails(verified, new RegExp(`: image: \\${DEPLOY_IMAGE} has fs-verity digest [0-9a-f]{64}, composefs= says ${d.digest}\n`));
       expectStopped(result, new RegExp(`^composefs image ${d.dir}/\\${DEPLOY_IMAGE} has sha256 [0-9a-f]{64} but the initramfs extension expects [0-9a-f]{64} \\(corrupt or replaced image\\)$`));
     } finally {
       flipByte(image, 1500);
     }
   });
-
-  /** Rewrites the default entry's options (a new boot version, as `admin kargs` will) with `edit`. */
-  function editDefaultKargs(edit: (args: string[]) => string[]): void {
-    const state = loadSysroot(sysroot);
-    const first = state.deployments[0];
-    first.entry.set('options', formatKargs(edit(parseKargs(first.entry.options!))));
-    writeDeployments(sysroot, state.deployments);
-  }
 
   it('composefs mode verity (ostree.prepare-root.composefs=verity) on a kernel before 6.6 stops prepare-root', async function () {
     const [major, minor] = kernel.kver.split('.').map(Number);
@@ -150,21 +174,35 @@ describe('VM boot of cfskit composefs deployments (qemu, real kernel)', function
       console.log(`      (skipped: kernel ${kernel.kver} has overlayfs verity=require)`);
       this.skip();
     }
-    editDefaultKargs((args) => replaceKarg(args, 'ostree.prepare-root.composefs=verity'));
+    const karg = 'ostree.prepare-root.composefs';
+    cfskit('admin', 'kargs', `--sysroot=${sysroot}`, `--append=${karg}=verity`);
     try {
-      const { result } = await boot(0);
+      const { result, verified } = await boot(0);
+      expectVerified(verified);
       expectStopped(result, new RegExp(`^composefs mode verity needs overlayfs verity=require \\(kernel >= 6.6\\), this is ${kernel.kver.replace(/\./g, '\\.')}$`));
     } finally {
-      editDefaultKargs((args) => withoutKarg(args, 'ostree.prepare-root.composefs'));
+      cfskit('admin', 'kargs', `--sysroot=${sysroot}`, `--delete=${karg}`);
     }
   });
 
   it('a composefs= karg that does not match the extension makes prepare-root stop', async () => {
     const wrong = 'ab'.repeat(32);
-    editDefaultKargs((args) => replaceKarg(args, `composefs=${wrong}`));
-    const { result, entry } = await boot(0);
-    expect(entry.options).to.include(`composefs=${wrong}`);
-    expectStopped(result, new RegExp(`^composefs=${wrong} does not match the initramfs extension's digest [0-9a-f]{64}$`));
+    // cfskit refuses to write it; an edit at the boot loader's prompt is what gets it there.
+    const refused = cfskitRun(['admin', 'kargs', `--sysroot=${sysroot}`, `--replace=composefs=${wrong}`]);
+    expect(refused.status).to.equal(1);
+    expect(refused.stderr).to.contain("'composefs=' is set by deploy and cannot be edited");
+    const { file, entry } = readEntries(sysroot, readBootversion(sysroot))[0];
+    const original = readFileSync(file);
+    const d = namedBy(entry);
+    entry.set('options', formatKargs(replaceKarg(parseKargs(entry.options!), `composefs=${wrong}`)));
+    writeFileSync(file, entry.toString());
+    try {
+      const { result, verified } = await boot(0);
+      expectVerifyFails(verified, new RegExp(`: composefs=: karg ${wrong} differs from the commit's ostree\\.composefs\\.digest\\.v0 ${d.digest}\n`));
+      expectStopped(result, new RegExp(`^composefs=${wrong} does not match the initramfs extension's digest ${d.digest}$`));
+    } finally {
+      writeFileSync(file, original);
+    }
   });
 });
 
