@@ -10,7 +10,7 @@ import { availableParallelism } from 'node:os';
 import { isDevice, isDir, isLnk, isReg, Node } from '../tree.js';
 import { CfsError } from '../../errors.js';
 import { accessError, batchable, FileContents, setExternal } from './content.js';
-import { filesPool, filesTuning } from './files-job.js';
+import { filesPool, filesTuning, hashFiles, type FilesJob } from './files-job.js';
 import { stored } from '../../store/objects.js';
 import { finalizeHardlinks } from './hardlinks.js';
 import type { SourceOptions } from './options.js';
@@ -70,51 +70,57 @@ export async function loadDirectory(dir: string, opts: SourceOptions = {}): Prom
 }
 
 /**
- * Content of every regular file. With several threads and enough files, batchable files go to
- * worker threads in jobs (filesTuning) while this thread takes the others (inline, large).
+ * Content of every regular file. With several threads and enough files, batchable files are cut
+ * into jobs (filesTuning) taken by threads − 1 workers and by this thread, once it has done the
+ * other files (inline, large).
  */
 async function fillContents(files: PendingFile[], opts: SourceOptions): Promise<void> {
   const store = opts.store ?? null;
   const threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()));
   const parallel = threads > 1 && files.filter((f) => batchable(f.size)).length >= filesTuning.minFiles;
-  const jobs: Promise<void>[] = [];
-  let job: PendingFile[] = [];
-  const send = (): void => {
-    const mine = job;
-    job = [];
-    const paths = mine.map((f) => f.path);
-    const sizes = mine.map((f) => Number(f.size));
-    const done = filesPool.run({ paths, sizes, store: store?.dir ?? null }, threads).then((digests) => {
-      mine.forEach((f, i) => {
+  const jobs: PendingFile[][] = [];
+  const here: PendingFile[] = [];
+  for (const f of files) {
+    if (!parallel || !batchable(f.size)) {
+      here.push(f);
+      continue;
+    }
+    f.node.size = f.size;
+    const last = jobs.at(-1);
+    if (last && last.length < filesTuning.jobFiles) last.push(f);
+    else jobs.push([f]);
+  }
+  let next = 0;
+  let failed = false;
+  /** Takes jobs until none is left or one failed anywhere. */
+  const lane = async (run: (job: FilesJob) => Promise<Uint8Array>): Promise<void> => {
+    while (!failed && next < jobs.length) {
+      const job = jobs[next++];
+      const digests = await run({ paths: job.map((f) => f.path), sizes: job.map((f) => Number(f.size)), store: store?.dir ?? null });
+      job.forEach((f, i) => {
         const bytes = digests.slice(i * 32, (i + 1) * 32);
         setExternal(f.node, stored({ bytes, hex: Buffer.from(bytes).toString('hex') }));
         opts.progress?.advance(1, Number(f.size));
       });
-    });
-    done.catch(() => undefined); // handled below, once every job has ended
-    jobs.push(done);
+    }
   };
-  const contents = new FileContents(store);
-  try {
-    for (const f of files) {
-      if (parallel && batchable(f.size)) {
-        f.node.size = f.size;
-        job.push(f);
-        if (job.length >= filesTuning.jobFiles) send();
-        continue;
-      }
+  const thisThread = async (): Promise<void> => {
+    const contents = new FileContents(store);
+    for (const f of here) {
       await contents.add(f.node, f.path, f.size, { file: f.path.toString(), code: 'EDIR' }).catch(
         (err) => Promise.reject(err instanceof CfsError ? err : accessError(f.path, err)),
       );
       opts.progress?.advance(1, Number(f.size));
     }
-    if (job.length > 0) send();
     await contents.finish();
-  } finally {
-    // let every job end (its objects written or cleaned up) before reporting anything
-    const failed = (await Promise.allSettled(jobs)).find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
-  }
+    await lane((job) => hashFiles(job.paths, job.sizes, store));
+  };
+  const workers = parallel ? threads - 1 : 0;
+  const lanes = [thisThread(), ...Array.from({ length: workers }, () => lane((job) => filesPool.run(job, workers)))];
+  // every lane ends (its objects written or cleaned up) before anything is reported
+  const results = await Promise.allSettled(lanes.map((l) => l.catch((err: unknown) => ((failed = true), Promise.reject(err)))));
+  const bad = results.find((r) => r.status === 'rejected');
+  if (bad) throw bad.reason;
 }
 
 /** Inode fields from lstat, as lcfs_load_node_from_file takes them (spec §4.1.4). */

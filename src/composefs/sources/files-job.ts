@@ -1,7 +1,7 @@
 /**
- * Batchable files of a directory source hashed (and stored) by worker threads: the file list is
- * cut into jobs (filesTuning), each worker runs ContentBatcher over its job with its own Wasm
- * instance and its own handle on the digest store, and answers with the digests.
+ * Batchable files of a directory source in jobs (filesTuning) shared by the calling thread and
+ * worker threads: a worker runs ContentBatcher over its job with its own Wasm instance and its
+ * own handle on the digest store, and answers with the digests.
  */
 import { workerUrl, WorkerPool } from '../../fsverity/pool.js';
 import { ObjectStore } from '../../store/objects.js';
@@ -26,17 +26,23 @@ export const filesPool = new WorkerPool<FilesJob, Uint8Array>(workerUrl('files-w
 
 let workerStore: ObjectStore | null = null;
 
-/** A job's digests, 32 bytes per file, its objects on disk when there is a store (runs in a worker). */
+/** A job's digests, 32 bytes per file, its objects on disk when there is a store (in a worker). */
 export async function hashFilesJob(job: FilesJob): Promise<Uint8Array> {
   if (job.store && workerStore?.dir !== job.store) workerStore = new ObjectStore(job.store, { deferWrites: true });
   const store = job.store ? workerStore : null;
-  const digests = new Uint8Array(job.paths.length * DIGEST_SIZE);
+  const digests = await hashFiles(job.paths, job.sizes, store);
+  await store?.flush();
+  return digests;
+}
+
+/** The files' digests, 32 bytes per file, each handed to the store when there is one. */
+export async function hashFiles(paths: Uint8Array[], sizes: number[], store: ObjectStore | null): Promise<Uint8Array> {
+  const digests = new Uint8Array(paths.length * DIGEST_SIZE);
   const batcher = new ContentBatcher<number>(store, (i, obj) => digests.set(obj.digest, i * DIGEST_SIZE));
-  for (const [i, raw] of job.paths.entries()) {
+  for (const [i, raw] of paths.entries()) {
     const path = Buffer.from(raw.buffer, raw.byteOffset, raw.length);
-    await batcher.addFile(i, path, job.sizes[i], { file: path.toString(), code: 'EDIR' });
+    await batcher.addFile(i, path, sizes[i], { file: path.toString(), code: 'EDIR' });
   }
   await batcher.finish();
-  await store?.flush();
   return digests;
 }
