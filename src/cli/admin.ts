@@ -3,10 +3,9 @@
  * ostree.md §3). Each module exports `run(args)` like a top-level command.
  */
 import { CfsError } from '../errors.js';
+import { type CommandTable, commandList } from './command-table.js';
 
-type Subcommand = { run(args: string[]): Promise<number> };
-
-const subcommands: Record<string, { summary: string; load: () => Promise<Subcommand> }> = {
+const subcommands: CommandTable = {
   'init-fs': { summary: 'create an empty sysroot skeleton in DIR', load: () => import('./admin/init-fs.js') },
   'os-init': { summary: 'create a stateroot (its shared /var)', load: () => import('./admin/os-init.js') },
   status: { summary: 'list deployments as ostree admin status does', load: () => import('./admin/status.js') },
@@ -21,9 +20,7 @@ const subcommands: Record<string, { summary: string; load: () => Promise<Subcomm
 };
 
 function usage(): string {
-  const width = Math.max(...Object.keys(subcommands).map((c) => c.length));
-  const lines = Object.entries(subcommands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return `Usage: cfskit admin SUBCOMMAND [ARGS...]\n\nSubcommands:\n${lines.join('\n')}\n`;
+  return `Usage: cfskit admin SUBCOMMAND [ARGS...]\n\nSubcommands:\n${commandList(subcommands)}\n`;
 }
 
 export async function run(args: string[]): Promise<number> {

@@ -5,10 +5,9 @@
  * command pays only for what it uses.
  */
 import { CfsError } from '../errors.js';
+import { type CommandTable, commandList } from './command-table.js';
 
-type CommandModule = { run(args: string[]): Promise<number> };
-
-const commands: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+const commands: CommandTable = {
   init: { summary: 'create an ostree repository', load: () => import('./init.js') },
   log: { summary: 'show a commit and its history', load: () => import('./log.js') },
   show: { summary: 'show a commit or one of its metadata keys', load: () => import('./show.js') },
@@ -24,9 +23,7 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
 };
 
 function usage(): string {
-  const width = Math.max(...Object.keys(commands).map((c) => c.length));
-  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return `Usage: cfskit COMMAND [ARGS...]\n\nCommands:\n${lines.join('\n')}\n\nRun 'cfskit COMMAND --help' for a command's options.\n`;
+  return `Usage: cfskit COMMAND [ARGS...]\n\nCommands:\n${commandList(commands)}\n\nRun 'cfskit COMMAND --help' for a command's options.\n`;
 }
 
 export async function main(argv: string[]): Promise<number> {
