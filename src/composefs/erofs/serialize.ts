@@ -119,64 +119,85 @@ class ImageWriter {
     dv.setUint32(sb + SB.xattrBlkaddr, Math.floor(layout.inodesEnd / BLOCK_SIZE), true);
   }
 
-  /** Inode `id` at position `ino` of the BFS order: header, xattr area, inline tail (§2.9 P7.3). */
+  /**
+   * Inode `id` at position `ino` of the BFS order: header, xattr area, inline tail (§2.9 P7.3).
+   * Kept small, with the rare extended header and the tails in their own methods: in a cold
+   * process this loop runs before it is optimized, and a small function is optimized sooner.
+   */
   inode(id: number, ino: number): void {
-    const { dv, buf } = this;
     const t = this.layout.inodes;
     const L = this.layout.inodeLayout;
     const mode = t.mode[id];
     const tail = L.tail[id];
-    const compact = L.compact[id] === 1;
     const xattrSize = L.xattrSize[id];
     const off = L.nid[id] * SLOT_SIZE;
     const external = t.external[id] === 1;
     const layoutKind = external ? LAYOUT_CHUNK_BASED : tail > 0 ? LAYOUT_FLAT_INLINE : LAYOUT_FLAT_PLAIN;
-    const format = (layoutKind << I_DATALAYOUT_SHIFT) | (compact ? 0 : I_VERSION_EXTENDED);
     const icount = xattrSize === 0 ? 0 : (xattrSize - XATTR_IBODY_HEADER_SIZE) / 4 + 1;
-    let size: number | bigint;
-    if (isDir(mode)) size = L.nblocks[id] * BLOCK_SIZE + tail;
-    else if (isLnk(mode)) size = t.payload(id)?.length ?? 0;
-    else if (isReg(mode)) size = t.size(id);
-    else size = 0;
     let u = L.blkaddr[id];
     if (isDevice(mode)) u = t.rdev(id);
     else if (external) u = ((u & 0xffff0000) | t.chunkFormat[id]) >>> 0;
-    if (compact) {
-      dv.setUint16(off + IC.format, format, true);
+    let p: number;
+    if (L.compact[id] === 1) {
+      const dv = this.dv;
+      dv.setUint16(off + IC.format, layoutKind << I_DATALAYOUT_SHIFT, true);
       dv.setUint16(off + IC.xattrIcount, icount, true);
       dv.setUint16(off + IC.mode, mode & 0xffff, true);
       dv.setUint16(off + IC.nlink, t.nlink[id], true);
-      dv.setUint32(off + IC.size, Number(size), true);
+      // Compact: the size fits 32 bits (§2.4.4).
+      dv.setUint32(off + IC.size, isReg(mode) ? Number(t.size(id)) : this.smallSize(id, mode), true);
       dv.setUint32(off + IC.u, u, true);
       dv.setUint32(off + IC.ino, ino, true);
       dv.setUint16(off + IC.uid, t.uid(id), true);
       dv.setUint16(off + IC.gid, t.gid(id), true);
+      p = off + INODE_COMPACT_SIZE;
     } else {
-      dv.setUint16(off + IE.format, format, true);
-      dv.setUint16(off + IE.xattrIcount, icount, true);
-      dv.setUint16(off + IE.mode, mode & 0xffff, true);
-      dv.setBigUint64(off + IE.size, BigInt.asUintN(64, BigInt(size)), true);
-      dv.setUint32(off + IE.u, u, true);
-      dv.setUint32(off + IE.ino, ino, true);
-      dv.setUint32(off + IE.uid, t.uid(id), true);
-      dv.setUint32(off + IE.gid, t.gid(id), true);
-      dv.setBigUint64(off + IE.mtime, BigInt.asUintN(64, t.mtimeSec(id)), true);
-      dv.setUint32(off + IE.mtimeNsec, t.mtimeNsec(id), true);
-      dv.setUint32(off + IE.nlink, t.nlink[id], true);
+      this.extendedHeader(id, ino, off, (layoutKind << I_DATALAYOUT_SHIFT) | I_VERSION_EXTENDED, icount, u);
+      p = off + INODE_EXTENDED_SIZE;
     }
-    let p = off + (compact ? INODE_COMPACT_SIZE : INODE_EXTENDED_SIZE);
     if (xattrSize > 0) p = this.xattrs(id, p);
-    // Inline tail.
-    if (tail === 0) return;
+    if (tail > 0) this.inlineTail(id, p, tail, external);
+  }
+
+  /** st_size of a non-regular inode: directory data size, symlink target length, else 0. */
+  smallSize(id: number, mode: number): number {
+    if (isDir(mode)) return this.layout.inodeLayout.nblocks[id] * BLOCK_SIZE + this.layout.inodeLayout.tail[id];
+    if (isLnk(mode)) return this.layout.inodes.payload(id)?.length ?? 0;
+    return 0;
+  }
+
+  /** The 64-byte inode header (§2.4.2). */
+  extendedHeader(id: number, ino: number, off: number, format: number, icount: number, u: number): void {
+    const { dv } = this;
+    const t = this.layout.inodes;
+    const mode = t.mode[id];
+    const size = isReg(mode) ? t.size(id) : BigInt(this.smallSize(id, mode));
+    dv.setUint16(off + IE.format, format, true);
+    dv.setUint16(off + IE.xattrIcount, icount, true);
+    dv.setUint16(off + IE.mode, mode & 0xffff, true);
+    dv.setBigUint64(off + IE.size, BigInt.asUintN(64, size), true);
+    dv.setUint32(off + IE.u, u, true);
+    dv.setUint32(off + IE.ino, ino, true);
+    dv.setUint32(off + IE.uid, t.uid(id), true);
+    dv.setUint32(off + IE.gid, t.gid(id), true);
+    dv.setBigUint64(off + IE.mtime, BigInt.asUintN(64, t.mtimeSec(id)), true);
+    dv.setUint32(off + IE.mtimeNsec, t.mtimeNsec(id), true);
+    dv.setUint32(off + IE.nlink, t.nlink[id], true);
+  }
+
+  /** The inline tail at p: directory tail group, symlink target, chunk table or last content bytes. */
+  inlineTail(id: number, p: number, tail: number, external: boolean): void {
+    const t = this.layout.inodes;
+    const mode = t.mode[id];
     if (isDir(mode)) {
-      this.direntGroup(p, L.tailStart[id], t.direntEnd[id]);
+      this.direntGroup(p, this.layout.inodeLayout.tailStart[id], t.direntEnd[id]);
     } else if (isLnk(mode)) {
-      buf.set(t.payload(id)!, p);
+      this.buf.set(t.payload(id)!, p);
     } else if (external) {
-      buf.fill(0xff, p, p + tail);
+      this.buf.fill(0xff, p, p + tail);
     } else {
       const content = t.content(id);
-      if (content) buf.set(content.subarray(content.length - tail), p);
+      if (content) this.buf.set(content.subarray(content.length - tail), p);
     }
   }
 
