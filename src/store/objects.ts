@@ -159,7 +159,10 @@ export class ObjectStore {
 
   private async putWhole(parts: Uint8Array[], hex: string, size: bigint): Promise<void> {
     if (this.known.has(hex) || this.hasObject(hex, size)) return;
-    const tmp = this.openTemp();
+    // the temp file lives in the object's own XX directory: the rename stays within one
+    // directory (a rename across directories takes a filesystem-wide lock)
+    this.mkFanout(hex.slice(0, 2));
+    const tmp = this.openTemp(hex.slice(0, 2));
     try {
       for (const p of parts) writeAll(tmp.fd, p);
     } catch (err) {
@@ -208,12 +211,13 @@ export class ObjectStore {
     return this.ready;
   }
 
-  private tempName(): string {
-    return join(this.dir, `${this.tempPrefix}${this.temps++}`);
+  /** A fresh temp name in the store's top directory, or in its `XX` directory `xx`. */
+  private tempName(xx = ''): string {
+    return join(this.dir, xx, `${this.tempPrefix}${this.temps++}`);
   }
 
-  private openTemp(): TempFile {
-    const path = this.tempName();
+  private openTemp(xx = ''): TempFile {
+    const path = this.tempName(xx);
     return { path, fd: openSync(path, 'wx', OBJECT_MODE) };
   }
 
