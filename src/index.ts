@@ -5,7 +5,7 @@
 export { CfsError, type ErrorPlace } from './errors.js';
 
 // fs-verity (composefs-image.md §1)
-export { FsverityHasher, digestBytes, digestFile, digestStream, sha256, sha512 } from './fsverity/index.js';
+export { FsverityHasher, DigestBatch, digestBytes, digestFile, digestStream, digestMany, sha256, sha512 } from './fsverity/index.js';
 export type { FsverityDigest, FsverityOptions, HashAlg } from './fsverity/index.js';
 
 // The tree every source produces and the writer consumes

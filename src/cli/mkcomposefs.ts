@@ -30,7 +30,8 @@ Options:
   --skip-devices        leave out device nodes (directory sources)
   --skip-xattrs         read no xattrs (directory sources)
   --user-xattrs         read only user.* xattrs (directory sources)
-  --threads=N           accepted for compatibility; does not change the output
+  --threads=N           threads hashing a directory source's files (default: all cores);
+                        does not change the output
   --from-tar=FILE       the source is tar layers (no SOURCE argument): repeat for each layer,
                         applied in order with OCI whiteouts; gzip/zstd detected; '-' is stdin
   --from-oci=DIR[:TAG]  the source is the image in an OCI image layout (no SOURCE argument)
