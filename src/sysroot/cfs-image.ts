@@ -55,15 +55,15 @@ export function commitString(commit: Commit, key: string): string | undefined {
   return v?.type === 's' ? (v.value as string) : undefined;
 }
 
-/** Loads an image file's tree (optionally only some root entries). */
-export function readImageFile(path: string, rootNames?: string[]): Node {
+/** Loads an image file's tree (optionally only some paths: readImage's `paths`). */
+export function readImageFile(path: string, only?: string[]): Node {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
   } catch (e) {
     throw new CfsError(`cannot read image: ${(e as Error).message}`, { file: path, code: 'EDEPLOY' });
   }
-  return readImage(bytes, { file: path, filter: rootNames?.map((n) => new TextEncoder().encode(n)) });
+  return readImage(bytes, { file: path, paths: only });
 }
 
 /** The node at a relative path ('usr/etc') of a tree, or undefined. */

@@ -131,6 +131,11 @@ function fileSource(content: Content, n: Node): string | Uint8Array {
   return 'bytes' in c ? c.bytes : c.path.toString();
 }
 
+/** What deploy reads of an image: the /etc defaults (os-release may be there too)… */
+const ETC_DEFAULTS_PATHS = ['usr/etc', 'etc'];
+/** …the kernel (bootcsum.ts findKernel) and usr/lib/os-release. Nothing else is loaded. */
+const KERNEL_PATHS = ['usr/lib/modules', 'usr/lib/os-release'];
+
 /** The image's /etc defaults: `usr/etc`, or a populated `etc` of a tree without one (spec §4.1). */
 function etcDefaultsOf(root: Node, file: string): Node | undefined {
   const usrEtc = lookupPath(root, 'usr/etc');
@@ -155,7 +160,7 @@ function deployLocked(o: DeployOptions): DeployResult {
   if (digestBytes(bytes).hex !== src.digest) {
     throw new CfsError(`image does not match its digest ${src.digest}`, { file: storeImage, field: 'ostree.composefs.digest.v0', code: 'EDEPLOY' });
   }
-  const root = readImage(bytes, { file: storeImage, filter: ['usr', 'etc'].map((n) => new TextEncoder().encode(n)) });
+  const root = readImage(bytes, { file: storeImage, paths: [...ETC_DEFAULTS_PATHS, ...KERNEL_PATHS] });
   const content = objectsContent(cfsImagePaths.objects(sysroot));
   const kernel = findKernel(root);
   if (!kernel) throw new CfsError('Failed to find kernel in /usr/lib/modules (need usr/lib/modules/KVER/vmlinuz)', { file: storeImage, code: 'EDEPLOY' });
@@ -235,7 +240,7 @@ function newKargs(o: DeployOptions, merge: Deployment | undefined, digest: strin
 /** The merge deployment's old /etc defaults: from its own image (spec §6 item 5). */
 function mergeEtcDefaults(sysroot: string, merge: Deployment): EtcDefaults {
   const image = `${deploymentPath(sysroot, merge)}/${DEPLOY_IMAGE}`;
-  const root = readImageFile(image, ['usr', 'etc']);
+  const root = readImageFile(image, ETC_DEFAULTS_PATHS);
   return { root: etcDefaultsOf(root, image) ?? emptyDir(), content: objectsContent(cfsImagePaths.objects(sysroot)) };
 }
 

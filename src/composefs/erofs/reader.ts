@@ -56,6 +56,18 @@ export interface ReadImageOptions {
   file?: string;
   /** Load only the root entries with these names (composefs-info --filter; spec §2.12). */
   filter?: Uint8Array[];
+  /**
+   * Load only these paths ('usr/etc', 'usr/lib/os-release'; relative, '/'-separated, any depth;
+   * strings are UTF-8, bytes are taken as they are)
+   * and the directories along the way; other children of those directories are skipped without
+   * decoding their inodes. A path that is absent, or crosses a non-directory or a hardlink alias,
+   * loads nothing more. Applies with `filter` (both must admit a root entry). Hardlinks: the first
+   * loaded occurrence of an inode (walk order: depth-first, on-disk entry order) carries it and
+   * later loaded ones are aliases to it, so a file whose first occurrence in the whole image lies
+   * outside the paths is a full node here where a full load gives an alias (`.target` of both is
+   * the same inode's data).
+   */
+  paths?: (string | Uint8Array)[];
 }
 
 /** The header and superblock fields a caller may want without loading the tree. */
@@ -87,7 +99,7 @@ export function readImageHeader(bytes: Uint8Array, opts: ReadImageOptions = {}):
  */
 export function readImage(bytes: Uint8Array, opts: ReadImageOptions = {}): Node {
   const img = new ImageBytes(bytes, opts.file);
-  return new TreeLoader(img, headerOf(img), opts.filter).load();
+  return new TreeLoader(img, headerOf(img), opts.filter, opts.paths && pathTrie(opts.paths)).load();
 }
 
 function headerOf(img: ImageBytes): ImageHeader {
@@ -143,6 +155,35 @@ interface Frame {
   node: Node;
   entries: DirEntry[];
   next: number;
+  /** What of this directory to load: null for everything. */
+  select: PathTrie | null;
+}
+
+/** The `paths` option as a tree of name keys; a node with `all` set loads its whole subtree. */
+interface PathTrie {
+  all: boolean;
+  children: Map<string, PathTrie>;
+}
+
+function pathTrie(paths: (string | Uint8Array)[]): PathTrie {
+  const root: PathTrie = { all: false, children: new Map() };
+  for (const path of paths) {
+    const bytes = typeof path === 'string' ? new TextEncoder().encode(path) : path;
+    let t = root;
+    for (let start = 0; start <= bytes.length; ) {
+      let end = bytes.indexOf(SLASH, start);
+      if (end < 0) end = bytes.length;
+      const part = bytes.subarray(start, end);
+      start = end + 1;
+      if (part.length === 0) continue;
+      const key = nameKey(part);
+      let next = t.children.get(key);
+      if (!next) t.children.set(key, (next = { all: false, children: new Map() }));
+      t = next;
+    }
+    t.all = true;
+  }
+  return root;
 }
 
 const DOT = 0x2e;
@@ -165,6 +206,7 @@ class TreeLoader {
     private readonly img: ImageBytes,
     private readonly header: ImageHeader,
     filter?: Uint8Array[],
+    private readonly paths?: PathTrie,
   ) {
     this.metaStart = header.metaBlkaddr * BLOCK_SIZE;
     this.slots = Math.floor((img.length - this.metaStart) / SLOT_SIZE);
@@ -180,7 +222,7 @@ class TreeLoader {
       this.img.fail('root inode is not a directory', rootOffset, 'superblock.root_nid');
     }
     // Depth-first, entries in on-disk order, iteratively (no recursion depth limit to hit).
-    const stack: Frame[] = [{ node: root.node, entries: root.entries!, next: 0 }];
+    const stack: Frame[] = [{ node: root.node, entries: root.entries!, next: 0, select: this.selectOf(this.paths) }];
     while (stack.length > 0) {
       const frame = stack[stack.length - 1];
       if (frame.next >= frame.entries.length) {
@@ -189,12 +231,19 @@ class TreeLoader {
       }
       const entry = frame.entries[frame.next++];
       if (this.filter && frame.node === root.node && !this.filter.has(nameKey(entry.name))) continue;
+      const select = frame.select && frame.select.children.get(nameKey(entry.name));
+      if (select === undefined) continue;
       const child = this.build(entry.nid, entry.name, entry.offset);
       if (!child) continue;
       if (!frame.node.addChild(child.node)) this.img.fail('duplicate name in directory', entry.offset, 'dirent.name');
-      if (child.entries) stack.push({ node: child.node, entries: child.entries, next: 0 });
+      if (child.entries) stack.push({ node: child.node, entries: child.entries, next: 0, select: this.selectOf(select) });
     }
     return root.node;
+  }
+
+  /** A frame's selection: null (load all) when there are no paths or a path ends here. */
+  private selectOf(t: PathTrie | null | undefined): PathTrie | null {
+    return !t || t.all ? null : t;
   }
 
   private spend(bytes: number, offset: number, field: string): void {
