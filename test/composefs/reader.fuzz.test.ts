@@ -97,10 +97,10 @@ function mutate(image: Uint8Array, mutations: Mutation[]): Uint8Array {
 }
 
 /** Loads and prints; returns the tree, or the CfsError the image was refused with. */
-function readAndPrint(image: Uint8Array): Node | CfsError {
+function readAndPrint(image: Uint8Array, paths?: Uint8Array[]): Node | CfsError {
   let root: Node;
   try {
-    root = readImage(image, { file: 'fuzz.cfs' });
+    root = readImage(image, { file: 'fuzz.cfs', paths });
   } catch (e) {
     if (e instanceof CfsError && e.code === 'EIMAGE') return e;
     throw e;
@@ -114,13 +114,26 @@ function readAndPrint(image: Uint8Array): Node | CfsError {
 describe('composefs reader fuzz', function () {
   this.timeout(600000);
   const images = seeds();
+  // for the `paths` option: every third path (any depth) of each unmutated image
+  const selections = images.map((image) => {
+    const out: Uint8Array[] = [];
+    const stack = [...(readImage(image).children ?? [])];
+    for (let k = 0; stack.length > 0; k++) {
+      const n = stack.pop()!;
+      if (k % 3 === 0) out.push(n.path().subarray(1));
+      if (n.children) stack.push(...n.children);
+    }
+    return out;
+  });
 
   it(`${RUNS} mutated images: a printable tree or a CfsError, nothing else`, () => {
     expect(images.length).to.be.greaterThan(20);
     let refused = 0;
     fc.assert(
       fc.property(fc.nat({ max: images.length - 1 }), fc.array(mutation, { minLength: 1, maxLength: 4 }), (i, ms) => {
-        if (readAndPrint(mutate(images[i], ms)) instanceof CfsError) refused++;
+        const mutated = mutate(images[i], ms);
+        if (readAndPrint(mutated) instanceof CfsError) refused++;
+        readAndPrint(mutated, selections[i]); // the `paths` option: the same guarantee
       }),
       { numRuns: RUNS, seed: SEED },
     );
