@@ -1,0 +1,81 @@
+/**
+ * The composefs tree inside the Wasm builder: the dumpfile parser (dumpfile.ts) builds it, the
+ * EROFS writer (writer/) reads it. A port of src/composefs/tree.ts's Node (libcomposefs'
+ * `struct lcfs_node`, spec composefs-image.md §2.8, §3.3, §3.4): one Node is a directory entry
+ * with its inode; a hardlink alias has `linkTo` set and no inode fields of its own. Names,
+ * payloads, contents, xattr keys and values are raw bytes. One Wasm instance serves one build
+ * (stub runtime: nothing is freed), so nodes are plain managed objects.
+ */
+
+export const S_IFMT: u32 = 0o170000;
+export const S_IFSOCK: u32 = 0o140000;
+export const S_IFLNK: u32 = 0o120000;
+export const S_IFREG: u32 = 0o100000;
+export const S_IFBLK: u32 = 0o060000;
+export const S_IFDIR: u32 = 0o040000;
+export const S_IFCHR: u32 = 0o020000;
+export const S_IFIFO: u32 = 0o010000;
+
+// @ts-ignore: decorator
+@inline export function isDir(mode: u32): bool { return (mode & S_IFMT) == S_IFDIR; }
+// @ts-ignore: decorator
+@inline export function isReg(mode: u32): bool { return (mode & S_IFMT) == S_IFREG; }
+// @ts-ignore: decorator
+@inline export function isLnk(mode: u32): bool { return (mode & S_IFMT) == S_IFLNK; }
+
+export class Xattr {
+  constructor(public key: Uint8Array, public value: Uint8Array) {}
+}
+
+export class Node {
+  /** Entry name in the parent directory; empty for the root. */
+  name: Uint8Array;
+  parent: Node | null = null;
+  /** Children of a directory in insertion order (the writer sorts them); null otherwise. */
+  children: Array<Node> | null = null;
+  /** Hardlink alias: this entry shares the inode of `linkTo` (spec §3.4). */
+  linkTo: Node | null = null;
+  /** st_mode including the file type bits. */
+  mode: u32;
+  nlink: u32 = 1;
+  uid: u32 = 0;
+  gid: u32 = 0;
+  rdev: u32 = 0;
+  mtimeSec: i64 = 0;
+  /** Nanoseconds (not range-checked: spec §3.3). */
+  mtimeNsec: u32 = 0;
+  size: u64 = 0;
+  /** Symlink target, or the backing file's path relative to the object store. */
+  payload: Uint8Array | null = null;
+  /** Inline file content. */
+  content: Uint8Array | null = null;
+  /** fs-verity SHA-256 digest (32 raw bytes) of the backing file. */
+  digest: Uint8Array | null = null;
+  xattrs: Array<Xattr> = [];
+
+  constructor(name: Uint8Array, mode: u32) {
+    this.name = name;
+    this.mode = mode;
+    if (isDir(mode)) this.children = [];
+  }
+
+  /** The node owning the inode. */
+  get target(): Node {
+    const l = this.linkTo;
+    return l ? l : this;
+  }
+}
+
+/** strcmp order on raw bytes (unsigned, shorter first on a common prefix). */
+export function compareBytes(a: Uint8Array, b: Uint8Array): i32 {
+  const al = a.length;
+  const bl = b.length;
+  const n = al < bl ? al : bl;
+  const pa = a.dataStart;
+  const pb = b.dataStart;
+  for (let i = 0; i < n; i++) {
+    const d = <i32>load<u8>(pa + i) - <i32>load<u8>(pb + i);
+    if (d != 0) return d;
+  }
+  return al - bl;
+}
