@@ -8,7 +8,9 @@
  *  3. `boot/ostree/<stateroot>-<bootcsum>/` dirs whose bootcsum no deployment uses, and
  *     initramfs overlays no entry names;
  *  4. `ostree/deploy/S/composefs/<digest>.cfs` images no deployment of S uses;
- *  5. with `prune`: the cfs store GC (src/cfs/prune.ts) — its roots include every deployment's
+ *  5. the deployment refs `ostree/<B>/<S>/<i>` (generate_deployment_refs, spec §7 step 4): they
+ *     keep real `ostree prune` and `ostree admin cleanup` off the deployments' stub commits;
+ *  6. with `prune`: the cfs store GC (src/cfs/prune.ts) — its roots include every deployment's
  *     stub commit, so what is deployed stays.
  */
 import { readCommit } from '../ostree/commit.js';
@@ -16,6 +18,7 @@ import { openRepo } from '../ostree/repo.js';
 import { prune as pruneRepo, type PruneResult } from '../cfs/prune.js';
 import { cfsImagePaths, commitImageDigest } from './cfs-image.js';
 import { type Deployment, loadSysroot } from './deployments.js';
+import { writeDeploymentRefs } from './deployment-refs.js';
 import { type Fs, nodeFs, removeTree } from './fs.js';
 import { deployName, parseDeployName, paths } from './layout.js';
 import { withSysrootLock } from './lock.js';
@@ -100,6 +103,9 @@ export function cleanupLocked(sysroot: string, f: Fs): CleanupResult {
       if (name.endsWith('.cfs') && !keep?.has(name.slice(0, -'.cfs'.length))) rm(`${dir}/${name}`);
     }
   }
+
+  // 5. deployment refs of the live (B, S) pair
+  writeDeploymentRefs(f, sysroot, b, s, state.deployments.map((d) => d.csum));
   return { removed };
 }
 

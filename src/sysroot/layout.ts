@@ -25,6 +25,8 @@ export interface Bootlink {
 
 export const paths = {
   repo: (sysroot: string) => `${sysroot}/ostree/repo`,
+  /** `refs/heads/ostree`: the deployment refs `ostree/<B>/<S>/<i>` (spec ostree.md §7 step 4). */
+  deploymentRefs: (sysroot: string) => `${sysroot}/ostree/repo/refs/heads/ostree`,
   deployRoot: (sysroot: string) => `${sysroot}/ostree/deploy`,
   stateroot: (sysroot: string, stateroot: string) => `${sysroot}/ostree/deploy/${stateroot}`,
   var: (sysroot: string, stateroot: string) => `${sysroot}/ostree/deploy/${stateroot}/var`,

@@ -8,6 +8,7 @@
  */
 import { CfsError } from '../errors.js';
 import { BootEntry, entryFileName } from './bls.js';
+import { writeDeploymentRefs } from './deployment-refs.js';
 import {
   type Deployment, assignBootserials, deploymentPath, loadSysroot, sameDeployment,
 } from './deployments.js';
@@ -87,9 +88,11 @@ export function writeDeployments(sysroot: string, list: Deployment[], opts: Writ
     writeBootlinks(f, sysroot, current.bootversion, s, next);
     symlinkReplace(f, `boot.${current.bootversion}.${s}`, paths.bootlinkLink(sysroot, current.bootversion));
     f.fsync(`${sysroot}/ostree`);
+    writeDeploymentRefs(f, sysroot, current.bootversion, s, next.map((d) => d.csum));
     kind = 'subbootversion';
   } else {
-    bootswap(f, sysroot, current.bootversion, next, opts.bootFiles);
+    const { bootversion, subbootversion } = bootswap(f, sysroot, current.bootversion, next, opts.bootFiles);
+    writeDeploymentRefs(f, sysroot, bootversion, subbootversion, next.map((d) => d.csum));
     kind = 'bootversion';
   }
   // Lets other processes notice the change (spec §3.7 step 8).
@@ -99,7 +102,7 @@ export function writeDeployments(sysroot: string, list: Deployment[], opts: Writ
 }
 
 /** write_deployments_bootswap (spec §3.7 step 7). */
-function bootswap(f: Fs, sysroot: string, bootversion: number, list: Deployment[], bootFiles?: Map<string, BootFile[]>): void {
+function bootswap(f: Fs, sysroot: string, bootversion: number, list: Deployment[], bootFiles?: Map<string, BootFile[]>): { bootversion: number; subbootversion: number } {
   const n = 1 - bootversion;
   // a. fresh entries directory for the new bootversion
   const loader = paths.loader(sysroot, n);
@@ -129,6 +132,7 @@ function bootswap(f: Fs, sysroot: string, bootversion: number, list: Deployment[
   // h. the commit point
   f.rename(`${boot}/loader.tmp`, paths.bootLoaderLink(sysroot));
   f.fsync(boot);
+  return { bootversion: n, subbootversion: sub };
 }
 
 function subbootversionOf(f: Fs, sysroot: string, bootversion: number): number {

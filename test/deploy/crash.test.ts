@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { cpSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cleanup } from '../../src/sysroot/cleanup.js';
 import { deploy } from '../../src/sysroot/deploy.js';
 import { loadSysroot } from '../../src/sysroot/deployments.js';
@@ -12,6 +12,18 @@ import { tempDir } from '../sysroot/helpers.js';
 import { STATEROOT, commitVersion, makeSysroot } from './fixture.js';
 
 const names = (sysroot: string) => loadSysroot(sysroot).deployments.map((d) => `${d.stateroot}/${deployName(d)}`);
+
+/** Every deployment ref as `B/S/i=commit`, and what the live boot configuration says they must be. */
+function deploymentRefs(sysroot: string): { found: string[]; wanted: string[] } {
+  const heads = `${sysroot}/ostree/repo/refs/heads/ostree`;
+  const found = (readdirSync(heads, { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[])
+    .filter((e) => e.isFile())
+    .map((e) => `${e.parentPath.slice(heads.length + 1)}/${e.name}=${readFileSync(`${e.parentPath}/${e.name}`, 'utf8').trim()}`)
+    .sort();
+  const s = loadSysroot(sysroot);
+  const wanted = s.deployments.map((d, i) => `${s.bootversion}/${s.subbootversion}/${i}=${d.csum}`).sort();
+  return { found, wanted };
+}
 
 describe('admin deploy/rollback/undeploy/cleanup: a crash at every write leaves a bootable sysroot; a re-run completes', function () {
   this.timeout(300_000);
@@ -85,6 +97,8 @@ describe('admin deploy/rollback/undeploy/cleanup: a crash at every write leaves 
         expect((await verify(dir, { quickObjects: true })).problems, `${step} (re-run)`).to.deep.equal([]);
         if (op.name !== 'deploy v2 with /etc merge') expect(names(dir), `${step} (re-run)`).to.deep.equal(expected);
         else expect(names(dir).length, `${step} (re-run)`).to.equal(expected.length);
+        const refs = deploymentRefs(dir);
+        expect(refs.found, `${step} (re-run): deployment refs`).to.deep.equal(refs.wanted);
       }
     });
   }

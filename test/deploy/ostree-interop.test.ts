@@ -45,6 +45,25 @@ describe('admin deploy: real ostree 2022.7 reads and edits our sysroot', functio
     expect(r.stdout).to.equal(status(sysroot).text);
   });
 
+  it('deployment refs ostree/<B>/<S>/<i> name the deployed commits; real ostree prune --refs-only keeps them', async function () {
+    needCommand(this, 'ostree');
+    const repo = `--repo=${sysroot}/ostree/repo`;
+    const refs = runPeer('ostree', ['refs', repo]);
+    expect(refs.status, refs.stderr).to.equal(0);
+    // Two swaps: the first deploy wrote bootversion 1, the second bootversion 0.
+    expect(refs.stdout.split('\n').filter((r) => r.startsWith('ostree/')).sort()).to.deep.equal(['ostree/0/1/0', 'ostree/0/1/1']);
+    for (const [i, c] of [[0, v2], [1, v1]] as const) {
+      const r = runPeer('ostree', ['rev-parse', repo, `ostree/0/1/${i}`]);
+      expect(r.stdout.trim()).to.equal(c.checksum);
+    }
+    const prune = runPeer('ostree', ['prune', repo, '--refs-only', '--depth=0']);
+    expect(prune.status, prune.stderr).to.equal(0);
+    // v1's commit is named by no branch, only by its deployment ref.
+    expect(runPeer('ostree', ['show', repo, v1.checksum]).status).to.equal(0);
+    expect(runPeer('ostree', ['fsck', repo]).status).to.equal(0);
+    expect((await verify(sysroot)).problems).to.deep.equal([]);
+  });
+
   it('ostree admin pin 1 on our sysroot: we see it pinned; verify clean', async function () {
     needCommand(this, 'ostree');
     const r = ostree(['pin', '1'], sysroot);
