@@ -23,6 +23,24 @@ export const S_IFIFO: u32 = 0o010000;
 // @ts-ignore: decorator
 @inline export function isLnk(mode: u32): bool { return (mode & S_IFMT) == S_IFLNK; }
 
+// @ts-ignore: decorator
+@inline export function isDevice(mode: u32): bool {
+  const t = mode & S_IFMT;
+  return t == S_IFCHR || t == S_IFBLK;
+}
+/** A file type the image can hold (spec §3.5 step 4: anything else is "Invalid mode"). */
+export function isValidType(mode: u32): bool {
+  const t = mode & S_IFMT;
+  return t == S_IFSOCK || t == S_IFLNK || t == S_IFREG || t == S_IFBLK || t == S_IFDIR || t == S_IFCHR || t == S_IFIFO;
+}
+
+/** Longest entry name (EROFS_NAME_LEN). */
+export const MAX_NAME_LENGTH: i32 = 255;
+/** Symlink targets and payloads must be shorter than PATH_MAX. */
+export const PATH_MAX: i32 = 4096;
+/** Inline content limit (LCFS_INLINE_CONTENT_MAX). */
+export const INLINE_CONTENT_MAX: i32 = 5000;
+
 export class Xattr {
   constructor(public key: Uint8Array, public value: Uint8Array) {}
 }

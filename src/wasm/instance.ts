@@ -1,5 +1,6 @@
 /**
- * The one place that loads build/cfskit.wasm. Each thread instantiates the module once, on first
+ * The one place that loads build/cfskit.wasm (and compiles build/composefs.wasm for
+ * src/wasm/composefs.ts). Each thread instantiates the module once, on first
  * use (synchronously, so sync APIs can use it); workers receive the compiled module from their
  * parent instead of compiling it again. Raw `WebAssembly.Instance`, not @assemblyscript/loader:
  * every export takes and returns plain numbers, and data crosses only through fixed buffers in
@@ -10,6 +11,7 @@ import { CfsError } from '../errors.js';
 
 /** Same depth from src/wasm and dist/wasm. */
 const WASM_URL = new URL('../../build/cfskit.wasm', import.meta.url);
+const COMPOSEFS_WASM_URL = new URL('../../build/composefs.wasm', import.meta.url);
 
 /** Exports every bridge relies on; each bridge module types the exports it calls itself. */
 export interface CoreExports {
@@ -19,22 +21,40 @@ export interface CoreExports {
 }
 
 let compiled: WebAssembly.Module | undefined;
+let composefsCompiled: WebAssembly.Module | undefined;
 let instance: WebAssembly.Instance | undefined;
 let bytes = new Uint8Array(0);
 
+function compile(url: URL): WebAssembly.Module {
+  let code: Buffer;
+  try {
+    code = readFileSync(url);
+  } catch (err) {
+    throw new CfsError('the Wasm core is missing: run `npm run build`', { file: url.pathname, code: 'EWASM' }, { cause: err });
+  }
+  return new WebAssembly.Module(code);
+}
+
 /** The compiled module (compiled once per thread, or handed over with `useModule`). */
 export function wasmModule(): WebAssembly.Module {
-  if (!compiled) {
-    let code: Buffer;
-    try {
-      code = readFileSync(WASM_URL);
-    } catch (err) {
-      throw new CfsError('the Wasm core is missing: run `npm run build`', { file: WASM_URL.pathname, code: 'EWASM' }, { cause: err });
-    }
-    compiled = new WebAssembly.Module(code);
-  }
+  compiled ??= compile(WASM_URL);
   return compiled;
 }
+
+/** The dumpfile → image builder (build/composefs.wasm), compiled once per thread on first use. */
+export function composefsModule(): WebAssembly.Module {
+  composefsCompiled ??= compile(COMPOSEFS_WASM_URL);
+  return composefsCompiled;
+}
+
+/** Imports every module of ours needs: `abort` (a failed bounds check or assertion inside Wasm). */
+export const wasmImports = {
+  env: {
+    abort(_msg: number, _file: number, line: number, column: number) {
+      throw new Error(`Wasm core aborted at ${line}:${column}`);
+    },
+  },
+};
 
 /** Lets a worker reuse the module its parent compiled (a WebAssembly.Module can be posted to workers). */
 export function useModule(module: WebAssembly.Module): void {
@@ -43,13 +63,7 @@ export function useModule(module: WebAssembly.Module): void {
 
 /** This thread's instance, created on first call. */
 export function wasm<T extends object = object>(): CoreExports & T {
-  instance ??= new WebAssembly.Instance(wasmModule(), {
-    env: {
-      abort(_msg: number, _file: number, line: number, column: number) {
-        throw new Error(`Wasm core aborted at ${line}:${column}`);
-      },
-    },
-  });
+  instance ??= new WebAssembly.Instance(wasmModule(), wasmImports);
   return instance.exports as unknown as CoreExports & T;
 }
 

@@ -1,0 +1,407 @@
+/**
+ * Dumpfile parser in Wasm (composefs-dump(5); spec composefs-image.md §3): a port of
+ * src/composefs/dumpfile/parse.ts with the same accept/reject decisions and the same tree, strict
+ * mode as `CFS_PARSE_STRICT` (§3.6). Input arrives in chunks (`inputBuffer` + `feed`); a line
+ * spanning chunks is carried over. Any invalid input fails with FAIL_DUMP and the line number:
+ * the JS parser re-parses to produce the message (error.ts).
+ */
+import { fail, FAIL_DUMP } from './error';
+import { parsedValue, parseUnsigned } from './dumpfile/integer';
+import { ByteSlab } from './dumpfile/slab';
+import { ChildTable, fnv1a, Interner, PathTable } from './dumpfile/tables';
+import { cStringLength, findBackslash, hexValue, unescapeTo } from './dumpfile/unescape';
+import {
+  INLINE_CONTENT_MAX, isDevice, isDir, isLnk, isValidType, MAX_NAME_LENGTH, Node, PATH_MAX, Xattr,
+} from './tree';
+import { budgetAfterSet, BUDGET_REFUSED } from './xattr-budget';
+
+const NL: u32 = 0x0a;
+const SPACE: u32 = 0x20;
+const SLASH: u32 = 0x2f;
+const DASH: u32 = 0x2d;
+const DOT: u32 = 0x2e;
+const AT: u32 = 0x40;
+const EQUALS: u32 = 0x3d;
+/** Fixed fields (§3.1). */
+const FIELD_COUNT: i32 = 11;
+const F_PATH: i32 = 0, F_SIZE: i32 = 1, F_MODE: i32 = 2, F_NLINK: i32 = 3, F_UID: i32 = 4, F_GID: i32 = 5,
+  F_RDEV: i32 = 6, F_MTIME: i32 = 7, F_PAYLOAD: i32 = 8, F_CONTENT: i32 = 9, F_DIGEST: i32 = 10;
+/** Remaining xattr text longer than this is "Too many xattrs" (§3.5 step 13). */
+const MAX_XATTR_TEXT: i32 = 65535;
+const DIGEST_HEX_LENGTH: i32 = 64;
+const MIN_BUFFER: usize = 1 << 16;
+
+let strict = false;
+let root: Node | null = null;
+/** Lines processed so far. */
+let lineNo: i32 = 0;
+
+/** Input: the carried unfinished line at `inBuf`, then the chunk being fed. */
+let inBuf: usize = 0;
+let inCap: usize = 0;
+let carry: usize = 0;
+/** Unescaped fields of the current line, each at its own offset from `lineStart` (never longer than the escaped text). */
+let scratch: usize = 0;
+let scratchCap: usize = 0;
+let lineStart: usize = 0;
+/** Start/end of the fixed fields of the current line. */
+const fieldStart = new StaticArray<usize>(FIELD_COUNT);
+const fieldEnd = new StaticArray<usize>(FIELD_COUNT);
+/** The last unescaped field. */
+let fieldPtr: usize = 0;
+let fieldLen: i32 = 0;
+
+const slab = new ByteSlab();
+const dirs = new PathTable();
+const children = new ChildTable();
+const interned = new Interner();
+/** Hardlinks, resolved by `finishDump` (§3.4). */
+const linkNodes = new Array<Node>();
+const linkTargets = new Array<Uint8Array | null>();
+const linkLines = new Array<i32>();
+
+function reject(line: i32): void {
+  fail(FAIL_DUMP, line, '', '');
+}
+
+/** Sets strict mode (CFS_PARSE_STRICT); call before the first chunk. */
+export function beginDump(strictMode: bool): void {
+  strict = strictMode;
+}
+
+/** Where the host writes the next `len` bytes of input (after the carried line). */
+export function inputBuffer(len: usize): usize {
+  const need = carry + len;
+  if (need > inCap) {
+    let cap = inCap * 2;
+    if (cap < MIN_BUFFER) cap = MIN_BUFFER;
+    while (cap < need) cap *= 2;
+    const b = heap.alloc(cap);
+    memory.copy(b, inBuf, carry);
+    inBuf = b;
+    inCap = cap;
+  }
+  return inBuf + carry;
+}
+
+/** Parses the complete lines of the carried line plus the `len` bytes written at `inputBuffer(len)`. */
+export function feed(len: usize): void {
+  const end = inBuf + carry + len;
+  let p = inBuf;
+  let q = inBuf + carry;
+  for (;;) {
+    const nl = findNewline(q, end);
+    if (nl == end) break;
+    parseLine(p, nl);
+    p = nl + 1;
+    q = p;
+  }
+  carry = end - p;
+  if (carry > 0 && p != inBuf) memory.copy(inBuf, p, carry);
+}
+
+/** The end of the input: the last line without "\n", then the hardlinks (§3.5 step 15). Returns the root. */
+export function finishDump(): Node {
+  if (carry > 0) {
+    // Processed, except in strict mode ("Missing trailing newline").
+    if (strict) reject(lineNo + 1);
+    parseLine(inBuf, inBuf + carry);
+    carry = 0;
+  }
+  const r = root;
+  if (!r) {
+    reject(0); // No files in dump file
+    return changetype<Node>(0);
+  }
+  // In reverse order of their lines, as C does.
+  for (let i = linkNodes.length - 1; i >= 0; i--) {
+    const node = unchecked(linkNodes[i]);
+    const target = unchecked(linkTargets[i]);
+    if (!target) {
+      reject(unchecked(linkLines[i]));
+      continue;
+    }
+    const t = walk(r, target.dataStart, target.length);
+    if (!t || t === node) reject(unchecked(linkLines[i]));
+    node.linkTo = t;
+  }
+  return r;
+}
+
+/** Position of the first "\n" in [from, end), or end; a NUL on the way rejects the current line. */
+function findNewline(from: usize, end: usize): usize {
+  for (let i = from; i < end; i++) {
+    const c = <u32>load<u8>(i);
+    if (c <= NL) {
+      if (c == NL) return i;
+      if (c == 0) reject(lineNo + 1); // Invalid embedded NUL character
+    }
+  }
+  return end;
+}
+
+/** Processes one line [s, e) without its newline (§3.5). */
+function parseLine(s: usize, e: usize): void {
+  lineNo++;
+  const line = lineNo;
+  lineStart = s;
+  if (e - s > scratchCap) {
+    scratchCap = e - s > MIN_BUFFER ? e - s : MIN_BUFFER;
+    scratch = heap.alloc(scratchCap);
+  }
+  // The 11 fixed fields at single spaces; missing trailing fields are empty.
+  let p = s;
+  for (let k = 0; k < FIELD_COUNT; k++) {
+    let q = p;
+    while (q < e && <u32>load<u8>(q) != SPACE) q++;
+    unchecked(fieldStart[k] = p);
+    unchecked(fieldEnd[k] = q);
+    p = q < e ? q + 1 : e;
+  }
+  const restStart = p;
+
+  unescapeField(F_PATH, line);
+  const pathPtr = fieldPtr;
+  const pathLen = cStringLength(fieldPtr, fieldLen);
+  if (pathLen == 0) reject(line); // Invalid empty path
+
+  let ms = unchecked(fieldStart[F_MODE]);
+  const me = unchecked(fieldEnd[F_MODE]);
+  const hardlink = ms < me && <u32>load<u8>(ms) == AT;
+  if (hardlink) ms++;
+  if (!parseUnsigned(ms, me, 8)) reject(line);
+  const mode = <u32>parsedValue;
+  if (!isValidType(mode)) reject(line); // Invalid mode
+
+  const node = insert(pathPtr, pathLen, mode, line);
+
+  if (hardlink) {
+    if (isDir(mode)) reject(line); // Directories can't be hardlinked
+    linkNodes.push(node);
+    linkTargets.push(optionalField(F_PAYLOAD, line) ? slab.copy(fieldPtr, cStringLength(fieldPtr, fieldLen)) : null);
+    linkLines.push(line);
+    return;
+  }
+  inodeFields(node, mode, restStart, e, line);
+}
+
+/** Unescapes [s, e) of the current line into `fieldPtr`/`fieldLen` (the input itself when there is no escape). */
+function unescapeRange(s: usize, e: usize, line: i32): void {
+  const b = findBackslash(s, e);
+  if (b == e) {
+    fieldPtr = s;
+    fieldLen = <i32>(e - s);
+    return;
+  }
+  const out = scratch + (s - lineStart);
+  memory.copy(out, s, b - s);
+  const n = unescapeTo(b, e, out + (b - s));
+  if (n < 0) reject(line);
+  fieldPtr = out;
+  fieldLen = <i32>(b - s) + n;
+}
+
+function unescapeField(f: i32, line: i32): void {
+  unescapeRange(unchecked(fieldStart[f]), unchecked(fieldEnd[f]), line);
+}
+
+/** An optional field: `-` means absent (§3.1); otherwise unescaped into `fieldPtr`/`fieldLen`. */
+function optionalField(f: i32, line: i32): bool {
+  const s = unchecked(fieldStart[f]);
+  if (unchecked(fieldEnd[f]) - s == 1 && <u32>load<u8>(s) == DASH) return false;
+  unescapeField(f, line);
+  return true;
+}
+
+/** A u64 field into `parsedValue`. */
+function integerField(f: i32, line: i32): void {
+  if (!parseUnsigned(unchecked(fieldStart[f]), unchecked(fieldEnd[f]), 10)) reject(line);
+}
+
+/** The fields of a non-hardlink line after PATH and MODE (§3.5 steps 7-14). */
+function inodeFields(node: Node, mode: u32, restStart: usize, end: usize, line: i32): void {
+  integerField(F_SIZE, line);
+  const size = parsedValue;
+  integerField(F_NLINK, line);
+  const nlink = <u32>parsedValue;
+  integerField(F_UID, line);
+  const uid = parsedValue;
+  // C quirk (§3.5 step 7): a bad GID or RDEV is only reported when UID is 0, else taken as 0.
+  const lenient = uid != 0;
+  let gid: u32 = 0;
+  if (parseUnsigned(unchecked(fieldStart[F_GID]), unchecked(fieldEnd[F_GID]), 10)) gid = <u32>parsedValue;
+  else if (!lenient) reject(line);
+  let rdev: u32 = 0;
+  let rdevNonZero = false;
+  if (parseUnsigned(unchecked(fieldStart[F_RDEV]), unchecked(fieldEnd[F_RDEV]), 10)) {
+    rdev = <u32>parsedValue;
+    rdevNonZero = parsedValue != 0;
+  } else if (!lenient) reject(line);
+
+  const ts = unchecked(fieldStart[F_MTIME]);
+  const te = unchecked(fieldEnd[F_MTIME]);
+  let secEnd = ts;
+  while (secEnd < te && <u32>load<u8>(secEnd) != DOT) secEnd++;
+  if (!parseUnsigned(ts, secEnd, 10)) reject(line);
+  const sec = parsedValue;
+  if (!parseUnsigned(secEnd < te ? secEnd + 1 : te, te, 10)) reject(line);
+  const nsec = <u32>parsedValue;
+
+  const hasPayload = optionalField(F_PAYLOAD, line);
+  const payloadPtr = fieldPtr;
+  const payloadLen = hasPayload ? cStringLength(fieldPtr, fieldLen) : 0;
+  const hasContent = optionalField(F_CONTENT, line);
+  const contentPtr = fieldPtr;
+  const contentLen = hasContent ? fieldLen : 0;
+  if (hasContent && <u64>contentLen != size) reject(line); // Invalid content size
+
+  if (strict && !isDevice(mode) && rdevNonZero) reject(line); // Non-zero devnum on non-device
+
+  node.size = size;
+  if (isLnk(mode)) {
+    if (!hasPayload || payloadLen == 0 || payloadLen >= PATH_MAX) reject(line); // Invalid symlink
+    if (strict && size != <u64>payloadLen) reject(line); // Invalid symlink size
+    if (strict && contentLen > 0) reject(line); // Symlink cannot have content
+    node.size = <u64>payloadLen;
+  } else {
+    if (payloadLen >= PATH_MAX) reject(line); // Invalid payload
+    if (contentLen > INLINE_CONTENT_MAX) reject(line); // Inline content size exceeds maximum
+    if (hasContent) node.content = slab.copy(contentPtr, contentLen);
+  }
+
+  if (<i32>(end - restStart) > MAX_XATTR_TEXT) reject(line); // Too many xattrs
+  xattrs(node, restStart, end, line);
+
+  node.nlink = nlink;
+  node.uid = <u32>uid;
+  node.gid = gid;
+  node.rdev = rdev;
+  node.mtimeSec = <i64>sec;
+  node.mtimeNsec = nsec;
+  if (hasPayload) node.payload = slab.copy(payloadPtr, payloadLen);
+  // C ignores a malformed digest (§3.3 DIGEST): an empty field (a short line) counts as none,
+  // anything else but 64 hex digits is refused.
+  if (optionalField(F_DIGEST, line) && fieldLen > 0) node.digest = parseDigest(fieldPtr, fieldLen, line);
+}
+
+/** Exactly 64 hex digits → 32 bytes; anything else rejects the line. */
+function parseDigest(ptr: usize, len: i32, line: i32): Uint8Array {
+  const out = new Uint8Array(DIGEST_HEX_LENGTH / 2);
+  if (len != DIGEST_HEX_LENGTH) reject(line);
+  for (let i = 0; i < DIGEST_HEX_LENGTH / 2; i++) {
+    const hi = hexValue(<u32>load<u8>(ptr + 2 * i));
+    const lo = hexValue(<u32>load<u8>(ptr + 2 * i + 1));
+    if (hi < 0 || lo < 0) reject(line);
+    unchecked(out[i] = <u8>((hi << 4) | lo));
+  }
+  return out;
+}
+
+/** KEY=VALUE fields with the per-node budget of §2.11 (step 14). */
+function xattrs(node: Node, start: usize, end: usize, line: i32): void {
+  let total: i32 = 0;
+  const xs = node.xattrs;
+  for (let p = start; p < end;) {
+    let q = p;
+    while (q < end && <u32>load<u8>(q) != SPACE) q++;
+    let eq = p;
+    while (eq < q && <u32>load<u8>(eq) != EQUALS) eq++;
+    if (eq == q) reject(line); // Missing = in xattr
+    unescapeRange(p, eq, line);
+    const key = intern(fieldPtr, cStringLength(fieldPtr, fieldLen));
+    unescapeRange(eq + 1, q, line);
+    const value = intern(fieldPtr, fieldLen);
+    let old = 0;
+    const n = xs.length;
+    while (old < n && !sameString(unchecked(xs[old]).key, key)) old++;
+    const replaced = old < n;
+    const next = budgetAfterSet(total, n, key.length, value.length, replaced ? unchecked(xs[old]).value.length : -1);
+    if (next == BUDGET_REFUSED) reject(line); // Can't set xattr
+    total = next;
+    const x = new Xattr(key, value);
+    if (replaced) unchecked(xs[old] = x);
+    else xs.push(x);
+    p = q + 1;
+  }
+}
+
+function sameString(a: Uint8Array, b: Uint8Array): bool {
+  if (a === b) return true;
+  const n = a.length;
+  if (n != b.length) return false;
+  for (let i = 0; i < n; i++) if (load<u8>(a.dataStart + i) != load<u8>(b.dataStart + i)) return false;
+  return true;
+}
+
+/** The `len` bytes at `ptr` as a kept string, shared with an equal earlier xattr key or value. */
+function intern(ptr: usize, len: i32): Uint8Array {
+  const h = fnv1a(ptr, len);
+  const hit = interned.find(ptr, len, h);
+  if (hit) return hit;
+  const s = slab.copy(ptr, len);
+  interned.remember(s, h);
+  return s;
+}
+
+/** Creates the node for PATH and links it into the tree (§3.5 step 5). */
+function insert(pathPtr: usize, pathLen: i32, mode: u32, line: i32): Node {
+  if (pathLen == 1 && <u32>load<u8>(pathPtr) == SLASH) {
+    if (!isDir(mode)) reject(line); // Root must be a directory
+    if (root) reject(line); // Can't have multiple roots
+    const r = new Node(new Uint8Array(0), mode);
+    root = r;
+    return r;
+  }
+  const r = root;
+  if (!r) {
+    reject(line); // Root node not present
+    return changetype<Node>(0);
+  }
+  let slash = pathLen - 1;
+  while (slash >= 0 && <u32>load<u8>(pathPtr + slash) != SLASH) slash--;
+  const nameLen = pathLen - slash - 1;
+  // The parent path is path[0, slash); an empty one names the root.
+  const parent = slash > 0 ? parentOf(r, pathPtr, slash, line) : r;
+  if (!isDir(parent.mode)) reject(line); // Parent must be a directory
+  const namePtr = pathPtr + slash + 1;
+  if (<u32>load<u8>(namePtr) == DOT && (nameLen == 1 || (nameLen == 2 && <u32>load<u8>(namePtr + 1) == DOT))) {
+    reject(line); // Invalid . or .. in path
+  }
+  if (nameLen == 0 || nameLen > MAX_NAME_LENGTH) reject(line); // Can't add child
+  const node = new Node(slab.copy(namePtr, nameLen), mode);
+  if (!children.add(parent, node)) reject(line); // Can't add child
+  // Its children's lines will name PATH as their parent.
+  if (isDir(mode)) dirs.set(slab.copy(pathPtr, pathLen), fnv1a(pathPtr, pathLen), node);
+  return node;
+}
+
+/** The node named by path[0, slash): every component must exist. */
+function parentOf(r: Node, pathPtr: usize, slash: i32, line: i32): Node {
+  const h = fnv1a(pathPtr, slash);
+  const hit = dirs.get(pathPtr, slash, h);
+  if (hit) return hit;
+  const node = walk(r, pathPtr, slash);
+  if (!node) {
+    reject(line); // Parent directory missing
+    return changetype<Node>(0);
+  }
+  if (isDir(node.mode)) dirs.set(slab.copy(pathPtr, slash), h, node);
+  return node;
+}
+
+/** Follows the components of the `len` bytes at `ptr` from `r`, skipping empty ones. */
+function walk(r: Node, ptr: usize, len: i32): Node | null {
+  let node: Node | null = r;
+  let p = 0;
+  while (node && p < len) {
+    if (<u32>load<u8>(ptr + p) == SLASH) {
+      p++;
+      continue;
+    }
+    let q = p;
+    while (q < len && <u32>load<u8>(ptr + q) != SLASH) q++;
+    node = children.get(node, ptr + p, q - p);
+    p = q;
+  }
+  return node;
+}

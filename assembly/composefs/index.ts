@@ -1,0 +1,33 @@
+/**
+ * Entry of build/composefs.wasm: dumpfile → composefs image in one fresh instance per build (stub
+ * runtime, nothing freed). The host calls `begin`, then `inputBuffer` + `feed` per chunk, then
+ * `finish`, and copies the image out from `imagePtr`/`imageLen`. A trap means failure: the record
+ * is read through error.ts's accessors (src/wasm/composefs.ts).
+ */
+import { beginDump, finishDump } from './dumpfile';
+import { writeImage } from './writer/index';
+
+export { inputBuffer, feed } from './dumpfile';
+export { errorKind, errorLine, errorCodePtr, errorCodeLen, errorTextPtr, errorTextLen } from './error';
+
+let image: Uint8Array = new Uint8Array(0);
+
+/** Starts a build; `strict` is CFS_PARSE_STRICT (spec composefs-image.md §3.6). */
+export function begin(strict: bool): void {
+  beginDump(strict);
+}
+
+/** Ends the dumpfile and writes the image (mkcomposefs --min-version/--max-version/--use-epoch); returns its format version. */
+export function finish(minVersion: i32, maxVersion: i32, useEpoch: bool): i32 {
+  const written = writeImage(finishDump(), minVersion, maxVersion, useEpoch);
+  image = written.image;
+  return written.version;
+}
+
+export function imagePtr(): usize {
+  return image.dataStart;
+}
+
+export function imageLen(): i32 {
+  return image.length;
+}

@@ -1,0 +1,136 @@
+/**
+ * Bridge to build/composefs.wasm (assembly/composefs/index.ts): dumpfile bytes in, composefs image
+ * out, in one fresh Wasm instance per build (its memory holds only that build's tree). Input is
+ * copied in pieces, so memory stays bounded by the tree, not by the dumpfile. A trap is a failure
+ * whose record (assembly/composefs/error.ts) says what happened.
+ */
+import { writeError, type WriteErrno } from '../composefs/erofs/inode.js';
+import { composefsModule, wasmImports } from './instance.js';
+
+interface ComposefsExports {
+  memory: WebAssembly.Memory;
+  begin(strict: number): void;
+  inputBuffer(len: number): number;
+  feed(len: number): void;
+  finish(minVersion: number, maxVersion: number, useEpoch: number): number;
+  imagePtr(): number;
+  imageLen(): number;
+  errorKind(): number;
+  errorLine(): number;
+  errorCodePtr(): number;
+  errorCodeLen(): number;
+  errorTextPtr(): number;
+  errorTextLen(): number;
+}
+
+/** Failure kinds of assembly/composefs/error.ts. */
+const FAIL_DUMP = 1;
+const FAIL_WRITE = 2;
+/** Input is copied into Wasm memory this much at a time. */
+const PIECE = 1 << 18;
+
+export interface WasmImageOptions {
+  /** CFS_PARSE_STRICT (spec composefs-image.md §3.6). */
+  strict: boolean;
+  minVersion: number;
+  maxVersion: number;
+  useEpoch: boolean;
+}
+
+export interface WasmImage {
+  image: Uint8Array;
+  /** The format version written. */
+  version: number;
+}
+
+/**
+ * The Wasm parser refused the dumpfile at `line` (0: no line, e.g. no root). The caller re-parses
+ * with src/composefs/dumpfile/parse.ts, which gives the exact message.
+ */
+export class WasmDumpRejected extends Error {
+  constructor(readonly line: number) {
+    super(`dumpfile rejected at line ${line}`);
+    this.name = 'WasmDumpRejected';
+  }
+}
+
+const decoder = new TextDecoder();
+
+/** One build in its own instance. */
+class Build {
+  private readonly x: ComposefsExports;
+
+  constructor(strict: boolean) {
+    this.x = new WebAssembly.Instance(composefsModule(), wasmImports).exports as unknown as ComposefsExports;
+    this.guard(() => this.x.begin(strict ? 1 : 0));
+  }
+
+  /** Parses the complete lines of one chunk (the rest is carried inside Wasm). */
+  feed(chunk: Uint8Array): void {
+    const x = this.x;
+    for (let off = 0; off < chunk.length; off += PIECE) {
+      const piece = chunk.subarray(off, Math.min(off + PIECE, chunk.length));
+      this.guard(() => {
+        const ptr = x.inputBuffer(piece.length);
+        new Uint8Array(x.memory.buffer, ptr, piece.length).set(piece);
+        x.feed(piece.length);
+      });
+    }
+  }
+
+  finish(opts: WasmImageOptions): WasmImage {
+    const x = this.x;
+    return this.guard(() => {
+      const version = x.finish(opts.minVersion, opts.maxVersion, opts.useEpoch ? 1 : 0);
+      const image = new Uint8Array(x.memory.buffer, x.imagePtr(), x.imageLen()).slice();
+      return { image, version };
+    });
+  }
+
+  private guard<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      throw this.failure(err);
+    }
+  }
+
+  /** The error for a trap, from the failure record. */
+  private failure(err: unknown): Error {
+    const x = this.x;
+    const text = (ptr: number, len: number) => decoder.decode(new Uint8Array(x.memory.buffer, ptr, len));
+    switch (x.errorKind()) {
+      case FAIL_DUMP:
+        return new WasmDumpRejected(x.errorLine());
+      case FAIL_WRITE:
+        return writeError(text(x.errorCodePtr(), x.errorCodeLen()) as WriteErrno, text(x.errorTextPtr(), x.errorTextLen()));
+      default:
+        return new Error('internal error in the Wasm composefs builder', { cause: err });
+    }
+  }
+}
+
+/**
+ * Builds a composefs image from dumpfile bytes (mkcomposefs --from-file) in Wasm. Throws
+ * WasmDumpRejected for an invalid dumpfile, the writer's CfsError when the tree cannot be written.
+ */
+export function buildWasmImage(source: Uint8Array | Iterable<Uint8Array>, opts: WasmImageOptions): WasmImage;
+export function buildWasmImage(source: AsyncIterable<Uint8Array>, opts: WasmImageOptions): Promise<WasmImage>;
+export function buildWasmImage(
+  source: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+  opts: WasmImageOptions,
+): WasmImage | Promise<WasmImage> {
+  const build = new Build(opts.strict);
+  if (source instanceof Uint8Array) {
+    build.feed(source);
+    return build.finish(opts);
+  }
+  if (Symbol.asyncIterator in source) return feedAsync(build, source, opts);
+  for (const chunk of source) build.feed(chunk);
+  return build.finish(opts);
+}
+
+async function feedAsync(build: Build, source: AsyncIterable<Uint8Array>, opts: WasmImageOptions): Promise<WasmImage> {
+  for await (const chunk of source) build.feed(chunk);
+  return build.finish(opts);
+}

@@ -1,0 +1,61 @@
+/**
+ * The Wasm dumpfile → image path (src/wasm/composefs.ts) against the JS reference (parseDump +
+ * writeImage): what each makes of one dumpfile, in one comparable shape.
+ */
+import { createHash } from 'node:crypto';
+import { parseDump } from '../../src/composefs/dumpfile/parse.js';
+import { writeImage } from '../../src/composefs/erofs/writer.js';
+import { CfsError } from '../../src/errors.js';
+import { buildWasmImage, WasmDumpRejected, type WasmImageOptions } from '../../src/wasm/composefs.js';
+import { MINI_DUMP } from './vectors.js';
+
+/** A dumpfile refused at `rejected` (0: no line), an image, or a writer refusal with its message. */
+export type Outcome = { rejected: number } | { image: Uint8Array; version: number } | { writeError: string };
+
+export const DEFAULT_BUILD: WasmImageOptions = { strict: true, minVersion: 0, maxVersion: 1, useEpoch: false };
+
+export function jsOutcome(dump: Uint8Array, opts: WasmImageOptions = DEFAULT_BUILD): Outcome {
+  let root;
+  try {
+    root = parseDump(dump, { strict: opts.strict });
+  } catch (e) {
+    if (e instanceof CfsError) return { rejected: e.line ?? 0 };
+    throw e;
+  }
+  try {
+    return writeImage(root, opts);
+  } catch (e) {
+    if (e instanceof CfsError) return { writeError: e.message };
+    throw e;
+  }
+}
+
+/** The Wasm build, fed in chunks of `chunkSize` bytes (whole when omitted). */
+export function wasmOutcome(dump: Uint8Array, opts: WasmImageOptions = DEFAULT_BUILD, chunkSize = 0): Outcome {
+  const chunks: Uint8Array[] = [];
+  if (chunkSize > 0) for (let off = 0; off < dump.length; off += chunkSize) chunks.push(dump.subarray(off, off + chunkSize));
+  try {
+    return chunkSize > 0 ? buildWasmImage(chunks, opts) : buildWasmImage(dump, opts);
+  } catch (e) {
+    if (e instanceof WasmDumpRejected) return { rejected: e.line };
+    if (e instanceof CfsError) return { writeError: e.message };
+    throw e;
+  }
+}
+
+/** True once assembly/composefs/writer is ported (its placeholder returns an empty image). */
+export const WASM_WRITER_PORTED = (() => {
+  const o = wasmOutcome(new TextEncoder().encode(MINI_DUMP));
+  return 'image' in o && o.image.length > 0;
+})();
+
+/**
+ * The outcome as compared: the refusal line; for a parsed dumpfile, once the Wasm writer is ported,
+ * the writer's message or the image's version, length and sha256 (until then just "accepted").
+ */
+export function comparable(o: Outcome): string {
+  if ('rejected' in o) return `rejected at line ${o.rejected}`;
+  if (!WASM_WRITER_PORTED) return 'accepted';
+  if ('writeError' in o) return `write error: ${o.writeError}`;
+  return `image v${o.version} ${o.image.length} bytes sha256 ${createHash('sha256').update(o.image).digest('hex')}`;
+}
