@@ -5,7 +5,6 @@
  * (mode, xattrs, the whiteout flag), everything else is read from the caller's Node, which is
  * never modified. Directory entries live in one arena (`dirent*`), each directory a range of it.
  */
-import { CfsError } from '../../errors.js';
 import type { Node, Xattr } from '../tree.js';
 
 const EMPTY: Xattr[] = [];
@@ -165,20 +164,4 @@ export class Inodes {
   }
 }
 
-/** strerror() texts of the errno values the C writer reports (§2.11, §3.5). */
-const STRERROR = {
-  EINVAL: 'Invalid argument',
-  EFBIG: 'File too large',
-  ELOOP: 'Too many levels of symbolic links',
-  ERANGE: 'Numerical result out of range',
-  ENOTDIR: 'Not a directory',
-} as const;
-export type WriteErrno = keyof typeof STRERROR;
-
-/** The error mkcomposefs prints as "cannot write file: <strerror>", naming the node at fault. */
-export function writeError(errno: WriteErrno, where: string, detail?: string): CfsError {
-  return new CfsError(`cannot write file: ${STRERROR[errno]}`, {
-    field: detail ? `${where}: ${detail}` : where,
-    code: errno,
-  });
-}
+export { writeError, type WriteErrno } from '../write-error.js';
