@@ -8,7 +8,7 @@
 import { fail, FAIL_DUMP } from './error';
 import { parsedValue, parseUnsigned } from './dumpfile/integer';
 import { ByteSlab } from './dumpfile/slab';
-import { ChildTable, fnv1a, Interner, PathTable } from './dumpfile/tables';
+import { ChildTable, fnv1a, FNV_OFFSET, fnvStep, Interner, PathTable } from './dumpfile/tables';
 import { cStringLength, findBackslash, hexValue, unescapeTo } from './dumpfile/unescape';
 import {
   INLINE_CONTENT_MAX, isDevice, isDir, isLnk, isValidType, MAX_NAME_LENGTH, Node, PATH_MAX, Xattr,
@@ -22,6 +22,7 @@ const DASH: u32 = 0x2d;
 const DOT: u32 = 0x2e;
 const AT: u32 = 0x40;
 const EQUALS: u32 = 0x3d;
+const BACKSLASH: u32 = 0x5c;
 /** Fixed fields (§3.1). */
 const FIELD_COUNT: i32 = 11;
 const F_PATH: i32 = 0, F_SIZE: i32 = 1, F_MODE: i32 = 2, F_NLINK: i32 = 3, F_UID: i32 = 4, F_GID: i32 = 5,
@@ -47,6 +48,8 @@ let lineStart: usize = 0;
 /** Start/end of the fixed fields of the current line. */
 const fieldStart = new StaticArray<usize>(FIELD_COUNT);
 const fieldEnd = new StaticArray<usize>(FIELD_COUNT);
+/** The current line has a backslash (an escape) somewhere. */
+let lineHasBackslash = false;
 /** The last unescaped field. */
 let fieldPtr: usize = 0;
 let fieldLen: i32 = 0;
@@ -130,14 +133,63 @@ export function finishDump(): Node {
 
 /** Position of the first "\n" in [from, end), or end; a NUL on the way rejects the current line. */
 function findNewline(from: usize, end: usize): usize {
-  for (let i = from; i < end; i++) {
-    const c = <u32>load<u8>(i);
-    if (c <= NL) {
-      if (c == NL) return i;
-      if (c == 0) reject(lineNo + 1); // Invalid embedded NUL character
+  let i = from;
+  for (; i + 16 <= end; i += 16) {
+    const v = v128.load(i);
+    const m = i8x16.bitmask(v128.or(i8x16.eq(v, i8x16.splat(<i8>NL)), i8x16.eq(v, i8x16.splat(0))));
+    if (m != 0) {
+      i += ctz(m);
+      break;
     }
   }
+  for (; i < end; i++) {
+    const c = <u32>load<u8>(i);
+    if (c == NL) return i;
+    if (c == 0) reject(lineNo + 1); // Invalid embedded NUL character
+  }
   return end;
+}
+
+/**
+ * Splits [s, e) into the 11 fixed fields at single spaces (missing trailing fields are empty) and
+ * notes whether the line has any backslash; returns where the xattrs start.
+ */
+function splitFields(s: usize, e: usize): usize {
+  let k = 0;
+  let p = s;
+  let backslashes = 0;
+  let i = s;
+  for (; i + 16 <= e; i += 16) {
+    const v = v128.load(i);
+    backslashes |= i8x16.bitmask(i8x16.eq(v, i8x16.splat(<i8>BACKSLASH)));
+    if (k == FIELD_COUNT) continue;
+    let spaces = i8x16.bitmask(i8x16.eq(v, i8x16.splat(<i8>SPACE)));
+    while (spaces != 0 && k < FIELD_COUNT) {
+      const q = i + ctz(spaces);
+      unchecked(fieldStart[k] = p);
+      unchecked(fieldEnd[k] = q);
+      k++;
+      p = q + 1;
+      spaces &= spaces - 1;
+    }
+  }
+  for (; i < e; i++) {
+    const c = <u32>load<u8>(i);
+    if (c == BACKSLASH) backslashes = 1;
+    else if (c == SPACE && k < FIELD_COUNT) {
+      unchecked(fieldStart[k] = p);
+      unchecked(fieldEnd[k] = i);
+      k++;
+      p = i + 1;
+    }
+  }
+  for (; k < FIELD_COUNT; k++) {
+    unchecked(fieldStart[k] = p);
+    unchecked(fieldEnd[k] = e);
+    p = e;
+  }
+  lineHasBackslash = backslashes != 0;
+  return p;
 }
 
 /** Processes one line [s, e) without its newline (§3.5). */
@@ -149,16 +201,7 @@ function parseLine(s: usize, e: usize): void {
     scratchCap = e - s > MIN_BUFFER ? e - s : MIN_BUFFER;
     scratch = heap.alloc(scratchCap);
   }
-  // The 11 fixed fields at single spaces; missing trailing fields are empty.
-  let p = s;
-  for (let k = 0; k < FIELD_COUNT; k++) {
-    let q = p;
-    while (q < e && <u32>load<u8>(q) != SPACE) q++;
-    unchecked(fieldStart[k] = p);
-    unchecked(fieldEnd[k] = q);
-    p = q < e ? q + 1 : e;
-  }
-  const restStart = p;
+  const restStart = splitFields(s, e);
 
   unescapeField(F_PATH, line);
   const pathPtr = fieldPtr;
@@ -187,7 +230,7 @@ function parseLine(s: usize, e: usize): void {
 
 /** Unescapes [s, e) of the current line into `fieldPtr`/`fieldLen` (the input itself when there is no escape). */
 function unescapeRange(s: usize, e: usize, line: i32): void {
-  const b = findBackslash(s, e);
+  const b = lineHasBackslash ? findBackslash(s, e) : e;
   if (b == e) {
     fieldPtr = s;
     fieldLen = <i32>(e - s);
@@ -286,8 +329,8 @@ function inodeFields(node: Node, mode: u32, restStart: usize, end: usize, line: 
 
 /** Exactly 64 hex digits → 32 bytes; anything else rejects the line. */
 function parseDigest(ptr: usize, len: i32, line: i32): Uint8Array {
-  const out = new Uint8Array(DIGEST_HEX_LENGTH / 2);
   if (len != DIGEST_HEX_LENGTH) reject(line);
+  const out = slab.alloc(DIGEST_HEX_LENGTH / 2);
   for (let i = 0; i < DIGEST_HEX_LENGTH / 2; i++) {
     const hi = hexValue(<u32>load<u8>(ptr + 2 * i));
     const lo = hexValue(<u32>load<u8>(ptr + 2 * i + 1));
@@ -299,8 +342,10 @@ function parseDigest(ptr: usize, len: i32, line: i32): Uint8Array {
 
 /** KEY=VALUE fields with the per-node budget of §2.11 (step 14). */
 function xattrs(node: Node, start: usize, end: usize, line: i32): void {
+  if (start >= end) return;
   let total: i32 = 0;
-  const xs = node.xattrs;
+  const xs = new Array<Xattr>();
+  node.xattrs = xs;
   for (let p = start; p < end;) {
     let q = p;
     while (q < end && <u32>load<u8>(q) != SPACE) q++;
@@ -357,11 +402,21 @@ function insert(pathPtr: usize, pathLen: i32, mode: u32, line: i32): Node {
     reject(line); // Root node not present
     return changetype<Node>(0);
   }
-  let slash = pathLen - 1;
-  while (slash >= 0 && <u32>load<u8>(pathPtr + slash) != SLASH) slash--;
+  // The last slash, and the hashes of the path before it and of the whole path, in one pass.
+  let slash = -1;
+  let prefixHash = FNV_OFFSET;
+  let pathHash = FNV_OFFSET;
+  for (let i = 0; i < pathLen; i++) {
+    const c = <u32>load<u8>(pathPtr + i);
+    if (c == SLASH) {
+      slash = i;
+      prefixHash = pathHash;
+    }
+    pathHash = fnvStep(pathHash, c);
+  }
   const nameLen = pathLen - slash - 1;
   // The parent path is path[0, slash); an empty one names the root.
-  const parent = slash > 0 ? parentOf(r, pathPtr, slash, line) : r;
+  const parent = slash > 0 ? parentOf(r, pathPtr, slash, prefixHash, line) : r;
   if (!isDir(parent.mode)) reject(line); // Parent must be a directory
   const namePtr = pathPtr + slash + 1;
   if (<u32>load<u8>(namePtr) == DOT && (nameLen == 1 || (nameLen == 2 && <u32>load<u8>(namePtr + 1) == DOT))) {
@@ -371,13 +426,12 @@ function insert(pathPtr: usize, pathLen: i32, mode: u32, line: i32): Node {
   const node = new Node(slab.copy(namePtr, nameLen), mode);
   if (!children.add(parent, node)) reject(line); // Can't add child
   // Its children's lines will name PATH as their parent.
-  if (isDir(mode)) dirs.set(slab.copy(pathPtr, pathLen), fnv1a(pathPtr, pathLen), node);
+  if (isDir(mode)) dirs.set(slab.copy(pathPtr, pathLen), pathHash, node);
   return node;
 }
 
 /** The node named by path[0, slash): every component must exist. */
-function parentOf(r: Node, pathPtr: usize, slash: i32, line: i32): Node {
-  const h = fnv1a(pathPtr, slash);
+function parentOf(r: Node, pathPtr: usize, slash: i32, h: u32, line: i32): Node {
   const hit = dirs.get(pathPtr, slash, h);
   if (hit) return hit;
   const node = walk(r, pathPtr, slash);

@@ -45,6 +45,9 @@ export class Xattr {
   constructor(public key: Uint8Array, public value: Uint8Array) {}
 }
 
+/** The xattr list of every node without xattrs (one allocation instead of one per node). */
+export const NO_XATTRS: Array<Xattr> = [];
+
 export class Node {
   /** Entry name in the parent directory; empty for the root. */
   name: Uint8Array;
@@ -69,7 +72,8 @@ export class Node {
   content: Uint8Array | null = null;
   /** fs-verity SHA-256 digest (32 raw bytes) of the backing file. */
   digest: Uint8Array | null = null;
-  xattrs: Array<Xattr> = [];
+  /** Shared NO_XATTRS until the node gets one: assign a new array, never push to NO_XATTRS. */
+  xattrs: Array<Xattr> = NO_XATTRS;
 
   constructor(name: Uint8Array, mode: u32) {
     this.name = name;
@@ -86,11 +90,12 @@ export class Node {
 
 /** strcmp order on raw bytes (unsigned, shorter first on a common prefix). */
 export function compareBytes(a: Uint8Array, b: Uint8Array): i32 {
-  const al = a.length;
-  const bl = b.length;
+  return compareMemory(a.dataStart, a.length, b.dataStart, b.length);
+}
+
+/** compareBytes on the `al` bytes at `pa` and the `bl` bytes at `pb`. */
+export function compareMemory(pa: usize, al: i32, pb: usize, bl: i32): i32 {
   const n = al < bl ? al : bl;
-  const pa = a.dataStart;
-  const pb = b.dataStart;
   for (let i = 0; i < n; i++) {
     const d = <i32>load<u8>(pa + i) - <i32>load<u8>(pb + i);
     if (d != 0) return d;

@@ -2,16 +2,22 @@
  * Open-addressing hash tables on raw bytes for the dumpfile parser: directories by path, children
  * by (parent, name), and interned xattr strings. Capacities are powers of two kept at most half full.
  */
-import { Node } from '../tree';
+import { compareBytes, compareMemory, Node } from '../tree';
 
-const FNV_OFFSET: u32 = 0x811c9dc5;
+/** 32-bit FNV-1a: start from FNV_OFFSET, then one `fnvStep` per byte. */
+export const FNV_OFFSET: u32 = 0x811c9dc5;
 const FNV_PRIME: u32 = 0x01000193;
 const INITIAL_CAPACITY: i32 = 1024;
 
-/** 32-bit FNV-1a of the `len` bytes at `ptr`. */
+// @ts-ignore: decorator
+@inline export function fnvStep(h: u32, byte: u32): u32 {
+  return (h ^ byte) * FNV_PRIME;
+}
+
+/** FNV-1a of the `len` bytes at `ptr`. */
 export function fnv1a(ptr: usize, len: i32): u32 {
   let h = FNV_OFFSET;
-  for (let i = 0; i < len; i++) h = (h ^ <u32>load<u8>(ptr + i)) * FNV_PRIME;
+  for (let i = 0; i < len; i++) h = fnvStep(h, <u32>load<u8>(ptr + i));
   return h;
 }
 
@@ -76,15 +82,23 @@ export class PathTable {
   }
 }
 
-/** Every directory entry by (parent, name): duplicate names and path walks. */
+/**
+ * Children by (parent, name): duplicate names and path walks. Children arriving in increasing
+ * name order (every sorted dump) are only appended and found by binary search; a directory whose
+ * children come out of order is indexed in a hash table from then on.
+ */
 export class ChildTable {
   private mask: i32 = INITIAL_CAPACITY - 1;
   private count: i32 = 0;
   private hashes: StaticArray<u32> = new StaticArray<u32>(INITIAL_CAPACITY);
   private nodes: StaticArray<Node | null> = new StaticArray<Node | null>(INITIAL_CAPACITY);
+  private readonly indexed: Set<usize> = new Set<usize>();
 
   /** The child of `parent` named by the `len` bytes at `ptr`. */
   get(parent: Node, ptr: usize, len: i32): Node | null {
+    const children = parent.children;
+    if (!children) return null;
+    if (this.indexed.size == 0 || !this.indexed.has(changetype<usize>(parent))) return ChildTable.search(children, ptr, len);
     const hash = ChildTable.hash(parent, ptr, len);
     let i = <i32>hash & this.mask;
     for (let n = unchecked(this.nodes[i]); n; n = unchecked(this.nodes[i])) {
@@ -96,21 +110,52 @@ export class ChildTable {
 
   /** Links `child` under the directory `parent`; false when the name exists already. */
   add(parent: Node, child: Node): bool {
+    const children = parent.children!;
     const name = child.name;
+    if (this.indexed.size == 0 || !this.indexed.has(changetype<usize>(parent))) {
+      const n = children.length;
+      if (n == 0 || compareBytes(unchecked(children[n - 1]).name, name) < 0) {
+        child.parent = parent;
+        children.push(child);
+        return true;
+      }
+      this.indexed.add(changetype<usize>(parent));
+      for (let i = 0; i < n; i++) this.place(unchecked(children[i]));
+    }
     if (this.get(parent, name.dataStart, name.length)) return false;
-    if (2 * (this.count + 1) > this.mask + 1) this.grow();
     child.parent = parent;
-    this.place(child, ChildTable.hash(parent, name.dataStart, name.length));
-    this.count++;
-    parent.children!.push(child);
+    this.place(child);
+    children.push(child);
     return true;
+  }
+
+  /** Binary search of children in increasing name order. */
+  private static search(children: Array<Node>, ptr: usize, len: i32): Node | null {
+    let lo = 0;
+    let hi = children.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = unchecked(children[mid]);
+      const d = compareMemory(c.name.dataStart, c.name.length, ptr, len);
+      if (d == 0) return c;
+      if (d < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return null;
   }
 
   private static hash(parent: Node, ptr: usize, len: i32): u32 {
     return fnv1a(ptr, len) ^ (<u32>changetype<usize>(parent) * 0x9e3779b1);
   }
 
-  private place(node: Node, hash: u32): void {
+  /** Enters a linked child (its parent set). */
+  private place(node: Node): void {
+    if (2 * (this.count + 1) > this.mask + 1) this.grow();
+    this.count++;
+    this.put(node, ChildTable.hash(node.parent!, node.name.dataStart, node.name.length));
+  }
+
+  private put(node: Node, hash: u32): void {
     let i = <i32>hash & this.mask;
     while (unchecked(this.nodes[i])) i = (i + 1) & this.mask;
     unchecked(this.hashes[i] = hash);
@@ -126,37 +171,54 @@ export class ChildTable {
     this.nodes = new StaticArray<Node | null>(size);
     for (let i = 0; i < nodes.length; i++) {
       const n = unchecked(nodes[i]);
-      if (n) this.place(n, unchecked(hashes[i]));
+      if (n) this.put(n, unchecked(hashes[i]));
     }
   }
 }
 
-/** Distinct xattr keys and values, so repeated ones share one array (bounded: unique values are not kept). */
+/** Distinct xattr keys and values, so repeated ones share one array (bounded: past LIMIT strings, new ones are not kept). */
 export class Interner {
-  private static readonly CAPACITY: i32 = 1 << 15;
+  private static readonly LIMIT: i32 = 1 << 14;
+  private mask: i32 = INITIAL_CAPACITY - 1;
   private count: i32 = 0;
-  private hashes: StaticArray<u32> = new StaticArray<u32>(Interner.CAPACITY);
-  private strings: StaticArray<Uint8Array | null> = new StaticArray<Uint8Array | null>(Interner.CAPACITY);
+  private hashes: StaticArray<u32> = new StaticArray<u32>(INITIAL_CAPACITY);
+  private strings: StaticArray<Uint8Array | null> = new StaticArray<Uint8Array | null>(INITIAL_CAPACITY);
 
   /** The remembered string equal to the `len` bytes at `ptr`, or null. */
   find(ptr: usize, len: i32, hash: u32): Uint8Array | null {
-    const mask = Interner.CAPACITY - 1;
-    let i = <i32>hash & mask;
+    let i = <i32>hash & this.mask;
     for (let s = unchecked(this.strings[i]); s; s = unchecked(this.strings[i])) {
       if (unchecked(this.hashes[i]) == hash && sameBytes(s, ptr, len)) return s;
-      i = (i + 1) & mask;
+      i = (i + 1) & this.mask;
     }
     return null;
   }
 
-  /** Remembers `s` (not present yet) while the table is at most half full. */
+  /** Remembers `s` (not present yet), up to LIMIT strings. */
   remember(s: Uint8Array, hash: u32): void {
-    if (2 * this.count >= Interner.CAPACITY) return;
-    const mask = Interner.CAPACITY - 1;
-    let i = <i32>hash & mask;
-    while (unchecked(this.strings[i])) i = (i + 1) & mask;
+    if (this.count == Interner.LIMIT) return;
+    if (2 * (this.count + 1) > this.mask + 1) this.grow();
+    this.count++;
+    this.put(s, hash);
+  }
+
+  private put(s: Uint8Array, hash: u32): void {
+    let i = <i32>hash & this.mask;
+    while (unchecked(this.strings[i])) i = (i + 1) & this.mask;
     unchecked(this.hashes[i] = hash);
     unchecked(this.strings[i] = s);
-    this.count++;
+  }
+
+  private grow(): void {
+    const hashes = this.hashes;
+    const strings = this.strings;
+    const size = (this.mask + 1) * 2;
+    this.mask = size - 1;
+    this.hashes = new StaticArray<u32>(size);
+    this.strings = new StaticArray<Uint8Array | null>(size);
+    for (let i = 0; i < strings.length; i++) {
+      const s = unchecked(strings[i]);
+      if (s) this.put(s, unchecked(hashes[i]));
+    }
   }
 }
