@@ -1,0 +1,244 @@
+/**
+ * The writer's working inodes: libcomposefs writes from a deep clone of the caller's tree
+ * (spec composefs-image.md §2.9 P1); a port of src/composefs/erofs/inode.ts. The clone is a set
+ * of columns indexed by a writer inode id (ids in creation order, the 00..ff whiteout stubs
+ * last), sized once from a survey of the tree: what P2 changes is stored here (mode, flags,
+ * xattrs), everything else is read from the Node. Directory entries live in one arena
+ * (`dirent*`), each directory a range of it.
+ */
+import { FAIL_WRITE, fail } from '../error';
+import { isDir, isReg, Node, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from '../tree';
+import { decodeText } from './bytes';
+import { FT_BLKDEV, FT_CHRDEV, FT_DIR, FT_FIFO, FT_REG_FILE, FT_SOCK, FT_SYMLINK, FT_UNKNOWN } from './format';
+import { XattrLists } from './xattrs';
+
+/** Inode flags. */
+export const WHITEOUT: u8 = 1; // a whiteout rewritten as a regular file (size 0, no content, §2.9 P2.4)
+export const EXTERNAL: u8 = 2; // an external file (regular, size > 0, no inline content, §2.8.3)
+/** Dirent flags. */
+export const PRIMARY: u8 = 1; // the target's own entry: the target is queued in BFS (P4)
+export const OWN_DIR: u8 = 2; // the entry's own mode is a directory (directory nlink, P4)
+
+/** The whiteout stubs 00..ff (§2.9 P3). */
+export const STUB_COUNT: i32 = 256;
+
+/** EROFS_FT_* of a mode (§2.7). */
+export function fileType(mode: u32): u8 {
+  switch (mode & S_IFMT) {
+    case S_IFREG: return FT_REG_FILE;
+    case S_IFDIR: return FT_DIR;
+    case S_IFCHR: return FT_CHRDEV;
+    case S_IFBLK: return FT_BLKDEV;
+    case S_IFIFO: return FT_FIFO;
+    case S_IFSOCK: return FT_SOCK;
+    case S_IFLNK: return FT_SYMLINK;
+    default: return FT_UNKNOWN;
+  }
+}
+
+/**
+ * Upper bounds of what the writer makes of a tree, from one walk over it (like P0's), and
+ * whether it holds a whiteout (§2.10).
+ */
+export class Survey {
+  inodes: i32 = 1 + STUB_COUNT;
+  dirents: i32 = STUB_COUNT;
+  records: i32 = STUB_COUNT;
+  hasWhiteout: bool = false;
+
+  constructor(root: Node) {
+    const stack: Array<Node> = [root];
+    this.records += root.xattrs.length + 9;
+    while (stack.length) {
+      const n = stack.pop();
+      const children = n.children;
+      if (!children) continue;
+      const k = children.length;
+      // Its entries, and the root's once more with the stubs (P3).
+      this.dirents += (k + 2) * (n === root ? 2 : 1);
+      for (let i = 0; i < k; i++) {
+        const c = unchecked(children[i]);
+        if (c.linkTo) continue;
+        this.inodes++;
+        const xs = c.xattrs.length;
+        // Its xattrs, metacopy and redirect; a whiteout's own two, and its parent's list moved to the end with four more.
+        this.records += xs + 2;
+        if ((c.mode & S_IFMT) == S_IFCHR && c.rdev == 0) {
+          this.hasWhiteout = true;
+          this.records += n.xattrs.length + 8;
+        }
+        stack.push(c);
+      }
+    }
+  }
+}
+
+export class Inodes {
+  /** Number of inodes. */
+  count: i32 = 0;
+  /** The node (null for the whiteout stubs: they take their fields from the root). */
+  node: StaticArray<Node | null>;
+  parent: StaticArray<i32>;
+  /** st_mode after P2 (a whiteout becomes a regular file). */
+  mode: StaticArray<u32>;
+  flags: StaticArray<u8>;
+  /** The running xattr budget of the working copy; starts at 0 (§2.11). */
+  budget: StaticArray<i32>;
+  /** External files: chunk format (chunkbits - 12) and chunk count (§2.8.3). */
+  chunkFormat: StaticArray<u8>;
+  chunkCount: StaticArray<i32>;
+  /** Directories: their entries are dirent[direntStart, direntEnd) in name order; -1 otherwise. */
+  direntStart: StaticArray<i32>;
+  direntEnd: StaticArray<i32>;
+  /** nlink after P4 (directories: 2 + subdirectories). */
+  nlink: StaticArray<u32>;
+  xattrs: XattrLists;
+
+  /* ---- dirent arena ---- */
+  direntCount: i32 = 0;
+  direntName: StaticArray<Uint8Array>;
+  /** Inode id the entry names (after P4 for hardlink aliases). */
+  direntTarget: StaticArray<i32>;
+  direntFlags: StaticArray<u8>;
+  /** Hardlink alias entries (target -1 until P4): the alias Node, else null. */
+  direntAlias: StaticArray<Node | null>;
+  hasAliases: bool = false;
+
+  constructor(public root: Node, public useEpoch: bool, survey: Survey) {
+    const n = survey.inodes;
+    this.node = new StaticArray<Node | null>(n);
+    this.parent = new StaticArray<i32>(n);
+    this.mode = new StaticArray<u32>(n);
+    this.flags = new StaticArray<u8>(n);
+    this.budget = new StaticArray<i32>(n);
+    this.chunkFormat = new StaticArray<u8>(n);
+    this.chunkCount = new StaticArray<i32>(n);
+    this.direntStart = new StaticArray<i32>(n);
+    this.direntEnd = new StaticArray<i32>(n);
+    this.nlink = new StaticArray<u32>(n);
+    this.xattrs = new XattrLists(n, survey.records);
+    const d = survey.dirents;
+    this.direntName = new StaticArray<Uint8Array>(d);
+    this.direntTarget = new StaticArray<i32>(d);
+    this.direntFlags = new StaticArray<u8>(d);
+    this.direntAlias = new StaticArray<Node | null>(d);
+  }
+
+  /** A new inode for `node` (null: a whiteout stub) under `parent` (-1: itself, the root). */
+  add(node: Node | null, parent: i32, mode: u32): i32 {
+    const id = this.count++;
+    unchecked(this.node[id] = node);
+    unchecked(this.parent[id] = parent < 0 ? id : parent);
+    unchecked(this.mode[id] = mode);
+    unchecked(this.direntStart[id] = -1);
+    unchecked(this.direntEnd[id] = -1);
+    unchecked(this.nlink[id] = node ? node.nlink : 1);
+    return id;
+  }
+
+  /** Appends a directory entry. */
+  addDirent(name: Uint8Array, target: i32, flags: u8, alias: Node | null): void {
+    const d = this.direntCount++;
+    unchecked(this.direntName[d] = name);
+    unchecked(this.direntTarget[d] = target);
+    unchecked(this.direntFlags[d] = flags);
+    unchecked(this.direntAlias[d] = alias);
+    if (alias) this.hasAliases = true;
+  }
+
+  /** Moves dirent `from` to `to`. */
+  moveDirent(from: i32, to: i32): void {
+    unchecked(this.direntName[to] = this.direntName[from]);
+    unchecked(this.direntTarget[to] = this.direntTarget[from]);
+    unchecked(this.direntFlags[to] = this.direntFlags[from]);
+    unchecked(this.direntAlias[to] = this.direntAlias[from]);
+  }
+
+  // @ts-ignore: decorator
+  @inline isExternal(id: i32): bool {
+    return (unchecked(this.flags[id]) & EXTERNAL) != 0;
+  }
+
+  // @ts-ignore: decorator
+  @inline isWhiteout(id: i32): bool {
+    return (unchecked(this.flags[id]) & WHITEOUT) != 0;
+  }
+
+  /** The node an inode's fields come from (the root for whiteout stubs). */
+  source(id: i32): Node {
+    const n = unchecked(this.node[id]);
+    return n ? n : this.root;
+  }
+
+  uid(id: i32): u32 {
+    return this.source(id).uid;
+  }
+
+  gid(id: i32): u32 {
+    return this.source(id).gid;
+  }
+
+  rdev(id: i32): u32 {
+    const n = unchecked(this.node[id]);
+    return n ? n.rdev : 0;
+  }
+
+  mtimeSec(id: i32): i64 {
+    return this.useEpoch ? 0 : this.source(id).mtimeSec;
+  }
+
+  mtimeNsec(id: i32): u32 {
+    return this.useEpoch ? 0 : this.source(id).mtimeNsec;
+  }
+
+  /** st_size (0 for stubs and rewritten whiteouts). */
+  size(id: i32): u64 {
+    const n = unchecked(this.node[id]);
+    return n && !this.isWhiteout(id) ? n.size : 0;
+  }
+
+  payload(id: i32): Uint8Array | null {
+    const n = unchecked(this.node[id]);
+    return n ? n.payload : null;
+  }
+
+  content(id: i32): Uint8Array | null {
+    const n = unchecked(this.node[id]);
+    return n && !this.isWhiteout(id) ? n.content : null;
+  }
+
+  digest(id: i32): Uint8Array | null {
+    const n = unchecked(this.node[id]);
+    return n ? n.digest : null;
+  }
+
+  /** Where the inode came from, for error messages. */
+  describe(id: i32): string {
+    const n = unchecked(this.node[id]);
+    return n ? decodeText(nodePath(n)) : 'whiteout stub';
+  }
+}
+
+/** Absolute path of a node as bytes ("/" for the root). */
+function nodePath(node: Node): Uint8Array {
+  let len = 0;
+  for (let n: Node | null = node; n && n.parent; n = n.parent) len += n.name.length + 1;
+  if (len == 0) return Uint8Array.wrap(String.UTF8.encode('/'));
+  const out = new Uint8Array(len);
+  let end = len;
+  for (let n: Node | null = node; n && n.parent; n = n.parent) {
+    const name = n.name;
+    end -= name.length;
+    memory.copy(out.dataStart + end, name.dataStart, name.length);
+    out[--end] = 0x2f;
+  }
+  return out;
+}
+
+/**
+ * Fails the write like mkcomposefs ("cannot write file: <strerror of code>", §2.11); the text is
+ * the CfsError field `WHERE: DETAIL` naming the node at fault (src/composefs/erofs/inode.ts).
+ */
+export function writeFail(code: string, where: string, detail: string): void {
+  fail(FAIL_WRITE, 0, code, where + ': ' + detail);
+}
