@@ -8,7 +8,7 @@
 import { fail, FAIL_DUMP } from './error';
 import { parsedValue, parseUnsigned } from './dumpfile/integer';
 import { ByteSlab } from './dumpfile/slab';
-import { ChildTable, fnv1a, FNV_OFFSET, fnvStep, Interner, PathTable } from './dumpfile/tables';
+import { ChildTable, equalMemory, hashBytes, Interner, PathTable } from './dumpfile/tables';
 import { cStringLength, findBackslash, hexValue, unescapeTo } from './dumpfile/unescape';
 import {
   INLINE_CONTENT_MAX, isDevice, isDir, isLnk, isValidType, MAX_NAME_LENGTH, Node, PATH_MAX, Xattr,
@@ -31,6 +31,18 @@ const F_PATH: i32 = 0, F_SIZE: i32 = 1, F_MODE: i32 = 2, F_NLINK: i32 = 3, F_UID
 const MAX_XATTR_TEXT: i32 = 65535;
 const DIGEST_HEX_LENGTH: i32 = 64;
 const MIN_BUFFER: usize = 1 << 16;
+/** Byte → hex digit value, NOT_HEX for anything else. */
+const NOT_HEX: u8 = 0x10;
+const HEX_DIGITS = hexDigits();
+
+function hexDigits(): StaticArray<u8> {
+  const t = new StaticArray<u8>(256);
+  for (let c = 0; c < 256; c++) {
+    const v = hexValue(<u32>c);
+    unchecked(t[c] = v < 0 ? NOT_HEX : <u8>v);
+  }
+  return t;
+}
 
 let strict = false;
 let root: Node | null = null;
@@ -53,9 +65,13 @@ let lineHasBackslash = false;
 /** The last unescaped field. */
 let fieldPtr: usize = 0;
 let fieldLen: i32 = 0;
+let fieldEscaped = false;
 
 const slab = new ByteSlab();
 const dirs = new PathTable();
+/** A `dirs` entry: the directory the last lines went into (consecutive lines mostly share it). */
+let lastParentKey: Uint8Array | null = null;
+let lastParent: Node | null = null;
 const children = new ChildTable();
 const interned = new Interner();
 /** Hardlinks, resolved by `finishDump` (§3.4). */
@@ -205,7 +221,7 @@ function parseLine(s: usize, e: usize): void {
 
   unescapeField(F_PATH, line);
   const pathPtr = fieldPtr;
-  const pathLen = cStringLength(fieldPtr, fieldLen);
+  const pathLen = cStringField();
   if (pathLen == 0) reject(line); // Invalid empty path
 
   let ms = unchecked(fieldStart[F_MODE]);
@@ -221,7 +237,7 @@ function parseLine(s: usize, e: usize): void {
   if (hardlink) {
     if (isDir(mode)) reject(line); // Directories can't be hardlinked
     linkNodes.push(node);
-    linkTargets.push(optionalField(F_PAYLOAD, line) ? slab.copy(fieldPtr, cStringLength(fieldPtr, fieldLen)) : null);
+    linkTargets.push(optionalField(F_PAYLOAD, line) ? slab.copy(fieldPtr, cStringField()) : null);
     linkLines.push(line);
     return;
   }
@@ -231,7 +247,8 @@ function parseLine(s: usize, e: usize): void {
 /** Unescapes [s, e) of the current line into `fieldPtr`/`fieldLen` (the input itself when there is no escape). */
 function unescapeRange(s: usize, e: usize, line: i32): void {
   const b = lineHasBackslash ? findBackslash(s, e) : e;
-  if (b == e) {
+  fieldEscaped = b != e;
+  if (!fieldEscaped) {
     fieldPtr = s;
     fieldLen = <i32>(e - s);
     return;
@@ -242,6 +259,11 @@ function unescapeRange(s: usize, e: usize, line: i32): void {
   if (n < 0) reject(line);
   fieldPtr = out;
   fieldLen = <i32>(b - s) + n;
+}
+
+/** The length of the last unescaped field as a C string (up to a NUL, which only an escape can make). */
+function cStringField(): i32 {
+  return fieldEscaped ? cStringLength(fieldPtr, fieldLen) : fieldLen;
 }
 
 function unescapeField(f: i32, line: i32): void {
@@ -292,7 +314,7 @@ function inodeFields(node: Node, mode: u32, restStart: usize, end: usize, line: 
 
   const hasPayload = optionalField(F_PAYLOAD, line);
   const payloadPtr = fieldPtr;
-  const payloadLen = hasPayload ? cStringLength(fieldPtr, fieldLen) : 0;
+  const payloadLen = hasPayload ? cStringField() : 0;
   const hasContent = optionalField(F_CONTENT, line);
   const contentPtr = fieldPtr;
   const contentLen = hasContent ? fieldLen : 0;
@@ -331,12 +353,15 @@ function inodeFields(node: Node, mode: u32, restStart: usize, end: usize, line: 
 function parseDigest(ptr: usize, len: i32, line: i32): Uint8Array {
   if (len != DIGEST_HEX_LENGTH) reject(line);
   const out = slab.alloc(DIGEST_HEX_LENGTH / 2);
+  const o = out.dataStart;
+  let bad: u32 = 0;
   for (let i = 0; i < DIGEST_HEX_LENGTH / 2; i++) {
-    const hi = hexValue(<u32>load<u8>(ptr + 2 * i));
-    const lo = hexValue(<u32>load<u8>(ptr + 2 * i + 1));
-    if (hi < 0 || lo < 0) reject(line);
-    unchecked(out[i] = <u8>((hi << 4) | lo));
+    const hi = <u32>unchecked(HEX_DIGITS[load<u8>(ptr + 2 * i)]);
+    const lo = <u32>unchecked(HEX_DIGITS[load<u8>(ptr + 2 * i + 1)]);
+    bad |= hi | lo;
+    store<u8>(o + i, <u8>((hi << 4) | lo));
   }
+  if (bad & NOT_HEX) reject(line);
   return out;
 }
 
@@ -353,7 +378,7 @@ function xattrs(node: Node, start: usize, end: usize, line: i32): void {
     while (eq < q && <u32>load<u8>(eq) != EQUALS) eq++;
     if (eq == q) reject(line); // Missing = in xattr
     unescapeRange(p, eq, line);
-    const key = intern(fieldPtr, cStringLength(fieldPtr, fieldLen));
+    const key = intern(fieldPtr, cStringField());
     unescapeRange(eq + 1, q, line);
     const value = intern(fieldPtr, fieldLen);
     let old = 0;
@@ -380,7 +405,7 @@ function sameString(a: Uint8Array, b: Uint8Array): bool {
 
 /** The `len` bytes at `ptr` as a kept string, shared with an equal earlier xattr key or value. */
 function intern(ptr: usize, len: i32): Uint8Array {
-  const h = fnv1a(ptr, len);
+  const h = hashBytes(ptr, len);
   const hit = interned.find(ptr, len, h);
   if (hit) return hit;
   const s = slab.copy(ptr, len);
@@ -402,21 +427,11 @@ function insert(pathPtr: usize, pathLen: i32, mode: u32, line: i32): Node {
     reject(line); // Root node not present
     return changetype<Node>(0);
   }
-  // The last slash, and the hashes of the path before it and of the whole path, in one pass.
-  let slash = -1;
-  let prefixHash = FNV_OFFSET;
-  let pathHash = FNV_OFFSET;
-  for (let i = 0; i < pathLen; i++) {
-    const c = <u32>load<u8>(pathPtr + i);
-    if (c == SLASH) {
-      slash = i;
-      prefixHash = pathHash;
-    }
-    pathHash = fnvStep(pathHash, c);
-  }
+  let slash = pathLen - 1;
+  while (slash >= 0 && <u32>load<u8>(pathPtr + slash) != SLASH) slash--;
   const nameLen = pathLen - slash - 1;
   // The parent path is path[0, slash); an empty one names the root.
-  const parent = slash > 0 ? parentOf(r, pathPtr, slash, prefixHash, line) : r;
+  const parent = slash > 0 ? parentOf(r, pathPtr, slash, line) : r;
   if (!isDir(parent.mode)) reject(line); // Parent must be a directory
   const namePtr = pathPtr + slash + 1;
   if (<u32>load<u8>(namePtr) == DOT && (nameLen == 1 || (nameLen == 2 && <u32>load<u8>(namePtr + 1) == DOT))) {
@@ -426,20 +441,37 @@ function insert(pathPtr: usize, pathLen: i32, mode: u32, line: i32): Node {
   const node = new Node(slab.copy(namePtr, nameLen), mode);
   if (!children.add(parent, node)) reject(line); // Can't add child
   // Its children's lines will name PATH as their parent.
-  if (isDir(mode)) dirs.set(slab.copy(pathPtr, pathLen), pathHash, node);
+  if (isDir(mode)) {
+    const key = slab.copy(pathPtr, pathLen);
+    dirs.set(key, hashBytes(pathPtr, pathLen), node);
+    lastParentKey = key;
+    lastParent = node;
+  }
   return node;
 }
 
 /** The node named by path[0, slash): every component must exist. */
-function parentOf(r: Node, pathPtr: usize, slash: i32, h: u32, line: i32): Node {
+function parentOf(r: Node, pathPtr: usize, slash: i32, line: i32): Node {
+  const k = lastParentKey;
+  if (k && k.length == slash && equalMemory(k.dataStart, pathPtr, slash)) return lastParent!;
+  const h = hashBytes(pathPtr, slash);
   const hit = dirs.get(pathPtr, slash, h);
-  if (hit) return hit;
+  if (hit) {
+    lastParentKey = dirs.foundKey;
+    lastParent = hit;
+    return hit;
+  }
   const node = walk(r, pathPtr, slash);
   if (!node) {
     reject(line); // Parent directory missing
     return changetype<Node>(0);
   }
-  if (isDir(node.mode)) dirs.set(slab.copy(pathPtr, slash), h, node);
+  if (isDir(node.mode)) {
+    const key = slab.copy(pathPtr, slash);
+    dirs.set(key, h, node);
+    lastParentKey = key;
+    lastParent = node;
+  }
   return node;
 }
 

@@ -96,7 +96,10 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): i32 {
 /** compareBytes on the `al` bytes at `pa` and the `bl` bytes at `pb`. */
 export function compareMemory(pa: usize, al: i32, pb: usize, bl: i32): i32 {
   const n = al < bl ? al : bl;
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  // 8 bytes at a time up to the first difference.
+  while (i + 8 <= n && load<u64>(pa + i) == load<u64>(pb + i)) i += 8;
+  for (; i < n; i++) {
     const d = <i32>load<u8>(pa + i) - <i32>load<u8>(pb + i);
     if (d != 0) return d;
   }

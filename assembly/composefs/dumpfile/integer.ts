@@ -8,6 +8,8 @@
 /** The value of the last successful `parseUnsigned` (AssemblyScript has no multiple returns). */
 export let parsedValue: u64 = 0;
 
+/** Up to this many decimal or octal digits cannot overflow 64 bits. */
+const MAX_SAFE_DIGITS: usize = 19;
 /** Above this, one more decimal or octal digit may overflow 64 bits. */
 const SAFE_ACCUMULATOR: u64 = 0x0fff_ffff_ffff_ffff;
 
@@ -18,6 +20,20 @@ const SAFE_ACCUMULATOR: u64 = 0x0fff_ffff_ffff_ffff;
 
 /** Parses [start, end) in base 8 or 10 into `parsedValue`; false when C would report "Invalid integer". */
 export function parseUnsigned(start: usize, end: usize, base: u32): bool {
+  // Fast path: only digits, too few to overflow.
+  if (end - start - 1 < MAX_SAFE_DIGITS) {
+    let v: u64 = 0;
+    let j = start;
+    for (; j < end; j++) {
+      const d = <u32>load<u8>(j) - 0x30;
+      if (d >= base) break;
+      v = v * base + d;
+    }
+    if (j == end) {
+      parsedValue = v;
+      return true;
+    }
+  }
   let i = start;
   while (i < end && isSpace(<u32>load<u8>(i))) i++;
   let negative = false;

@@ -4,21 +4,21 @@
  */
 import { compareBytes, compareMemory, Node } from '../tree';
 
-/** 32-bit FNV-1a: start from FNV_OFFSET, then one `fnvStep` per byte. */
-export const FNV_OFFSET: u32 = 0x811c9dc5;
-const FNV_PRIME: u32 = 0x01000193;
 const INITIAL_CAPACITY: i32 = 1024;
 
-// @ts-ignore: decorator
-@inline export function fnvStep(h: u32, byte: u32): u32 {
-  return (h ^ byte) * FNV_PRIME;
-}
-
-/** FNV-1a of the `len` bytes at `ptr`. */
-export function fnv1a(ptr: usize, len: i32): u32 {
-  let h = FNV_OFFSET;
-  for (let i = 0; i < len; i++) h = fnvStep(h, <u32>load<u8>(ptr + i));
-  return h;
+/** A 32-bit hash of the `len` bytes at `ptr`, 8 bytes at a time (multiply-xorshift mixing). */
+export function hashBytes(ptr: usize, len: i32): u32 {
+  let h: u64 = <u64>len * 0x9e3779b97f4a7c15;
+  let i = 0;
+  for (; i + 8 <= len; i += 8) {
+    h = (h ^ load<u64>(ptr + i)) * 0xff51afd7ed558ccd;
+    h ^= h >> 32;
+  }
+  let tail: u64 = 0;
+  for (; i < len; i++) tail = (tail << 8) | <u64>load<u8>(ptr + i);
+  h = (h ^ tail) * 0xc4ceb9fe1a85ec53;
+  h ^= h >> 29;
+  return <u32>h;
 }
 
 /** The `len` bytes at `a` and `b` are equal. */
@@ -36,6 +36,8 @@ export function equalMemory(a: usize, b: usize, len: i32): bool {
 
 /** Directories by the exact bytes of a path naming them (the parser's parent lookup). */
 export class PathTable {
+  /** The key of the last successful `get`. */
+  foundKey: Uint8Array | null = null;
   private mask: i32 = INITIAL_CAPACITY - 1;
   private count: i32 = 0;
   private hashes: StaticArray<u32> = new StaticArray<u32>(INITIAL_CAPACITY);
@@ -45,7 +47,10 @@ export class PathTable {
   get(ptr: usize, len: i32, hash: u32): Node | null {
     let i = <i32>hash & this.mask;
     for (let k = unchecked(this.keys[i]); k; k = unchecked(this.keys[i])) {
-      if (unchecked(this.hashes[i]) == hash && sameBytes(k, ptr, len)) return unchecked(this.nodes[i]);
+      if (unchecked(this.hashes[i]) == hash && sameBytes(k, ptr, len)) {
+        this.foundKey = k;
+        return unchecked(this.nodes[i]);
+      }
       i = (i + 1) & this.mask;
     }
     return null;
@@ -145,7 +150,7 @@ export class ChildTable {
   }
 
   private static hash(parent: Node, ptr: usize, len: i32): u32 {
-    return fnv1a(ptr, len) ^ (<u32>changetype<usize>(parent) * 0x9e3779b1);
+    return hashBytes(ptr, len) ^ (<u32>changetype<usize>(parent) * 0x9e3779b1);
   }
 
   /** Enters a linked child (its parent set). */
