@@ -29,61 +29,85 @@ export function equalMemory(a: usize, b: usize, len: i32): bool {
   return true;
 }
 
+/**
+ * Open addressing with linear probing: entries with their hashes, the capacity a power of two kept
+ * at most half full. Lookups probe from `first(hash)` with `next` until an empty slot.
+ */
+class Slots<T> {
+  mask: i32 = INITIAL_CAPACITY - 1;
+  count: i32 = 0;
+  hashes: StaticArray<u32> = new StaticArray<u32>(INITIAL_CAPACITY);
+  entries: StaticArray<T | null> = new StaticArray<T | null>(INITIAL_CAPACITY);
+
+  // @ts-ignore: decorator
+  @inline first(hash: u32): i32 {
+    return <i32>hash & this.mask;
+  }
+
+  // @ts-ignore: decorator
+  @inline next(i: i32): i32 {
+    return (i + 1) & this.mask;
+  }
+
+  /** Adds an entry (not present yet). */
+  add(hash: u32, entry: T): void {
+    if (2 * (this.count + 1) > this.mask + 1) this.grow();
+    this.count++;
+    this.put(hash, entry);
+  }
+
+  private put(hash: u32, entry: T): void {
+    let i = this.first(hash);
+    while (unchecked(this.entries[i])) i = this.next(i);
+    unchecked(this.hashes[i] = hash);
+    unchecked(this.entries[i] = entry);
+  }
+
+  private grow(): void {
+    const hashes = this.hashes;
+    const entries = this.entries;
+    const size = (this.mask + 1) * 2;
+    this.mask = size - 1;
+    this.hashes = new StaticArray<u32>(size);
+    this.entries = new StaticArray<T | null>(size);
+    for (let i = 0; i < entries.length; i++) {
+      const e = unchecked(entries[i]);
+      if (e) this.put(unchecked(hashes[i]), e);
+    }
+  }
+}
+
 // @ts-ignore: decorator
 @inline function sameBytes(key: Uint8Array, ptr: usize, len: i32): bool {
   return key.length == len && equalMemory(key.dataStart, ptr, len);
+}
+
+class DirEntry {
+  constructor(public key: Uint8Array, public node: Node) {}
 }
 
 /** Directories by the exact bytes of a path naming them (the parser's parent lookup). */
 export class PathTable {
   /** The key of the last successful `get`. */
   foundKey: Uint8Array | null = null;
-  private mask: i32 = INITIAL_CAPACITY - 1;
-  private count: i32 = 0;
-  private hashes: StaticArray<u32> = new StaticArray<u32>(INITIAL_CAPACITY);
-  private keys: StaticArray<Uint8Array | null> = new StaticArray<Uint8Array | null>(INITIAL_CAPACITY);
-  private nodes: StaticArray<Node | null> = new StaticArray<Node | null>(INITIAL_CAPACITY);
+  private readonly slots: Slots<DirEntry> = new Slots<DirEntry>();
 
   get(ptr: usize, len: i32, hash: u32): Node | null {
-    let i = <i32>hash & this.mask;
-    for (let k = unchecked(this.keys[i]); k; k = unchecked(this.keys[i])) {
-      if (unchecked(this.hashes[i]) == hash && sameBytes(k, ptr, len)) {
-        this.foundKey = k;
-        return unchecked(this.nodes[i]);
+    const s = this.slots;
+    let i = s.first(hash);
+    for (let e = unchecked(s.entries[i]); e; e = unchecked(s.entries[i])) {
+      if (unchecked(s.hashes[i]) == hash && sameBytes(e.key, ptr, len)) {
+        this.foundKey = e.key;
+        return e.node;
       }
-      i = (i + 1) & this.mask;
+      i = s.next(i);
     }
     return null;
   }
 
   /** Adds a path not present yet; `key` must outlive the parse. */
   set(key: Uint8Array, hash: u32, node: Node): void {
-    if (2 * (this.count + 1) > this.mask + 1) this.grow();
-    this.place(key, hash, node);
-    this.count++;
-  }
-
-  private place(key: Uint8Array, hash: u32, node: Node): void {
-    let i = <i32>hash & this.mask;
-    while (unchecked(this.keys[i])) i = (i + 1) & this.mask;
-    unchecked(this.hashes[i] = hash);
-    unchecked(this.keys[i] = key);
-    unchecked(this.nodes[i] = node);
-  }
-
-  private grow(): void {
-    const hashes = this.hashes;
-    const keys = this.keys;
-    const nodes = this.nodes;
-    const size = (this.mask + 1) * 2;
-    this.mask = size - 1;
-    this.hashes = new StaticArray<u32>(size);
-    this.keys = new StaticArray<Uint8Array | null>(size);
-    this.nodes = new StaticArray<Node | null>(size);
-    for (let i = 0; i < keys.length; i++) {
-      const k = unchecked(keys[i]);
-      if (k) this.place(k, unchecked(hashes[i]), unchecked(nodes[i])!);
-    }
+    this.slots.add(hash, new DirEntry(key, node));
   }
 }
 
@@ -93,22 +117,20 @@ export class PathTable {
  * children come out of order is indexed in a hash table from then on.
  */
 export class ChildTable {
-  private mask: i32 = INITIAL_CAPACITY - 1;
-  private count: i32 = 0;
-  private hashes: StaticArray<u32> = new StaticArray<u32>(INITIAL_CAPACITY);
-  private nodes: StaticArray<Node | null> = new StaticArray<Node | null>(INITIAL_CAPACITY);
+  private readonly slots: Slots<Node> = new Slots<Node>();
   private readonly indexed: Set<usize> = new Set<usize>();
 
   /** The child of `parent` named by the `len` bytes at `ptr`. */
   get(parent: Node, ptr: usize, len: i32): Node | null {
     const children = parent.children;
     if (!children) return null;
-    if (this.indexed.size == 0 || !this.indexed.has(changetype<usize>(parent))) return ChildTable.search(children, ptr, len);
+    if (!this.isIndexed(parent)) return ChildTable.search(children, ptr, len);
     const hash = ChildTable.hash(parent, ptr, len);
-    let i = <i32>hash & this.mask;
-    for (let n = unchecked(this.nodes[i]); n; n = unchecked(this.nodes[i])) {
-      if (unchecked(this.hashes[i]) == hash && n.parent === parent && sameBytes(n.name, ptr, len)) return n;
-      i = (i + 1) & this.mask;
+    const s = this.slots;
+    let i = s.first(hash);
+    for (let n = unchecked(s.entries[i]); n; n = unchecked(s.entries[i])) {
+      if (unchecked(s.hashes[i]) == hash && n.parent === parent && sameBytes(n.name, ptr, len)) return n;
+      i = s.next(i);
     }
     return null;
   }
@@ -117,7 +139,7 @@ export class ChildTable {
   add(parent: Node, child: Node): bool {
     const children = parent.children!;
     const name = child.name;
-    if (this.indexed.size == 0 || !this.indexed.has(changetype<usize>(parent))) {
+    if (!this.isIndexed(parent)) {
       const n = children.length;
       if (n == 0 || compareBytes(unchecked(children[n - 1]).name, name) < 0) {
         child.parent = parent;
@@ -125,13 +147,17 @@ export class ChildTable {
         return true;
       }
       this.indexed.add(changetype<usize>(parent));
-      for (let i = 0; i < n; i++) this.place(unchecked(children[i]));
+      for (let i = 0; i < n; i++) this.index(unchecked(children[i]));
     }
     if (this.get(parent, name.dataStart, name.length)) return false;
     child.parent = parent;
-    this.place(child);
+    this.index(child);
     children.push(child);
     return true;
+  }
+
+  private isIndexed(dir: Node): bool {
+    return this.indexed.size != 0 && this.indexed.has(changetype<usize>(dir));
   }
 
   /** Binary search of children in increasing name order. */
@@ -154,76 +180,29 @@ export class ChildTable {
   }
 
   /** Enters a linked child (its parent set). */
-  private place(node: Node): void {
-    if (2 * (this.count + 1) > this.mask + 1) this.grow();
-    this.count++;
-    this.put(node, ChildTable.hash(node.parent!, node.name.dataStart, node.name.length));
-  }
-
-  private put(node: Node, hash: u32): void {
-    let i = <i32>hash & this.mask;
-    while (unchecked(this.nodes[i])) i = (i + 1) & this.mask;
-    unchecked(this.hashes[i] = hash);
-    unchecked(this.nodes[i] = node);
-  }
-
-  private grow(): void {
-    const hashes = this.hashes;
-    const nodes = this.nodes;
-    const size = (this.mask + 1) * 2;
-    this.mask = size - 1;
-    this.hashes = new StaticArray<u32>(size);
-    this.nodes = new StaticArray<Node | null>(size);
-    for (let i = 0; i < nodes.length; i++) {
-      const n = unchecked(nodes[i]);
-      if (n) this.put(n, unchecked(hashes[i]));
-    }
+  private index(node: Node): void {
+    this.slots.add(ChildTable.hash(node.parent!, node.name.dataStart, node.name.length), node);
   }
 }
 
 /** Distinct xattr keys and values, so repeated ones share one array (bounded: past LIMIT strings, new ones are not kept). */
 export class Interner {
   private static readonly LIMIT: i32 = 1 << 14;
-  private mask: i32 = INITIAL_CAPACITY - 1;
-  private count: i32 = 0;
-  private hashes: StaticArray<u32> = new StaticArray<u32>(INITIAL_CAPACITY);
-  private strings: StaticArray<Uint8Array | null> = new StaticArray<Uint8Array | null>(INITIAL_CAPACITY);
+  private readonly slots: Slots<Uint8Array> = new Slots<Uint8Array>();
 
   /** The remembered string equal to the `len` bytes at `ptr`, or null. */
   find(ptr: usize, len: i32, hash: u32): Uint8Array | null {
-    let i = <i32>hash & this.mask;
-    for (let s = unchecked(this.strings[i]); s; s = unchecked(this.strings[i])) {
-      if (unchecked(this.hashes[i]) == hash && sameBytes(s, ptr, len)) return s;
-      i = (i + 1) & this.mask;
+    const s = this.slots;
+    let i = s.first(hash);
+    for (let e = unchecked(s.entries[i]); e; e = unchecked(s.entries[i])) {
+      if (unchecked(s.hashes[i]) == hash && sameBytes(e, ptr, len)) return e;
+      i = s.next(i);
     }
     return null;
   }
 
   /** Remembers `s` (not present yet), up to LIMIT strings. */
   remember(s: Uint8Array, hash: u32): void {
-    if (this.count == Interner.LIMIT) return;
-    if (2 * (this.count + 1) > this.mask + 1) this.grow();
-    this.count++;
-    this.put(s, hash);
-  }
-
-  private put(s: Uint8Array, hash: u32): void {
-    let i = <i32>hash & this.mask;
-    while (unchecked(this.strings[i])) i = (i + 1) & this.mask;
-    unchecked(this.hashes[i] = hash);
-    unchecked(this.strings[i] = s);
-  }
-
-  private grow(): void {
-    const hashes = this.hashes;
-    const strings = this.strings;
-    const size = (this.mask + 1) * 2;
-    this.mask = size - 1;
-    this.hashes = new StaticArray<u32>(size);
-    this.strings = new StaticArray<Uint8Array | null>(size);
-    for (let i = 0; i < strings.length; i++) {
-      const s = unchecked(strings[i]);
-      if (s) this.put(s, unchecked(hashes[i]));
-    }
+    if (this.slots.count < Interner.LIMIT) this.slots.add(hash, s);
   }
 }
