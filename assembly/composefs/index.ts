@@ -5,9 +5,11 @@
  * is read through error.ts's accessors (src/wasm/composefs.ts).
  */
 import { beginDump, finishDump } from './dumpfile';
-import { writeImage } from './writer/index';
+import { finishRecords } from './tree-records';
+import { Written, writeImage } from './writer/index';
 
 export { inputBuffer, feed } from './dumpfile';
+export { recordBuffer, feedRecords } from './tree-records';
 export { errorKind, errorLine, errorCodePtr, errorCodeLen, errorTextPtr, errorTextLen } from './error';
 
 let image: Uint8Array = new Uint8Array(0);
@@ -19,7 +21,15 @@ export function begin(strict: bool): void {
 
 /** Ends the dumpfile and writes the image (mkcomposefs --min-version/--max-version/--use-epoch); returns its format version. */
 export function finish(minVersion: i32, maxVersion: i32, useEpoch: bool): i32 {
-  const written = writeImage(finishDump(), minVersion, maxVersion, useEpoch);
+  return keep(writeImage(finishDump(), minVersion, maxVersion, useEpoch));
+}
+
+/** Ends a tree fed as records (tree-records.ts, no `begin`) and writes its image, as `finish`. */
+export function finishTree(minVersion: i32, maxVersion: i32, useEpoch: bool): i32 {
+  return keep(writeImage(finishRecords(), minVersion, maxVersion, useEpoch));
+}
+
+function keep(written: Written): i32 {
   image = written.image;
   return written.version;
 }

@@ -4,8 +4,10 @@
  * copied in pieces, so memory stays bounded by the tree, not by the dumpfile. A trap is a failure
  * whose record (assembly/composefs/error.ts) says what happened.
  */
-import { writeError, type WriteErrno } from '../composefs/erofs/inode.js';
+import { writeError, type WriteErrno } from '../composefs/write-error.js';
+import type { Node } from '../composefs/tree.js';
 import { composefsModule, wasmImports } from './instance.js';
+import { treeRecords } from './tree-records.js';
 
 interface ComposefsExports {
   memory: WebAssembly.Memory;
@@ -13,6 +15,9 @@ interface ComposefsExports {
   inputBuffer(len: number): number;
   feed(len: number): void;
   finish(minVersion: number, maxVersion: number, useEpoch: number): number;
+  recordBuffer(len: number): number;
+  feedRecords(len: number): void;
+  finishTree(minVersion: number, maxVersion: number, useEpoch: number): number;
   imagePtr(): number;
   imageLen(): number;
   errorKind(): number;
@@ -29,12 +34,21 @@ const FAIL_WRITE = 2;
 /** Input is copied into Wasm memory this much at a time. */
 const PIECE = 1 << 18;
 
-export interface WasmImageOptions {
-  /** CFS_PARSE_STRICT (spec composefs-image.md §3.6). */
-  strict: boolean;
+export interface WasmWriteOptions {
   minVersion: number;
   maxVersion: number;
   useEpoch: boolean;
+  /**
+   * Return the image as a view of the build's Wasm memory instead of a copy: no second copy of
+   * the image, but the view keeps the whole build's memory alive (for a caller that writes the
+   * image out and drops it, as the CLI does).
+   */
+  view?: boolean;
+}
+
+export interface WasmImageOptions extends WasmWriteOptions {
+  /** CFS_PARSE_STRICT (spec composefs-image.md §3.6). */
+  strict: boolean;
 }
 
 export interface WasmImage {
@@ -60,9 +74,20 @@ const decoder = new TextDecoder();
 class Build {
   private readonly x: ComposefsExports;
 
-  constructor(strict: boolean) {
+  /** A dumpfile build with `strict`, or a tree build (records) without. */
+  constructor(strict?: boolean) {
     this.x = new WebAssembly.Instance(composefsModule(), wasmImports).exports as unknown as ComposefsExports;
-    this.guard(() => this.x.begin(strict ? 1 : 0));
+    if (strict !== undefined) this.guard(() => this.x.begin(strict ? 1 : 0));
+  }
+
+  /** Decodes one chunk of whole tree records (src/wasm/tree-records.ts). */
+  feedRecords(chunk: Uint8Array): void {
+    const x = this.x;
+    this.guard(() => {
+      const ptr = x.recordBuffer(chunk.length);
+      new Uint8Array(x.memory.buffer, ptr, chunk.length).set(chunk);
+      x.feedRecords(chunk.length);
+    });
   }
 
   /** Parses the complete lines of one chunk (the rest is carried inside Wasm). */
@@ -78,12 +103,12 @@ class Build {
     }
   }
 
-  finish(opts: WasmImageOptions): WasmImage {
+  finish(opts: WasmWriteOptions, tree = false): WasmImage {
     const x = this.x;
     return this.guard(() => {
-      const version = x.finish(opts.minVersion, opts.maxVersion, opts.useEpoch ? 1 : 0);
-      const image = new Uint8Array(x.memory.buffer, x.imagePtr(), x.imageLen()).slice();
-      return { image, version };
+      const version = (tree ? x.finishTree : x.finish)(opts.minVersion, opts.maxVersion, opts.useEpoch ? 1 : 0);
+      const image = new Uint8Array(x.memory.buffer, x.imagePtr(), x.imageLen());
+      return { image: opts.view ? image : image.slice(), version };
     });
   }
 
@@ -133,4 +158,11 @@ export function buildWasmImage(
 async function feedAsync(build: Build, source: AsyncIterable<Uint8Array>, opts: WasmImageOptions): Promise<WasmImage> {
   for await (const chunk of source) build.feed(chunk);
   return build.finish(opts);
+}
+
+/** Writes the image of a caller's tree (any source) in Wasm; throws the writer's CfsError when it cannot be written. */
+export function writeWasmImage(root: Node, opts: WasmWriteOptions): WasmImage {
+  const build = new Build();
+  for (const chunk of treeRecords(root)) build.feedRecords(chunk);
+  return build.finish(opts, true);
 }

@@ -1,0 +1,108 @@
+/**
+ * A caller's tree (src/composefs/tree.ts Node, from a directory, tar, OCI or ostree source) as
+ * records, encoded by src/wasm/tree-records.ts: nodes in pre-order, parents before children,
+ * each (little-endian):
+ *   u32 parent index (0xffffffff: the root)   u32 linkTo index + 1 (0: none)
+ *   u32 flags (1: has a children list, 2: digest follows)
+ *   u32 mode, nlink, uid, gid, rdev, mtimeNsec   i64 mtimeSec   u64 size
+ *   u32 name length, name   u32 payload length + 1 (0: none), payload   u32 content length + 1, content
+ *   [32-byte digest]   u32 xattr count, then per xattr: u32 key length, key, u32 value length, value
+ * No validation happens here: the writer checks the tree as it checks a parsed one (an alias
+ * target outside the tree is refused by the encoder, which has the caller's objects).
+ */
+import { Node, Xattr } from './tree';
+
+export const HAS_CHILDREN: u32 = 1;
+export const HAS_DIGEST: u32 = 2;
+const NONE: u32 = 0xffffffff;
+
+let buf: usize = 0;
+let cap: usize = 0;
+const nodes = new Array<Node>();
+const links = new Array<u32>();
+
+/** A buffer for `len` bytes of whole records. */
+export function recordBuffer(len: usize): usize {
+  if (len > cap) {
+    cap = len;
+    buf = heap.alloc(cap);
+  }
+  return buf;
+}
+
+function bytes(p: usize, len: u32): Uint8Array {
+  const b = new Uint8Array(len);
+  memory.copy(b.dataStart, p, len);
+  return b;
+}
+
+/** Decodes `len` bytes of whole records from `recordBuffer`. */
+export function feedRecords(len: usize): void {
+  let p = buf;
+  const end = buf + len;
+  while (p < end) {
+    const parent = load<u32>(p);
+    const linkTo = load<u32>(p, 4);
+    const flags = load<u32>(p, 8);
+    const mode = load<u32>(p, 12);
+    const nameLen = load<u32>(p, 52);
+    const node = new Node(bytes(p + 56, nameLen), mode);
+    node.nlink = load<u32>(p, 16);
+    node.uid = load<u32>(p, 20);
+    node.gid = load<u32>(p, 24);
+    node.rdev = load<u32>(p, 28);
+    node.mtimeNsec = load<u32>(p, 32);
+    node.mtimeSec = load<i64>(p, 36);
+    node.size = load<u64>(p, 44);
+    p += 56 + nameLen;
+    const payload = load<u32>(p);
+    p += 4;
+    if (payload) {
+      node.payload = bytes(p, payload - 1);
+      p += payload - 1;
+    }
+    const content = load<u32>(p);
+    p += 4;
+    if (content) {
+      node.content = bytes(p, content - 1);
+      p += content - 1;
+    }
+    if (flags & HAS_DIGEST) {
+      node.digest = bytes(p, 32);
+      p += 32;
+    }
+    const count = load<u32>(p);
+    p += 4;
+    if (count) node.xattrs = new Array<Xattr>();
+    for (let i: u32 = 0; i < count; i++) {
+      const klen = load<u32>(p);
+      const key = bytes(p + 4, klen);
+      p += 4 + klen;
+      const vlen = load<u32>(p);
+      node.xattrs.push(new Xattr(key, bytes(p + 4, vlen)));
+      p += 4 + vlen;
+    }
+    node.children = flags & HAS_CHILDREN ? [] : null;
+    if (parent != NONE) {
+      const up = nodes[parent];
+      node.parent = up;
+      let list = up.children;
+      if (!list) {
+        list = [];
+        up.children = list;
+      }
+      list.push(node);
+    }
+    nodes.push(node);
+    links.push(linkTo);
+  }
+}
+
+/** The root, with every alias pointed at its target. */
+export function finishRecords(): Node {
+  for (let i = 0; i < nodes.length; i++) {
+    const l = links[i];
+    if (l) nodes[i].linkTo = nodes[l - 1];
+  }
+  return nodes[0];
+}
