@@ -2,12 +2,13 @@
  * The writer's working inodes: libcomposefs writes from a deep clone of the caller's tree
  * (spec composefs-image.md §2.9 P1); a port of src/composefs/erofs/inode.ts. The clone is a set
  * of columns indexed by a writer inode id (ids in creation order, the 00..ff whiteout stubs
- * last), sized once from a survey of the tree: what P2 changes is stored here (mode, flags,
- * xattrs), everything else is read from the Node. Directory entries live in one arena
+ * last), sized once from a survey of the tree. P1 copies the inode fields of each Node here and
+ * P2 changes them (mode, flags, size, xattrs): later passes read these columns, and the Node only
+ * for the bytes of symlink targets and inline content. Directory entries live in one arena
  * (`dirent*`), each directory a range of it.
  */
 import { FAIL_WRITE, fail } from '../error';
-import { isDir, isReg, Node, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from '../tree';
+import { isDir, isLnk, Node, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from '../tree';
 import { decodeText } from './bytes';
 import { FT_BLKDEV, FT_CHRDEV, FT_DIR, FT_FIFO, FT_REG_FILE, FT_SOCK, FT_SYMLINK, FT_UNKNOWN } from './format';
 import { XattrLists } from './xattrs';
@@ -15,6 +16,7 @@ import { XattrLists } from './xattrs';
 /** Inode flags. */
 export const WHITEOUT: u8 = 1; // a whiteout rewritten as a regular file (size 0, no content, §2.9 P2.4)
 export const EXTERNAL: u8 = 2; // an external file (regular, size > 0, no inline content, §2.8.3)
+export const HAS_CHILDREN: u8 = 4; // a non-directory whose node has children (EINVAL in P4)
 /** Dirent flags. */
 export const PRIMARY: u8 = 1; // the target's own entry: the target is queued in BFS (P4)
 export const OWN_DIR: u8 = 2; // the entry's own mode is a directory (directory nlink, P4)
@@ -92,11 +94,23 @@ export class Inodes {
   direntEnd: StaticArray<i32>;
   /** nlink after P4 (directories: 2 + subdirectories). */
   nlink: StaticArray<u32>;
+  uid: StaticArray<u32>;
+  gid: StaticArray<u32>;
+  /** Device number (devices only). */
+  rdev: StaticArray<u32>;
+  /** mtime, 0.0 with useEpoch. */
+  mtimeSec: StaticArray<i64>;
+  mtimeNsec: StaticArray<u32>;
+  /** st_size (0 for stubs and rewritten whiteouts). */
+  size: StaticArray<u64>;
+  /** Bytes of the symlink target or the inline content. */
+  dataLength: StaticArray<i32>;
   xattrs: XattrLists;
 
   /* ---- dirent arena ---- */
   direntCount: i32 = 0;
   direntName: StaticArray<Uint8Array>;
+  direntNameLength: StaticArray<i32>;
   /** Inode id the entry names (after P4 for hardlink aliases). */
   direntTarget: StaticArray<i32>;
   direntFlags: StaticArray<u8>;
@@ -116,9 +130,17 @@ export class Inodes {
     this.direntStart = new StaticArray<i32>(n);
     this.direntEnd = new StaticArray<i32>(n);
     this.nlink = new StaticArray<u32>(n);
+    this.uid = new StaticArray<u32>(n);
+    this.gid = new StaticArray<u32>(n);
+    this.rdev = new StaticArray<u32>(n);
+    this.mtimeSec = new StaticArray<i64>(n);
+    this.mtimeNsec = new StaticArray<u32>(n);
+    this.size = new StaticArray<u64>(n);
+    this.dataLength = new StaticArray<i32>(n);
     this.xattrs = new XattrLists(n, survey.records);
     const d = survey.dirents;
     this.direntName = new StaticArray<Uint8Array>(d);
+    this.direntNameLength = new StaticArray<i32>(d);
     this.direntTarget = new StaticArray<i32>(d);
     this.direntFlags = new StaticArray<u8>(d);
     this.direntAlias = new StaticArray<Node | null>(d);
@@ -132,14 +154,38 @@ export class Inodes {
     unchecked(this.mode[id] = mode);
     unchecked(this.direntStart[id] = -1);
     unchecked(this.direntEnd[id] = -1);
-    unchecked(this.nlink[id] = node ? node.nlink : 1);
     return id;
+  }
+
+  /** P1: copies the inode fields of inode `id`'s node (`node` null: a whiteout stub, whose uid, gid and mtime are the root's, §2.9 P3). */
+  capture(id: i32, node: Node | null): void {
+    const src = node ? node : this.root;
+    unchecked(this.nlink[id] = node ? node.nlink : 1);
+    unchecked(this.uid[id] = src.uid);
+    unchecked(this.gid[id] = src.gid);
+    if (!this.useEpoch) {
+      unchecked(this.mtimeSec[id] = src.mtimeSec);
+      unchecked(this.mtimeNsec[id] = src.mtimeNsec);
+    }
+    if (!node) return;
+    const mode = unchecked(this.mode[id]);
+    unchecked(this.rdev[id] = node.rdev);
+    unchecked(this.size[id] = node.size);
+    const payload = node.payload;
+    const content = node.content;
+    if (isLnk(mode)) unchecked(this.dataLength[id] = payload ? payload.length : 0);
+    else if (content) unchecked(this.dataLength[id] = content.length);
+    if (!isDir(mode)) {
+      const children = node.children;
+      if (children && children.length > 0) unchecked(this.flags[id] = HAS_CHILDREN);
+    }
   }
 
   /** Appends a directory entry. */
   addDirent(name: Uint8Array, target: i32, flags: u8, alias: Node | null): void {
     const d = this.direntCount++;
     unchecked(this.direntName[d] = name);
+    unchecked(this.direntNameLength[d] = name.length);
     unchecked(this.direntTarget[d] = target);
     unchecked(this.direntFlags[d] = flags);
     unchecked(this.direntAlias[d] = alias);
@@ -149,6 +195,7 @@ export class Inodes {
   /** Moves dirent `from` to `to`. */
   moveDirent(from: i32, to: i32): void {
     unchecked(this.direntName[to] = this.direntName[from]);
+    unchecked(this.direntNameLength[to] = this.direntNameLength[from]);
     unchecked(this.direntTarget[to] = this.direntTarget[from]);
     unchecked(this.direntFlags[to] = this.direntFlags[from]);
     unchecked(this.direntAlias[to] = this.direntAlias[from]);
@@ -164,39 +211,6 @@ export class Inodes {
     return (unchecked(this.flags[id]) & WHITEOUT) != 0;
   }
 
-  /** The node an inode's fields come from (the root for whiteout stubs). */
-  source(id: i32): Node {
-    const n = unchecked(this.node[id]);
-    return n ? n : this.root;
-  }
-
-  uid(id: i32): u32 {
-    return this.source(id).uid;
-  }
-
-  gid(id: i32): u32 {
-    return this.source(id).gid;
-  }
-
-  rdev(id: i32): u32 {
-    const n = unchecked(this.node[id]);
-    return n ? n.rdev : 0;
-  }
-
-  mtimeSec(id: i32): i64 {
-    return this.useEpoch ? 0 : this.source(id).mtimeSec;
-  }
-
-  mtimeNsec(id: i32): u32 {
-    return this.useEpoch ? 0 : this.source(id).mtimeNsec;
-  }
-
-  /** st_size (0 for stubs and rewritten whiteouts). */
-  size(id: i32): u64 {
-    const n = unchecked(this.node[id]);
-    return n && !this.isWhiteout(id) ? n.size : 0;
-  }
-
   payload(id: i32): Uint8Array | null {
     const n = unchecked(this.node[id]);
     return n ? n.payload : null;
@@ -205,11 +219,6 @@ export class Inodes {
   content(id: i32): Uint8Array | null {
     const n = unchecked(this.node[id]);
     return n && !this.isWhiteout(id) ? n.content : null;
-  }
-
-  digest(id: i32): Uint8Array | null {
-    const n = unchecked(this.node[id]);
-    return n ? n.digest : null;
   }
 
   /** Where the inode came from, for error messages. */

@@ -46,7 +46,7 @@ const U32_MAX: u64 = 0xffffffff;
   return (XATTR_ENTRY_SIZE + suffixLength + valueLength + XATTR_ALIGN - 1) & ~(XATTR_ALIGN - 1);
 }
 
-/** Chained hashing over fixed columns: entry ids in order of first appearance; the caller compares. */
+/** Chained hashing: entry ids in order of first appearance; the caller compares. */
 class HashChains {
   private heads: StaticArray<i32>;
   private mask: u32;
@@ -54,9 +54,10 @@ class HashChains {
   private next: StaticArray<i32>;
   size: i32 = 0;
 
-  constructor(capacity: i32) {
+  /** `capacity` entries before the columns grow; about as many slots, at most `maxSlots`. */
+  constructor(capacity: i32, maxSlots: i32) {
     let slots = 64;
-    while (slots < capacity) slots <<= 1;
+    while (slots < capacity && slots < maxSlots) slots <<= 1;
     this.heads = new StaticArray<i32>(slots).fill(-1);
     this.mask = <u32>slots - 1;
     this.hash = new StaticArray<u32>(capacity);
@@ -76,11 +77,22 @@ class HashChains {
   /** A new entry of hash h; returns its id. */
   push(h: u32): i32 {
     const e = this.size++;
+    if (e == this.hash.length) {
+      this.hash = grown<u32>(this.hash);
+      this.next = grown<i32>(this.next);
+    }
     unchecked(this.hash[e] = h);
     unchecked(this.next[e] = this.heads[h & this.mask]);
     unchecked(this.heads[h & this.mask] = e);
     return e;
   }
+}
+
+/** A column twice as long with the same first entries. */
+function grown<T>(a: StaticArray<T>): StaticArray<T> {
+  const b = new StaticArray<T>(a.length * 2);
+  memory.copy(changetype<usize>(b), changetype<usize>(a), <usize>a.length << alignof<T>());
+  return b;
 }
 
 /** Key ids by key bytes, with a small cache by key array (most keys are a few shared arrays). */
@@ -90,8 +102,8 @@ class KeyIds {
   private cacheId: StaticArray<i32> = new StaticArray<i32>(256);
   key: Array<Uint8Array> = [];
 
-  constructor(capacity: i32) {
-    this.chains = new HashChains(capacity);
+  constructor() {
+    this.chains = new HashChains(16, 1024);
   }
 
   /** The id of `key`; a new key gets the next id. */
@@ -174,9 +186,9 @@ function sharedXattrs(t: Inodes, bfs: StaticArray<i32>): XattrTable {
   const n = bfs.length;
   const records = x.used;
   const table = new XattrTable(records);
-  const keys = new KeyIds(records);
+  const keys = new KeyIds();
   // Pairs: per pair its key id, first record and use count (2 means "more than one").
-  const pairs = new HashChains(records);
+  const pairs = new HashChains(records, 1 << 20);
   const pairKey = new StaticArray<i32>(records);
   const pairFirst = new StaticArray<i32>(records);
   const pairUses = new StaticArray<u8>(records);
@@ -292,13 +304,13 @@ export class InodeLayout {
 
 /** Directory entry groups: full blocks, then an inline tail of at most 2048 bytes (§2.7). */
 function splitDirectory(t: Inodes, L: InodeLayout, id: i32): void {
-  const names = t.direntName;
+  const lengths = t.direntNameLength;
   const end = t.direntEnd[id];
   let size = 0;
   let first = t.direntStart[id];
   L.tailStart[id] = first;
   for (let d = first; d < end; d++) {
-    const len = DIRENT_SIZE + unchecked(names[d]).length;
+    const len = DIRENT_SIZE + unchecked(lengths[d]);
     if (size + len > BLOCK_SIZE) {
       L.tailToBlock(id, d);
       size = 0;
@@ -320,12 +332,10 @@ function dataShape(t: Inodes, L: InodeLayout, id: i32): void {
   if (isDir(mode)) {
     splitDirectory(t, L, id);
   } else if (isLnk(mode)) {
-    const payload = t.payload(id);
-    L.tail[id] = payload ? payload.length : 0;
-  } else if (isReg(mode) && t.size(id) > 0) {
-    const content = t.content(id);
-    if (content) {
-      const size = content.length;
+    L.tail[id] = unchecked(t.dataLength[id]);
+  } else if (isReg(mode) && unchecked(t.size[id]) > 0) {
+    if (!t.isExternal(id)) {
+      const size = unchecked(t.dataLength[id]);
       L.nblocks[id] = size / BLOCK_SIZE;
       L.tail[id] = size % BLOCK_SIZE;
       if (L.tail[id] > MAX_INLINE_TAIL) {
@@ -341,11 +351,11 @@ function dataShape(t: Inodes, L: InodeLayout, id: i32): void {
 
 /** lcfs_fits_in_erofs_compact (§2.4.4). */
 function fitsCompact(t: Inodes, L: InodeLayout, id: i32, order: TreeOrder): bool {
-  if (t.mtimeSec(id) != order.minMtimeSec || t.mtimeNsec(id) != order.minMtimeNsec) return false;
-  if (t.nlink[id] > U16_MAX || t.uid(id) > U16_MAX || t.gid(id) > U16_MAX) return false;
+  if (unchecked(t.mtimeSec[id]) != order.minMtimeSec || unchecked(t.mtimeNsec[id]) != order.minMtimeNsec) return false;
+  if (unchecked(t.nlink[id]) > U16_MAX || unchecked(t.uid[id]) > U16_MAX || unchecked(t.gid[id]) > U16_MAX) return false;
   return isDir(t.mode[id])
     ? <u64>L.nblocks[id] * <u64>BLOCK_SIZE + <u64>L.tail[id] <= U32_MAX
-    : t.size(id) <= U32_MAX;
+    : unchecked(t.size[id]) <= U32_MAX;
 }
 
 /** P6 step 4: padding before the inode so its tail does not straddle a block (§2.9 P6). */

@@ -3,10 +3,10 @@
  * src/composefs/erofs/order.ts: breadth-first inode order, directory link counts, xattrs in key
  * order, the image's minimum mtime, the ACL flag, and hardlink resolution.
  */
-import { isDir, Node } from '../tree';
+import { Node } from '../tree';
 import { decodeText, equalBytes, utf8 } from './bytes';
 import { XATTR_POSIX_ACL_ACCESS, XATTR_POSIX_ACL_DEFAULT } from './format';
-import { Inodes, OWN_DIR, PRIMARY, writeFail } from './inode';
+import { HAS_CHILDREN, Inodes, OWN_DIR, PRIMARY, writeFail } from './inode';
 import { XattrLists } from './xattrs';
 
 const ACL_ACCESS = utf8(XATTR_POSIX_ACL_ACCESS);
@@ -70,18 +70,12 @@ export function computeTree(t: Inodes): TreeOrder {
   const bfs = new StaticArray<i32>(t.count);
   const x = t.xattrs;
   let queued = 1;
-  let minSec = t.mtimeSec(0);
-  let minNsec = t.mtimeNsec(0);
+  let minSec = unchecked(t.mtimeSec[0]);
+  let minNsec = unchecked(t.mtimeNsec[0]);
   let hasAcl = false;
   for (let i = 0; i < queued; i++) {
     const id = unchecked(bfs[i]);
-    if (!isDir(unchecked(t.mode[id]))) {
-      const node = unchecked(t.node[id]);
-      if (node) {
-        const children = node.children;
-        if (children && children.length > 0) writeFail('EINVAL', t.describe(id), 'a non-directory has children');
-      }
-    }
+    if (unchecked(t.flags[id]) & HAS_CHILDREN) writeFail('EINVAL', t.describe(id), 'a non-directory has children');
     const end = unchecked(t.direntEnd[id]);
     if (end >= 0) {
       let nlink: u32 = 2;
@@ -94,8 +88,8 @@ export function computeTree(t: Inodes): TreeOrder {
     }
     const count = unchecked(x.count[id]);
     if (count > 1) x.sortByKey(id);
-    const sec = t.mtimeSec(id);
-    const nsec = t.mtimeNsec(id);
+    const sec = unchecked(t.mtimeSec[id]);
+    const nsec = unchecked(t.mtimeNsec[id]);
     if (sec < minSec || (sec == minSec && nsec < minNsec)) {
       minSec = sec;
       minNsec = nsec;

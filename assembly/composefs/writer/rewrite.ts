@@ -28,7 +28,7 @@ import {
   XATTR_SELINUX,
 } from './format';
 import { EXTERNAL, Inodes, OWN_DIR, PRIMARY, STUB_COUNT, Survey, WHITEOUT, writeFail } from './inode';
-import { PRE_METACOPY, PRE_NONE, PRE_SLASH, XattrLists } from './xattrs';
+import { prefixLength, PRE_METACOPY, PRE_NONE, PRE_SLASH, XattrLists } from './xattrs';
 
 const DOT = utf8('.');
 const DOTDOT = utf8('..');
@@ -76,7 +76,7 @@ function setXattr(t: Inodes, id: i32, key: Uint8Array, body: Uint8Array, pre: u8
       break;
     }
   }
-  const valueLength = (pre == PRE_NONE ? 0 : pre == PRE_SLASH ? 1 : METACOPY_HEADER_SIZE) + body.length;
+  const valueLength = prefixLength(pre) + body.length;
   const next = budgetAfterSet(unchecked(t.budget[id]), n, key.length, valueLength, r >= 0 ? x.valueLength(r) : -1);
   if (next == BUDGET_REFUSED) writeFail('ERANGE', t.describe(id), 'setting xattr ' + decodeText(key));
   unchecked(t.budget[id] = next);
@@ -112,6 +112,7 @@ function sortedChildren(children: Array<Node>): Array<Node> {
 function rewriteNode(t: Inodes, id: i32, version: i32): void {
   const node = unchecked(t.node[id])!;
   const x = t.xattrs;
+  t.capture(id, node);
   x.open(id, node.xattrs);
   const mode = unchecked(t.mode[id]);
   // 1. validate
@@ -120,7 +121,7 @@ function rewriteNode(t: Inodes, id: i32, version: i32): void {
   const size = node.size;
   const external = isReg(mode) && size > 0 && node.content === null;
   if (external) {
-    unchecked(t.flags[id] = EXTERNAL);
+    unchecked(t.flags[id] |= EXTERNAL);
     setChunking(t, id, size);
     if (unchecked(t.chunkCount[id]) > MAX_CHUNKS) writeFail('EFBIG', t.describe(id), `size ${size} needs more than ${MAX_CHUNKS} chunks`);
   }
@@ -148,7 +149,9 @@ function rewriteNode(t: Inodes, id: i32, version: i32): void {
   // 4. whiteout → escaped regular file; mark the parent
   if ((mode & S_IFMT) == S_IFCHR && node.rdev == 0) {
     unchecked(t.mode[id] = (mode & ~S_IFMT) | S_IFREG);
-    unchecked(t.flags[id] = WHITEOUT);
+    unchecked(t.flags[id] |= WHITEOUT);
+    unchecked(t.size[id] = 0);
+    unchecked(t.dataLength[id] = 0);
     const parent = unchecked(t.parent[id]);
     setXattr(t, id, K_ESC_WHITEOUT, EMPTY, PRE_NONE);
     setXattr(t, id, K_USER_WHITEOUT, EMPTY, PRE_NONE);
@@ -167,12 +170,14 @@ function sortDirents(t: Inodes, start: i32, end: i32): void {
   for (let d = start + 1; d < end; d++) {
     const name = unchecked(names[d]);
     if (compareBytes(unchecked(names[d - 1]), name) <= 0) continue;
+    const nameLength = unchecked(t.direntNameLength[d]);
     const target = unchecked(t.direntTarget[d]);
     const flags = unchecked(t.direntFlags[d]);
     const alias = unchecked(t.direntAlias[d]);
     let j = d;
     for (; j > start && compareBytes(unchecked(names[j - 1]), name) > 0; j--) t.moveDirent(j - 1, j);
     unchecked(names[j] = name);
+    unchecked(t.direntNameLength[j] = nameLength);
     unchecked(t.direntTarget[j] = target);
     unchecked(t.direntFlags[j] = flags);
     unchecked(t.direntAlias[j] = alias);
@@ -258,6 +263,7 @@ function decorateRoot(t: Inodes, rootChildren: Array<Node>): void {
     name[1] = <u8>HEX.charCodeAt(i & 15);
     if (hasChild(rootChildren, name)) continue;
     const stub = t.add(null, 0, WHITEOUT_STUB_MODE);
+    t.capture(stub, null);
     x.open(stub, NO_XATTRS);
     if (selinux >= 0) x.append(stub, unchecked(x.key[selinux]), unchecked(x.body[selinux]), unchecked(x.pre[selinux]));
     t.addDirent(name, stub, PRIMARY, null);

@@ -110,7 +110,7 @@ class ImageWriter {
       store<u32>(p, <u32>unchecked(nid[target])); // u64 nid: the high half stays zero (nids < 2^32)
       store<u16>(p, <u16>nameoff, 8);
       store<u8>(p, fileType(t.mode[target]), 10);
-      nameoff += unchecked(names[d]).length;
+      nameoff += unchecked(t.direntNameLength[d]);
       p += DIRENT_SIZE;
     }
     for (let d = from; d < to; d++) {
@@ -152,9 +152,9 @@ class ImageWriter {
     const layoutKind = external ? LAYOUT_CHUNK_BASED : tail > 0 ? LAYOUT_FLAT_INLINE : LAYOUT_FLAT_PLAIN;
     const icount = xattrSize == 0 ? 0 : (xattrSize - XATTR_IBODY_HEADER_SIZE) / 4 + 1;
     let u = <u32>L.blkaddr[id];
-    if (isDevice(mode)) u = t.rdev(id);
+    if (isDevice(mode)) u = unchecked(t.rdev[id]);
     else if (external) u = (u & 0xffff0000) | <u32>t.chunkFormat[id];
-    const size: u64 = isReg(mode) ? t.size(id) : this.smallSize(id, mode);
+    const size: u64 = isReg(mode) ? unchecked(t.size[id]) : this.smallSize(id, mode);
     let q: usize;
     if (L.compact[id]) {
       store<u16>(p + IC_FORMAT, <u16>(layoutKind << I_DATALAYOUT_SHIFT));
@@ -165,8 +165,8 @@ class ImageWriter {
       store<u32>(p + IC_SIZE, <u32>size);
       store<u32>(p + IC_U, u);
       store<u32>(p + IC_INO, ino);
-      store<u16>(p + IC_UID, <u16>t.uid(id));
-      store<u16>(p + IC_GID, <u16>t.gid(id));
+      store<u16>(p + IC_UID, <u16>unchecked(t.uid[id]));
+      store<u16>(p + IC_GID, <u16>unchecked(t.gid[id]));
       q = p + INODE_COMPACT_SIZE;
     } else {
       store<u16>(p + IE_FORMAT, <u16>((layoutKind << I_DATALAYOUT_SHIFT) | I_VERSION_EXTENDED));
@@ -175,10 +175,10 @@ class ImageWriter {
       store<u64>(p + IE_SIZE, size);
       store<u32>(p + IE_U, u);
       store<u32>(p + IE_INO, ino);
-      store<u32>(p + IE_UID, t.uid(id));
-      store<u32>(p + IE_GID, t.gid(id));
-      store<u64>(p + IE_MTIME, <u64>t.mtimeSec(id));
-      store<u32>(p + IE_MTIME_NSEC, t.mtimeNsec(id));
+      store<u32>(p + IE_UID, unchecked(t.uid[id]));
+      store<u32>(p + IE_GID, unchecked(t.gid[id]));
+      store<u64>(p + IE_MTIME, <u64>unchecked(t.mtimeSec[id]));
+      store<u32>(p + IE_MTIME_NSEC, unchecked(t.mtimeNsec[id]));
       store<u32>(p + IE_NLINK, t.nlink[id]);
       q = p + INODE_EXTENDED_SIZE;
     }
@@ -189,10 +189,7 @@ class ImageWriter {
   /** st_size of a non-regular inode: directory data size, symlink target length, else 0. */
   smallSize(id: i32, mode: u32): u64 {
     if (isDir(mode)) return <u64>this.L.nblocks[id] * BLOCK_SIZE + <u64>this.L.tail[id];
-    if (isLnk(mode)) {
-      const payload = this.t.payload(id);
-      return payload ? <u64>payload.length : 0;
-    }
+    if (isLnk(mode)) return <u64>unchecked(this.t.dataLength[id]);
     return 0;
   }
 

@@ -16,6 +16,11 @@ export const PRE_METACOPY: u8 = 2;
 const PRE_LEN: StaticArray<i32> = [0, 1, METACOPY_HEADER_SIZE];
 /** The prefix bytes, little-endian. */
 const PRE_BYTES: StaticArray<u32> = [0, 0x2f, METACOPY_HEADER];
+/** Length of a value prefix. */
+export function prefixLength(pre: u8): i32 {
+  return unchecked(PRE_LEN[pre]);
+}
+
 /** Where a prefixed value is put together to be hashed. */
 let scratch = new Uint8Array(256);
 
@@ -23,6 +28,8 @@ export class XattrLists {
   key: StaticArray<Uint8Array>;
   body: StaticArray<Uint8Array>;
   pre: StaticArray<u8>;
+  /** Value length (prefix included). */
+  length: StaticArray<i32>;
   /** Records in use (ranges moved to the end leave their old records unused). */
   used: i32 = 0;
   /** Per inode: its range [start, start + count). */
@@ -33,6 +40,7 @@ export class XattrLists {
     this.key = new StaticArray<Uint8Array>(capacity);
     this.body = new StaticArray<Uint8Array>(capacity);
     this.pre = new StaticArray<u8>(capacity);
+    this.length = new StaticArray<i32>(capacity);
     this.start = new StaticArray<i32>(inodes);
     this.count = new StaticArray<i32>(inodes);
   }
@@ -76,8 +84,9 @@ export class XattrLists {
     this.set(last, key, body, pre);
   }
 
-  valueLength(r: i32): i32 {
-    return unchecked(PRE_LEN[unchecked(this.pre[r])]) + unchecked(this.body[r]).length;
+  // @ts-ignore: decorator
+  @inline valueLength(r: i32): i32 {
+    return unchecked(this.length[r]);
   }
 
   /** Writes the value of record `r` at `dst`. */
@@ -148,10 +157,14 @@ export class XattrLists {
     unchecked(this.key[r] = key);
     unchecked(this.body[r] = body);
     unchecked(this.pre[r] = pre);
+    unchecked(this.length[r] = prefixLength(pre) + body.length);
   }
 
   private move(from: i32, to: i32): void {
-    this.set(to, unchecked(this.key[from]), unchecked(this.body[from]), unchecked(this.pre[from]));
+    unchecked(this.key[to] = this.key[from]);
+    unchecked(this.body[to] = this.body[from]);
+    unchecked(this.pre[to] = this.pre[from]);
+    unchecked(this.length[to] = this.length[from]);
   }
 
   /** Room for `extra` more records (the survey's bound normally suffices). */
@@ -162,13 +175,16 @@ export class XattrLists {
     const key = new StaticArray<Uint8Array>(size);
     const body = new StaticArray<Uint8Array>(size);
     const pre = new StaticArray<u8>(size);
+    const length = new StaticArray<i32>(size);
     for (let r = 0; r < this.used; r++) {
       unchecked(key[r] = this.key[r]);
       unchecked(body[r] = this.body[r]);
       unchecked(pre[r] = this.pre[r]);
+      unchecked(length[r] = this.length[r]);
     }
     this.key = key;
     this.body = body;
     this.pre = pre;
+    this.length = length;
   }
 }
