@@ -1,6 +1,7 @@
 /**
- * Property: random trees, printed as dumpfiles, give the same image (or the same CfsError) from
- * the Wasm EROFS writer as from the JS writer, in every format-version and use-epoch combination
+ * Property: random trees, as dumpfiles and as the caller's trees, give the same image (or the
+ * same CfsError) from the Wasm EROFS writer as from the JS reference writer, in every
+ * format-version and use-epoch combination
  * (seeded; CFSKIT_FUZZ_RUNS runs, default 2,000). The trees mix every file type, hardlinks and
  * chains of them, whiteouts, overlay and ACL xattrs, shared values, names sorting before ".",
  * the root's 00..ff names, large directories, block symlinks, chunk-table edge sizes and extended
@@ -10,7 +11,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { printDump } from '../../src/composefs/dumpfile/print.js';
 import { Node } from '../../src/composefs/tree.js';
-import { expectSameAsJs } from './wasm-writer-compare.js';
+import { expectSameAsJs, expectTreeSameAsJs } from './wasm-writer-compare.js';
 
 const RUNS = Number(process.env.CFSKIT_FUZZ_RUNS ?? 2000);
 const enc = new TextEncoder();
@@ -145,10 +146,13 @@ describe('fuzz: Wasm EROFS writer against the JS writer on random trees', functi
     const seen = { images: 0, errors: 0 };
     fc.assert(
       fc.property(treeSpec, fc.nat(OPTIONS.length - 1), (spec, o) => {
-        // The trees stay within the dumpfile limits (§2.11): the parser accepts every one.
-        const r = expectSameAsJs(printDump(buildTree(spec)), OPTIONS[o]);
+        const tree = buildTree(spec);
+        // As a dumpfile (children sorted; within the dumpfile limits of §2.11, so the parser accepts it)...
+        const r = expectSameAsJs(printDump(tree), OPTIONS[o]);
         if ('image' in r) seen.images++;
         else seen.errors++;
+        // ...and as the caller's tree (children in insertion order).
+        expectTreeSameAsJs(tree, OPTIONS[o]);
       }),
       { numRuns: RUNS, seed: 0x0e20f5 },
     );

@@ -9,12 +9,16 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CfsError } from '../../src/errors.js';
 import { needCommand, runPeer } from '../helpers/peers.js';
-import { expectSameAsJs, image, wasmResult } from './wasm-writer-compare.js';
+import { Node } from '../../src/composefs/tree.js';
+import { writeWasmImage } from '../../src/wasm/composefs.js';
+import { expectSameAsJs, expectTreeSameAsJs, image, wasmResult } from './wasm-writer-compare.js';
 import { MINI_DUMP, MINI_SHA256_V1, RANDOM_VARIANTS, randomVectors, upstreamAssets } from './vectors.js';
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 const enc = new TextEncoder();
+const BUILD = { minVersion: 0, maxVersion: 1, useEpoch: false };
 
 describe('Wasm EROFS writer: upstream assets (spec §6.2)', () => {
   for (const a of upstreamAssets()) {
@@ -101,6 +105,77 @@ describe('Wasm EROFS writer: refusals (spec §2.11), the CfsError of the JS writ
       field: '/d\ufffd\ufffd: setting xattr trusted.overlay.overlay.whiteouts',
       code: 'ERANGE',
     });
+  });
+});
+
+describe('Wasm EROFS writer: caller\'s trees (writeWasmImage), the refusals of the JS writer', () => {
+  function tree(): { root: Node; a: Node; b: Node } {
+    const root = new Node(new Uint8Array(0), 0o40755);
+    const a = new Node(enc.encode('a'), 0o100644);
+    const b = new Node(enc.encode('b'), 0o100644);
+    root.addChild(b);
+    root.addChild(a);
+    return { root, a, b };
+  }
+  const failure = (root: Node, opts = {}) => {
+    const r = expectTreeSameAsJs(root, opts);
+    if (!('error' in r)) throw new Error('expected a refusal');
+    return r.error;
+  };
+
+  it('a root that is not a directory: Not a directory', () => {
+    expect(failure(new Node(new Uint8Array(0), 0o100644))).to.deep.include({ reason: 'cannot write file: Not a directory', code: 'ENOTDIR' });
+  });
+
+  it('a hardlink cycle: Too many levels of symbolic links', () => {
+    const { root, a, b } = tree();
+    a.linkTo = b;
+    b.linkTo = a;
+    expect(failure(root)).to.deep.include({ field: '/ entry a: hardlink cycle', code: 'ELOOP' });
+  });
+
+  it('a hardlink chain resolves to its end', () => {
+    const { root, a, b } = tree();
+    const c = new Node(enc.encode('c'), 0o100644);
+    root.addChild(c);
+    a.linkTo = b;
+    b.linkTo = c;
+    image(expectTreeSameAsJs(root));
+  });
+
+  it('a hardlink to a node outside the tree: Invalid argument', () => {
+    const { root, a } = tree();
+    a.linkTo = new Node(enc.encode('elsewhere'), 0o100644);
+    let error: unknown;
+    try {
+      writeWasmImage(root, BUILD);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).to.be.instanceOf(CfsError).and.to.include({ reason: 'cannot write file: Invalid argument', code: 'EINVAL' });
+  });
+
+  it('an invalid file type, a non-directory with children: Invalid argument', () => {
+    const { root, a, b } = tree();
+    a.mode = 0o644;
+    expect(failure(root)).to.deep.include({ field: '/a: invalid mode 644', code: 'EINVAL' });
+    a.mode = 0o100644;
+    b.children = [new Node(enc.encode('x'), 0o100644)];
+    b.children[0].parent = b;
+    expect(failure(root)).to.deep.include({ field: '/b: a non-directory has children', code: 'EINVAL' });
+  });
+
+  it('format versions above 1, more than 1024 chunks', () => {
+    expect(failure(tree().root, { minVersion: 2, maxVersion: 2 }).code).to.equal('EINVAL');
+    const { root, a } = tree();
+    a.size = (1n << 53n) + 1n;
+    expect(failure(root).code).to.equal('EFBIG');
+  });
+
+  it('children in insertion order, and "." and ".." given as children', () => {
+    const { root } = tree();
+    for (const name of ['zz', '.', '..', '-', '00', 'ff', 'A']) root.addChild(new Node(enc.encode(name), 0o40755));
+    for (const v of RANDOM_VARIANTS) image(expectTreeSameAsJs(root, v));
   });
 });
 
