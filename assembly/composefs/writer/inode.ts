@@ -8,7 +8,7 @@
  * (`dirent*`), each directory a range of it.
  */
 import { FAIL_WRITE, fail } from '../error';
-import { isDir, isLnk, Node, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from '../tree';
+import { isDir, isLnk, isReg, Node, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from '../tree';
 import { decodeText } from './bytes';
 import { FT_BLKDEV, FT_CHRDEV, FT_DIR, FT_FIFO, FT_REG_FILE, FT_SOCK, FT_SYMLINK, FT_UNKNOWN } from './format';
 import { XattrLists } from './xattrs';
@@ -17,6 +17,7 @@ import { XattrLists } from './xattrs';
 export const WHITEOUT: u8 = 1; // a whiteout rewritten as a regular file (size 0, no content, §2.9 P2.4)
 export const EXTERNAL: u8 = 2; // an external file (regular, size > 0, no inline content, §2.8.3)
 export const HAS_CHILDREN: u8 = 4; // a non-directory whose node has children (EINVAL in P4)
+export const COMPACT: u8 = 8; // a 32-byte inode header (§2.4.4, P6)
 /** Dirent flags. */
 export const PRIMARY: u8 = 1; // the target's own entry: the target is queued in BFS (P4)
 export const OWN_DIR: u8 = 2; // the entry's own mode is a directory (directory nlink, P4)
@@ -63,11 +64,11 @@ export class Survey {
         if (c.linkTo) continue;
         this.inodes++;
         const xs = c.xattrs.length;
-        // Its xattrs, metacopy and redirect; a whiteout's own two, and its parent's list moved to the end with four more.
-        this.records += xs + 2;
+        // Its xattrs; a file's metacopy and redirect; a whiteout's own two, and its parent's list moved to the end with four more.
+        this.records += xs + (isReg(c.mode) ? 2 : 0);
         if ((c.mode & S_IFMT) == S_IFCHR && c.rdev == 0) {
           this.hasWhiteout = true;
-          this.records += n.xattrs.length + 8;
+          this.records += n.xattrs.length + 10;
         }
         stack.push(c);
       }
@@ -85,10 +86,10 @@ export class Inodes {
   mode: StaticArray<u32>;
   flags: StaticArray<u8>;
   /** The running xattr budget of the working copy; starts at 0 (§2.11). */
-  budget: StaticArray<i32>;
+  budget: StaticArray<i16>;
   /** External files: chunk format (chunkbits - 12) and chunk count (§2.8.3). */
   chunkFormat: StaticArray<u8>;
-  chunkCount: StaticArray<i32>;
+  chunkCount: StaticArray<u16>;
   /** Directories: their entries are dirent[direntStart, direntEnd) in name order; -1 otherwise. */
   direntStart: StaticArray<i32>;
   direntEnd: StaticArray<i32>;
@@ -124,9 +125,9 @@ export class Inodes {
     this.parent = new StaticArray<i32>(n);
     this.mode = new StaticArray<u32>(n);
     this.flags = new StaticArray<u8>(n);
-    this.budget = new StaticArray<i32>(n);
+    this.budget = new StaticArray<i16>(n);
     this.chunkFormat = new StaticArray<u8>(n);
-    this.chunkCount = new StaticArray<i32>(n);
+    this.chunkCount = new StaticArray<u16>(n);
     this.direntStart = new StaticArray<i32>(n);
     this.direntEnd = new StaticArray<i32>(n);
     this.nlink = new StaticArray<u32>(n);

@@ -24,7 +24,7 @@ import {
   XATTR_INDEX_NONE,
   XATTR_MAX_SHARED_REFS,
 } from './format';
-import { Inodes } from './inode';
+import { COMPACT, Inodes } from './inode';
 import { XattrLists } from './xattrs';
 import { TreeOrder } from './order';
 import { xxh32Bytes } from './xxhash';
@@ -253,7 +253,7 @@ function sharedXattrs(t: Inodes, bfs: StaticArray<i32>): XattrTable {
 }
 
 /** Inline xattr area size of an inode (§2.5): 0 without xattrs. */
-function inlineXattrSize(id: i32, t: Inodes, table: XattrTable): i32 {
+export function inlineXattrSize(t: Inodes, table: XattrTable, id: i32): i32 {
   const x = t.xattrs;
   const count = unchecked(x.count[id]);
   if (count == 0) return 0;
@@ -266,15 +266,11 @@ function inlineXattrSize(id: i32, t: Inodes, table: XattrTable): i32 {
   return size;
 }
 
-/** Per inode id: where each part of the inode goes (P6) and its data blocks (P7.3). */
+/** Per inode id: where each part of the inode goes (P6). Data blocks follow in BFS order (P7.3). */
 export class InodeLayout {
   nblocks: StaticArray<i32>;
   tail: StaticArray<i32>;
-  xattrSize: StaticArray<i32>;
   nid: StaticArray<i32>;
-  compact: StaticArray<bool>;
-  /** Block address of the first data block (i_u), 0 when none. */
-  blkaddr: StaticArray<i32>;
   /** Directories: first dirent of the inline tail group; blockStarts: first dirent of each full block (null: none). */
   tailStart: StaticArray<i32>;
   blockStarts: StaticArray<Array<i32> | null>;
@@ -282,10 +278,7 @@ export class InodeLayout {
   constructor(n: i32) {
     this.nblocks = new StaticArray<i32>(n);
     this.tail = new StaticArray<i32>(n);
-    this.xattrSize = new StaticArray<i32>(n);
     this.nid = new StaticArray<i32>(n);
-    this.compact = new StaticArray<bool>(n);
-    this.blkaddr = new StaticArray<i32>(n);
     this.tailStart = new StaticArray<i32>(n);
     this.blockStarts = new StaticArray<Array<i32> | null>(n);
   }
@@ -344,7 +337,7 @@ function dataShape(t: Inodes, L: InodeLayout, id: i32): void {
       }
     } else {
       // chunkCount was set in P2 (rewrite.ts).
-      L.tail[id] = t.chunkCount[id] * CHUNK_INDEX_SIZE;
+      L.tail[id] = <i32>t.chunkCount[id] * CHUNK_INDEX_SIZE;
     }
   }
 }
@@ -359,17 +352,17 @@ function fitsCompact(t: Inodes, L: InodeLayout, id: i32, order: TreeOrder): bool
 }
 
 /** P6 step 4: padding before the inode so its tail does not straddle a block (§2.9 P6). */
-function tailPadding(t: Inodes, L: InodeLayout, id: i32, pos: i32, hdr: i32): i32 {
+function tailPadding(t: Inodes, L: InodeLayout, id: i32, pos: i32, hdr: i32, xattrSize: i32): i32 {
   const tail = L.tail[id];
   if (isLnk(t.mode[id])) {
-    const total = hdr + L.xattrSize[id] + tail;
+    const total = hdr + xattrSize + tail;
     if (total >= BLOCK_SIZE) {
       L.nblocks[id] = 1;
       L.tail[id] = 0;
     }
     return pos / BLOCK_SIZE != (pos + total - 1) / BLOCK_SIZE ? roundUp(pos, BLOCK_SIZE) - pos : 0;
   }
-  const nonTail = pos + hdr + L.xattrSize[id];
+  const nonTail = pos + hdr + xattrSize;
   const remainder = BLOCK_SIZE - (nonTail % BLOCK_SIZE);
   if (remainder >= tail) return 0;
   const extra = roundUp(remainder, SLOT_SIZE);
@@ -407,25 +400,16 @@ export function computeLayout(order: TreeOrder): Layout {
     const id = unchecked(bfs[i]);
     dataShape(t, L, id);
     const compact = fitsCompact(t, L, id, order);
-    L.compact[id] = compact;
+    if (compact) unchecked(t.flags[id] |= COMPACT);
     const hdr = compact ? INODE_COMPACT_SIZE : INODE_EXTENDED_SIZE;
-    L.xattrSize[id] = inlineXattrSize(id, t, xattrs);
+    const xattrSize = inlineXattrSize(t, xattrs, id);
     pos = roundUp(pos, SLOT_SIZE);
-    pos += tailPadding(t, L, id, pos, hdr);
+    pos += tailPadding(t, L, id, pos, hdr, xattrSize);
     L.nid[id] = pos / SLOT_SIZE;
-    pos += hdr + L.xattrSize[id] + L.tail[id];
+    pos += hdr + xattrSize + L.tail[id];
     dataBlocks += L.nblocks[id];
   }
   const inodesEnd = roundUp(pos, SLOT_SIZE);
   const dataBlockStart = roundUp(inodesEnd + xattrs.sharedSize, BLOCK_SIZE);
-  // P7.3: block addresses in BFS order.
-  let next = dataBlockStart / BLOCK_SIZE;
-  for (let i = 0; i < n; i++) {
-    const id = unchecked(bfs[i]);
-    if (L.nblocks[id] > 0) {
-      L.blkaddr[id] = next;
-      next += L.nblocks[id];
-    }
-  }
   return new Layout(order, xattrs, L, inodesEnd, dataBlockStart, dataBlockStart / BLOCK_SIZE + dataBlocks);
 }

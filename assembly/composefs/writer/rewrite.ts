@@ -79,7 +79,7 @@ function setXattr(t: Inodes, id: i32, key: Uint8Array, body: Uint8Array, pre: u8
   const valueLength = prefixLength(pre) + body.length;
   const next = budgetAfterSet(unchecked(t.budget[id]), n, key.length, valueLength, r >= 0 ? x.valueLength(r) : -1);
   if (next == BUDGET_REFUSED) writeFail('ERANGE', t.describe(id), 'setting xattr ' + decodeText(key));
-  unchecked(t.budget[id] = next);
+  unchecked(t.budget[id] = <i16>next);
   if (r >= 0) x.replace(id, r, key, body, pre);
   else x.append(id, key, body, pre);
 }
@@ -91,7 +91,7 @@ function setChunking(t: Inodes, id: i32, size: u64): void {
   if (bits - BLOCK_BITS > CHUNK_FORMAT_BLKBITS_MASK) bits = BLOCK_BITS + CHUNK_FORMAT_BLKBITS_MASK;
   unchecked(t.chunkFormat[id] = <u8>(bits - BLOCK_BITS));
   const count = (size >> <u64>bits) + <u64>((size & ((<u64>1 << <u64>bits) - 1)) != 0);
-  unchecked(t.chunkCount[id] = count > <u64>MAX_CHUNKS ? MAX_CHUNKS + 1 : <i32>count);
+  unchecked(t.chunkCount[id] = <u16>(count > <u64>MAX_CHUNKS ? MAX_CHUNKS + 1 : <i32>count));
 }
 
 function compareNames(a: Node, b: Node): i32 {
@@ -123,7 +123,7 @@ function rewriteNode(t: Inodes, id: i32, version: i32): void {
   if (external) {
     unchecked(t.flags[id] |= EXTERNAL);
     setChunking(t, id, size);
-    if (unchecked(t.chunkCount[id]) > MAX_CHUNKS) writeFail('EFBIG', t.describe(id), `size ${size} needs more than ${MAX_CHUNKS} chunks`);
+    if (<i32>unchecked(t.chunkCount[id]) > MAX_CHUNKS) writeFail('EFBIG', t.describe(id), `size ${size} needs more than ${MAX_CHUNKS} chunks`);
   }
   // 2. escape user trusted.overlay.* xattrs, once
   for (let r = unchecked(x.start[id]), end = r + unchecked(x.count[id]); r < end; r++) {

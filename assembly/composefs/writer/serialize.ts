@@ -62,8 +62,8 @@ import {
   XATTR_FILTER_DEFAULT,
   XATTR_IBODY_HEADER_SIZE,
 } from './format';
-import { fileType, Inodes } from './inode';
-import { InodeLayout, Layout, XattrTable, xattrEntrySize } from './layout';
+import { COMPACT, fileType, Inodes } from './inode';
+import { InodeLayout, inlineXattrSize, Layout, XattrTable, xattrEntrySize } from './layout';
 
 // @ts-ignore: decorator
 @inline function copyBytes(dst: usize, b: Uint8Array): void {
@@ -140,23 +140,23 @@ class ImageWriter {
     store<u32>(sb + SB_XATTR_BLKADDR, <u32>(this.layout.inodesEnd / BLOCK_SIZE));
   }
 
-  /** Inode `id` at position `ino` of the BFS order: header, xattr area, inline tail (§2.9 P7.3). */
-  inode(id: i32, ino: u32): void {
+  /** Inode `id` at position `ino` of the BFS order, first data block `blkaddr`: header, xattr area, inline tail (§2.9 P7.3). */
+  inode(id: i32, ino: u32, blkaddr: u32): void {
     const t = this.t;
     const L = this.L;
     const mode = t.mode[id];
     const tail = L.tail[id];
-    const xattrSize = L.xattrSize[id];
+    const xattrSize = inlineXattrSize(t, this.x, id);
     const p = this.base + <usize>L.nid[id] * SLOT_SIZE;
     const external = t.isExternal(id);
     const layoutKind = external ? LAYOUT_CHUNK_BASED : tail > 0 ? LAYOUT_FLAT_INLINE : LAYOUT_FLAT_PLAIN;
     const icount = xattrSize == 0 ? 0 : (xattrSize - XATTR_IBODY_HEADER_SIZE) / 4 + 1;
-    let u = <u32>L.blkaddr[id];
+    let u = blkaddr;
     if (isDevice(mode)) u = unchecked(t.rdev[id]);
     else if (external) u = (u & 0xffff0000) | <u32>t.chunkFormat[id];
     const size: u64 = isReg(mode) ? unchecked(t.size[id]) : this.smallSize(id, mode);
     let q: usize;
-    if (L.compact[id]) {
+    if (unchecked(t.flags[id]) & COMPACT) {
       store<u16>(p + IC_FORMAT, <u16>(layoutKind << I_DATALAYOUT_SHIFT));
       store<u16>(p + IC_XATTR_ICOUNT, <u16>icount);
       store<u16>(p + IC_MODE, <u16>mode);
@@ -236,11 +236,11 @@ class ImageWriter {
     return p;
   }
 
-  /** Full blocks of an inode: directory blocks, or its one content block (§2.9 P7.7). */
-  dataBlocks(id: i32): void {
+  /** Full blocks of an inode from block `blkaddr`: directory blocks, or its one content block (§2.9 P7.7). */
+  dataBlocks(id: i32, blkaddr: u32): void {
     const t = this.t;
     const L = this.L;
-    let p = this.base + <usize>L.blkaddr[id] * BLOCK_SIZE;
+    let p = this.base + <usize>blkaddr * BLOCK_SIZE;
     const mode = t.mode[id];
     if (isDir(mode)) {
       const starts = L.blockStarts[id]!;
@@ -259,15 +259,24 @@ class ImageWriter {
   write(): Uint8Array {
     const bfs = this.layout.order.bfs;
     const n = bfs.length;
+    const firstBlock = <u32>(this.layout.dataBlockStart / BLOCK_SIZE);
     this.header();
-    for (let ino = 0; ino < n; ino++) this.inode(unchecked(bfs[ino]), <u32>ino);
+    // Block addresses in BFS order (P7.3), 0 for an inode without blocks.
+    for (let ino = 0, next = firstBlock; ino < n; ino++) {
+      const id = unchecked(bfs[ino]);
+      const nblocks = <u32>this.L.nblocks[id];
+      this.inode(id, <u32>ino, nblocks > 0 ? next : 0);
+      next += nblocks;
+    }
     let p = this.base + this.layout.inodesEnd;
     const shared = this.x.shared;
     const sharedKeys = this.x.sharedKeys;
     for (let i = 0, k = shared.length; i < k; i++) p = this.xattrEntry(p, unchecked(shared[i]), unchecked(sharedKeys[i]));
-    for (let i = 0; i < n; i++) {
+    for (let i = 0, next = firstBlock; i < n; i++) {
       const id = unchecked(bfs[i]);
-      if (this.L.nblocks[id] > 0) this.dataBlocks(id);
+      const nblocks = <u32>this.L.nblocks[id];
+      if (nblocks > 0) this.dataBlocks(id, next);
+      next += nblocks;
     }
     return this.buf;
   }
