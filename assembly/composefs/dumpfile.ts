@@ -7,6 +7,7 @@
  */
 import { fail, FAIL_DUMP } from './error';
 import { parsedValue, parseUnsigned } from './dumpfile/integer';
+import { fieldEnd, fieldStart, findNewline, lineHasBackslash, scanLine, splitFields, xattrStart } from './dumpfile/lines';
 import { ByteSlab } from './dumpfile/slab';
 import { ChildTable, equalMemory, hashBytes, Interner, PathTable } from './dumpfile/tables';
 import { cStringLength, findBackslash, hexValue, unescapeTo } from './dumpfile/unescape';
@@ -15,16 +16,13 @@ import {
 } from './tree';
 import { budgetAfterSet, BUDGET_REFUSED } from './xattr-budget';
 
-const NL: u32 = 0x0a;
 const SPACE: u32 = 0x20;
 const SLASH: u32 = 0x2f;
 const DASH: u32 = 0x2d;
 const DOT: u32 = 0x2e;
 const AT: u32 = 0x40;
 const EQUALS: u32 = 0x3d;
-const BACKSLASH: u32 = 0x5c;
 /** Fixed fields (§3.1). */
-const FIELD_COUNT: i32 = 11;
 const F_PATH: i32 = 0, F_SIZE: i32 = 1, F_MODE: i32 = 2, F_NLINK: i32 = 3, F_UID: i32 = 4, F_GID: i32 = 5,
   F_RDEV: i32 = 6, F_MTIME: i32 = 7, F_PAYLOAD: i32 = 8, F_CONTENT: i32 = 9, F_DIGEST: i32 = 10;
 /** Remaining xattr text longer than this is "Too many xattrs" (§3.5 step 13). */
@@ -57,11 +55,6 @@ let carry: usize = 0;
 let scratch: usize = 0;
 let scratchCap: usize = 0;
 let lineStart: usize = 0;
-/** Start/end of the fixed fields of the current line. */
-const fieldStart = new StaticArray<usize>(FIELD_COUNT);
-const fieldEnd = new StaticArray<usize>(FIELD_COUNT);
-/** The current line has a backslash (an escape) somewhere. */
-let lineHasBackslash = false;
 /** The last unescaped field. */
 let fieldPtr: usize = 0;
 let fieldLen: i32 = 0;
@@ -107,13 +100,22 @@ export function inputBuffer(len: usize): usize {
 export function feed(len: usize): void {
   const end = inBuf + carry + len;
   let p = inBuf;
-  let q = inBuf + carry;
+  if (carry > 0) {
+    // The carried line was scanned already: look for its end in the new bytes only.
+    const nl = findNewline(inBuf + carry, end, lineNo + 1);
+    if (nl == end) {
+      carry = end - inBuf;
+      return;
+    }
+    splitFields(p, nl);
+    parseLine(p, nl);
+    p = nl + 1;
+  }
   for (;;) {
-    const nl = findNewline(q, end);
+    const nl = scanLine(p, end, lineNo + 1);
     if (nl == end) break;
     parseLine(p, nl);
     p = nl + 1;
-    q = p;
   }
   carry = end - p;
   if (carry > 0 && p != inBuf) memory.copy(inBuf, p, carry);
@@ -124,6 +126,7 @@ export function finishDump(): Node {
   if (carry > 0) {
     // Processed, except in strict mode ("Missing trailing newline").
     if (strict) reject(lineNo + 1);
+    splitFields(inBuf, inBuf + carry);
     parseLine(inBuf, inBuf + carry);
     carry = 0;
   }
@@ -147,68 +150,7 @@ export function finishDump(): Node {
   return r;
 }
 
-/** Position of the first "\n" in [from, end), or end; a NUL on the way rejects the current line. */
-function findNewline(from: usize, end: usize): usize {
-  let i = from;
-  for (; i + 16 <= end; i += 16) {
-    const v = v128.load(i);
-    const m = i8x16.bitmask(v128.or(i8x16.eq(v, i8x16.splat(<i8>NL)), i8x16.eq(v, i8x16.splat(0))));
-    if (m != 0) {
-      i += ctz(m);
-      break;
-    }
-  }
-  for (; i < end; i++) {
-    const c = <u32>load<u8>(i);
-    if (c == NL) return i;
-    if (c == 0) reject(lineNo + 1); // Invalid embedded NUL character
-  }
-  return end;
-}
-
-/**
- * Splits [s, e) into the 11 fixed fields at single spaces (missing trailing fields are empty) and
- * notes whether the line has any backslash; returns where the xattrs start.
- */
-function splitFields(s: usize, e: usize): usize {
-  let k = 0;
-  let p = s;
-  let backslashes = 0;
-  let i = s;
-  for (; i + 16 <= e; i += 16) {
-    const v = v128.load(i);
-    backslashes |= i8x16.bitmask(i8x16.eq(v, i8x16.splat(<i8>BACKSLASH)));
-    if (k == FIELD_COUNT) continue;
-    let spaces = i8x16.bitmask(i8x16.eq(v, i8x16.splat(<i8>SPACE)));
-    while (spaces != 0 && k < FIELD_COUNT) {
-      const q = i + ctz(spaces);
-      unchecked(fieldStart[k] = p);
-      unchecked(fieldEnd[k] = q);
-      k++;
-      p = q + 1;
-      spaces &= spaces - 1;
-    }
-  }
-  for (; i < e; i++) {
-    const c = <u32>load<u8>(i);
-    if (c == BACKSLASH) backslashes = 1;
-    else if (c == SPACE && k < FIELD_COUNT) {
-      unchecked(fieldStart[k] = p);
-      unchecked(fieldEnd[k] = i);
-      k++;
-      p = i + 1;
-    }
-  }
-  for (; k < FIELD_COUNT; k++) {
-    unchecked(fieldStart[k] = p);
-    unchecked(fieldEnd[k] = e);
-    p = e;
-  }
-  lineHasBackslash = backslashes != 0;
-  return p;
-}
-
-/** Processes one line [s, e) without its newline (§3.5). */
+/** Processes one line [s, e) without its newline, its fields found (§3.5). */
 function parseLine(s: usize, e: usize): void {
   lineNo++;
   const line = lineNo;
@@ -217,7 +159,6 @@ function parseLine(s: usize, e: usize): void {
     scratchCap = e - s > MIN_BUFFER ? e - s : MIN_BUFFER;
     scratch = heap.alloc(scratchCap);
   }
-  const restStart = splitFields(s, e);
 
   unescapeField(F_PATH, line);
   const pathPtr = fieldPtr;
@@ -241,18 +182,23 @@ function parseLine(s: usize, e: usize): void {
     linkLines.push(line);
     return;
   }
-  inodeFields(node, mode, restStart, e, line);
+  inodeFields(node, mode, xattrStart, e, line);
 }
 
 /** Unescapes [s, e) of the current line into `fieldPtr`/`fieldLen` (the input itself when there is no escape). */
-function unescapeRange(s: usize, e: usize, line: i32): void {
-  const b = lineHasBackslash ? findBackslash(s, e) : e;
-  fieldEscaped = b != e;
-  if (!fieldEscaped) {
-    fieldPtr = s;
-    fieldLen = <i32>(e - s);
-    return;
-  }
+// @ts-ignore: decorator
+@inline function unescapeRange(s: usize, e: usize, line: i32): void {
+  fieldEscaped = false;
+  fieldPtr = s;
+  fieldLen = <i32>(e - s);
+  if (lineHasBackslash) unescapeEscaped(s, e, line);
+}
+
+/** unescapeRange of a line with a backslash. */
+function unescapeEscaped(s: usize, e: usize, line: i32): void {
+  const b = findBackslash(s, e);
+  if (b == e) return;
+  fieldEscaped = true;
   const out = scratch + (s - lineStart);
   memory.copy(out, s, b - s);
   const n = unescapeTo(b, e, out + (b - s));
@@ -262,16 +208,19 @@ function unescapeRange(s: usize, e: usize, line: i32): void {
 }
 
 /** The length of the last unescaped field as a C string (up to a NUL, which only an escape can make). */
-function cStringField(): i32 {
+// @ts-ignore: decorator
+@inline function cStringField(): i32 {
   return fieldEscaped ? cStringLength(fieldPtr, fieldLen) : fieldLen;
 }
 
-function unescapeField(f: i32, line: i32): void {
+// @ts-ignore: decorator
+@inline function unescapeField(f: i32, line: i32): void {
   unescapeRange(unchecked(fieldStart[f]), unchecked(fieldEnd[f]), line);
 }
 
 /** An optional field: `-` means absent (§3.1); otherwise unescaped into `fieldPtr`/`fieldLen`. */
-function optionalField(f: i32, line: i32): bool {
+// @ts-ignore: decorator
+@inline function optionalField(f: i32, line: i32): bool {
   const s = unchecked(fieldStart[f]);
   if (unchecked(fieldEnd[f]) - s == 1 && <u32>load<u8>(s) == DASH) return false;
   unescapeField(f, line);
@@ -279,7 +228,8 @@ function optionalField(f: i32, line: i32): bool {
 }
 
 /** A u64 field into `parsedValue`. */
-function integerField(f: i32, line: i32): void {
+// @ts-ignore: decorator
+@inline function integerField(f: i32, line: i32): void {
   if (!parseUnsigned(unchecked(fieldStart[f]), unchecked(fieldEnd[f]), 10)) reject(line);
 }
 

@@ -19,7 +19,8 @@ const SAFE_ACCUMULATOR: u64 = 0x0fff_ffff_ffff_ffff;
 }
 
 /** Parses [start, end) in base 8 or 10 into `parsedValue`; false when C would report "Invalid integer". */
-export function parseUnsigned(start: usize, end: usize, base: u32): bool {
+// @ts-ignore: decorator
+@inline export function parseUnsigned(start: usize, end: usize, base: u32): bool {
   // Fast path: only digits, too few to overflow.
   if (end - start - 1 < MAX_SAFE_DIGITS) {
     let v: u64 = 0;
@@ -34,6 +35,11 @@ export function parseUnsigned(start: usize, end: usize, base: u32): bool {
       return true;
     }
   }
+  return parseStrtoull(start, end, base);
+}
+
+/** parseUnsigned in full: whitespace, sign, overflow. */
+function parseStrtoull(start: usize, end: usize, base: u32): bool {
   let i = start;
   while (i < end && isSpace(<u32>load<u8>(i))) i++;
   let negative = false;

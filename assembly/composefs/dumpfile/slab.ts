@@ -10,7 +10,8 @@ export class ByteSlab {
   private used: i32 = 0;
 
   /** `len` bytes to fill in. */
-  alloc(len: i32): Uint8Array {
+  // @ts-ignore: decorator
+  @inline alloc(len: i32): Uint8Array {
     if (this.used + len > this.chunk.byteLength) {
       this.chunk = new ArrayBuffer(len > CHUNK_SIZE ? len : CHUNK_SIZE);
       this.used = 0;

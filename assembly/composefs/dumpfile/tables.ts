@@ -156,7 +156,8 @@ export class ChildTable {
     return true;
   }
 
-  private isIndexed(dir: Node): bool {
+  // @ts-ignore: decorator
+  @inline private isIndexed(dir: Node): bool {
     return this.indexed.size != 0 && this.indexed.has(changetype<usize>(dir));
   }
 
