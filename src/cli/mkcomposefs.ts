@@ -7,8 +7,7 @@ import { closeSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, write
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CfsError } from '../errors.js';
-import { buildImage } from '../composefs/index.js';
-import { parseDumpStream } from '../composefs/dumpfile/parse.js';
+import { type BuiltImage, buildImage } from '../composefs/index.js';
 import type { Node } from '../composefs/tree.js';
 // Directory/tar/OCI sources and the progress bar load only when used (a --from-file build skips them).
 import type { LoadOptions } from '../composefs/sources/index.js';
@@ -172,11 +171,21 @@ async function* readChunks(path: string): AsyncGenerator<Uint8Array> {
   }
 }
 
+/** A dumpfile SOURCE ('-': stdin) straight into the Wasm builder. */
+function buildFromDump(source: string, opts: { minVersion: number; maxVersion: number }): Promise<BuiltImage> {
+  const input = source === '-' ? process.stdin : readChunks(source);
+  return buildImage(input, {
+    ...opts,
+    file: source,
+    strict: process.env.CFS_PARSE_STRICT !== undefined,
+    reread: source === '-' ? undefined : () => readChunks(source),
+    // The image is written out and dropped: no copy of it out of Wasm memory.
+    view: true,
+  });
+}
+
+/** The tree of a directory, tar or OCI SOURCE. */
 async function loadTree(source: string, { values, fromTar }: Parsed): Promise<Node> {
-  if (values.has('from-file')) {
-    const input = source === '-' ? process.stdin : readChunks(source);
-    return parseDumpStream(input, { file: source, strict: process.env.CFS_PARSE_STRICT !== undefined });
-  }
   const [{ loadSource }, { createProgress }] = await Promise.all([import('../composefs/sources/index.js'), import('./progress.js')]);
   const threads = values.get('threads');
   if (typeof threads === 'string' && !(Number(threads) > 0 && Number.isInteger(Number(threads)))) {
@@ -285,8 +294,7 @@ export async function run(args: string[]): Promise<number> {
   // Opened before the source is read, as C does; removed again on any failure.
   const out = !digestOnly && !toStdout ? new AtomicFile(image) : null;
   try {
-    const tree = await loadTree(source, parsed);
-    const built = buildImage(tree, opts);
+    const built = values.has('from-file') ? await buildFromDump(source, opts) : buildImage(await loadTree(source, parsed), opts);
     if (out) {
       out.write(built.image);
       out.commit();

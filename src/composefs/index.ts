@@ -1,12 +1,14 @@
 /**
  * composefs images: dumpfile in (spec composefs-image.md §3), EROFS out (§2), byte-identical to
- * mkcomposefs 1.0.8, with the image's fs-verity digest (§1.7).
+ * mkcomposefs 1.0.8, with the image's fs-verity digest (§1.7). A dumpfile is parsed and written
+ * in Wasm in one pass; the JS parser (dumpfile/parse.ts) words the error when Wasm refuses one.
  */
 // The hasher alone: the fsverity index would also load the file/worker modules a build never needs.
 import type { FsverityDigest } from '../fsverity/descriptor.js';
 import { FsverityHasher } from '../fsverity/hasher.js';
+import { buildWasmImage, WasmDumpRejected, type WasmImage, type WasmImageOptions } from '../wasm/composefs.js';
 import { parseDump, parseDumpStream, type ParseDumpOptions } from './dumpfile/parse.js';
-import { writeImage, type WriteOptions } from './erofs/writer.js';
+import { writeImage, writerOptions, type WriteOptions } from './erofs/writer.js';
 import { Node } from './tree.js';
 
 export { parseDump, parseDumpStream, type ParseDumpOptions } from './dumpfile/parse.js';
@@ -17,6 +19,16 @@ export interface BuildOptions extends WriteOptions {
   strict?: boolean;
   /** Dumpfile input only: name for error messages. */
   file?: string;
+  /**
+   * Stream input only: reads the same dumpfile again, used only to word the error of a refused
+   * dumpfile. Without it the stream's chunks are kept until the build ends.
+   */
+  reread?: () => AsyncIterable<Uint8Array>;
+  /**
+   * The image as a view of the build's Wasm memory rather than a copy: one copy less, but the
+   * view keeps the build's whole memory alive (for a caller that writes the image and drops it).
+   */
+  view?: boolean;
 }
 
 export interface BuiltImage {
@@ -27,8 +39,7 @@ export interface BuiltImage {
   version: number;
 }
 
-function build(root: Node, opts: BuildOptions): BuiltImage {
-  const { image, version } = writeImage(root, opts);
+function built({ image, version }: WasmImage): BuiltImage {
   let digest: FsverityDigest | undefined;
   // Computed on first use: writing an image does not need it.
   return {
@@ -52,8 +63,50 @@ function build(root: Node, opts: BuildOptions): BuiltImage {
 export function buildImage(source: Node | Uint8Array, opts?: BuildOptions): BuiltImage;
 export function buildImage(source: AsyncIterable<Uint8Array>, opts?: BuildOptions): Promise<BuiltImage>;
 export function buildImage(source: Node | Uint8Array | AsyncIterable<Uint8Array>, opts: BuildOptions = {}): BuiltImage | Promise<BuiltImage> {
+  if (source instanceof Node) return built(writeImage(source, opts));
+  const wasmOpts: WasmImageOptions = { ...writerOptions(opts), strict: opts.strict ?? false, view: opts.view };
   const parseOpts: ParseDumpOptions = { strict: opts.strict, file: opts.file };
-  if (source instanceof Node) return build(source, opts);
-  if (source instanceof Uint8Array) return build(parseDump(source, parseOpts), opts);
-  return parseDumpStream(source, parseOpts).then((root) => build(root, opts));
+  if (source instanceof Uint8Array) {
+    try {
+      return built(buildWasmImage(source, wasmOpts));
+    } catch (e) {
+      if (!(e instanceof WasmDumpRejected)) throw e;
+      parseDump(source, parseOpts);
+      throw disagreement(e, opts.file);
+    }
+  }
+  return buildFromStream(source, wasmOpts, parseOpts, opts.reread);
+}
+
+async function buildFromStream(
+  source: AsyncIterable<Uint8Array>,
+  wasmOpts: WasmImageOptions,
+  parseOpts: ParseDumpOptions,
+  reread?: () => AsyncIterable<Uint8Array>,
+): Promise<BuiltImage> {
+  const kept: Uint8Array[] | null = reread ? null : [];
+  try {
+    return built(await buildWasmImage(kept ? keeping(source, kept) : source, wasmOpts));
+  } catch (e) {
+    if (!(e instanceof WasmDumpRejected)) throw e;
+    await parseDumpStream(kept ? replay(kept) : reread!(), parseOpts);
+    throw disagreement(e, parseOpts.file);
+  }
+}
+
+/** The chunks of `source`, each also copied into `kept` (a reader may reuse its buffer). */
+async function* keeping(source: AsyncIterable<Uint8Array>, kept: Uint8Array[]): AsyncGenerator<Uint8Array> {
+  for await (const chunk of source) {
+    kept.push(chunk.slice());
+    yield chunk;
+  }
+}
+
+async function* replay(chunks: Uint8Array[]): AsyncGenerator<Uint8Array> {
+  yield* chunks;
+}
+
+/** The Wasm parser refused a dumpfile the JS parser accepts: a bug in one of them. */
+function disagreement(e: WasmDumpRejected, file: string | undefined): Error {
+  return new Error(`internal error: the Wasm dumpfile parser refused line ${e.line} of ${file ?? 'the dumpfile'}, which the reference parser accepts`, { cause: e });
 }

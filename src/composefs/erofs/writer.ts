@@ -1,15 +1,11 @@
 /**
  * The composefs EROFS writer (`lcfs_write_to` + `lcfs_write_erofs_to`, spec composefs-image.md
- * §2.9): byte-identical to C mkcomposefs 1.0.8. Passes: P0 version (rewrite.ts), P1-P3 working
- * copy and overlay rewriting (rewrite.ts), P4 BFS order (order.ts), P5-P6 layout (layout.ts),
- * P7 bytes (serialize.ts).
+ * §2.9), byte-identical to C mkcomposefs 1.0.8. It runs in Wasm (assembly/composefs/writer/):
+ * the caller's tree crosses as records (src/wasm/tree-records.ts) and is never modified.
  */
 import type { Node } from '../tree.js';
+import { writeWasmImage } from '../../wasm/composefs.js';
 import { CFS_DEFAULT_MAX_VERSION, CFS_DEFAULT_MIN_VERSION } from './format.js';
-import { computeLayout } from './layout.js';
-import { computeTree } from './order.js';
-import { effectiveVersion, rewriteTree } from './rewrite.js';
-import { serializeImage } from './serialize.js';
 
 export interface WriteOptions {
   /** Base format version (mkcomposefs --min-version; default 0). */
@@ -26,13 +22,16 @@ export interface WrittenImage {
   version: number;
 }
 
-/** Writes the image of `root` (the caller's tree is not modified). Throws CfsError like C's write errors. */
-export function writeImage(root: Node, opts: WriteOptions = {}): WrittenImage {
-  const version = effectiveVersion(root, {
+/** The writer's options with the tool's defaults filled in. */
+export function writerOptions(opts: WriteOptions): Required<WriteOptions> {
+  return {
     minVersion: opts.minVersion ?? CFS_DEFAULT_MIN_VERSION,
     maxVersion: opts.maxVersion ?? CFS_DEFAULT_MAX_VERSION,
-  });
-  const { inodes, byNode } = rewriteTree(root, version, opts.useEpoch ?? false);
-  const layout = computeLayout(computeTree(inodes, byNode));
-  return { image: serializeImage(layout, version), version };
+    useEpoch: opts.useEpoch ?? false,
+  };
+}
+
+/** Writes the image of `root`. Throws CfsError like C's write errors. */
+export function writeImage(root: Node, opts: WriteOptions = {}): WrittenImage {
+  return writeWasmImage(root, writerOptions(opts));
 }
