@@ -218,8 +218,16 @@ export function rewriteTree(root: Node, version: i32, useEpoch: bool, survey: Su
     const children = own ? sortedChildren(own) : new Array<Node>(0);
     if (id == 0) rootChildren = children;
     const start = t.direntCount;
-    if (!hasChild(children, DOT)) t.addDirent(DOT, id, 0, null);
-    if (!hasChild(children, DOTDOT)) t.addDirent(DOTDOT, unchecked(t.parent[id]), 0, null);
+    // "." and ".." come first unless the tree has them; the children follow in order.
+    let last: Uint8Array | null = null;
+    if (!hasChild(children, DOT)) {
+      t.addDirent(DOT, id, 0, null);
+      last = DOT;
+    }
+    if (!hasChild(children, DOTDOT)) {
+      t.addDirent(DOTDOT, unchecked(t.parent[id]), 0, null);
+      last = DOTDOT;
+    }
     subdirs.length = 0;
     for (let i = 0, n = children.length; i < n; i++) {
       const c = unchecked(children[i]);
@@ -234,7 +242,8 @@ export function rewriteTree(root: Node, version: i32, useEpoch: bool, survey: Su
     }
     unchecked(t.direntStart[id] = start);
     unchecked(t.direntEnd[id] = t.direntCount);
-    sortDirents(t, start, t.direntCount);
+    // Out of order only when a child's name sorts before "." or "..".
+    if (last && children.length > 0 && compareBytes(unchecked(children[0]).name, last) < 0) sortDirents(t, start, t.direntCount);
     for (let i = subdirs.length - 1; i >= 0; i--) stack.push(unchecked(subdirs[i]));
   }
   decorateRoot(t, rootChildren);
