@@ -10,7 +10,7 @@ import { parsedValue, parseUnsigned } from './dumpfile/integer';
 import { fieldEnd, fieldStart, findNewline, lineHasBackslash, scanLine, splitFields, xattrStart } from './dumpfile/lines';
 import { ByteSlab } from './dumpfile/slab';
 import { ChildTable, equalMemory, hashBytes, Interner, PathTable } from './dumpfile/tables';
-import { cStringLength, findBackslash, hexValue, unescapeTo } from './dumpfile/unescape';
+import { cStringLength, findBackslash, unescapeTo } from './dumpfile/unescape';
 import {
   INLINE_CONTENT_MAX, isDevice, isDir, isLnk, isValidType, MAX_NAME_LENGTH, Node, PATH_MAX, Xattr,
 } from './tree';
@@ -29,18 +29,6 @@ const F_PATH: i32 = 0, F_SIZE: i32 = 1, F_MODE: i32 = 2, F_NLINK: i32 = 3, F_UID
 const MAX_XATTR_TEXT: i32 = 65535;
 const DIGEST_HEX_LENGTH: i32 = 64;
 const MIN_BUFFER: usize = 1 << 16;
-/** Byte → hex digit value, NOT_HEX for anything else. */
-const NOT_HEX: u8 = 0x10;
-const HEX_DIGITS = hexDigits();
-
-function hexDigits(): StaticArray<u8> {
-  const t = new StaticArray<u8>(256);
-  for (let c = 0; c < 256; c++) {
-    const v = hexValue(<u32>c);
-    unchecked(t[c] = v < 0 ? NOT_HEX : <u8>v);
-  }
-  return t;
-}
 
 let strict = false;
 let root: Node | null = null;
@@ -285,7 +273,7 @@ function inodeFields(node: Node, mode: u32, restStart: usize, end: usize, line: 
   }
 
   if (<i32>(end - restStart) > MAX_XATTR_TEXT) reject(line); // Too many xattrs
-  xattrs(node, restStart, end, line);
+  if (restStart < end) xattrs(node, restStart, end, line);
 
   node.nlink = nlink;
   node.uid = <u32>uid;
@@ -303,21 +291,31 @@ function inodeFields(node: Node, mode: u32, restStart: usize, end: usize, line: 
 function parseDigest(ptr: usize, len: i32, line: i32): Uint8Array {
   if (len != DIGEST_HEX_LENGTH) reject(line);
   const out = slab.alloc(DIGEST_HEX_LENGTH / 2);
-  const o = out.dataStart;
-  let bad: u32 = 0;
-  for (let i = 0; i < DIGEST_HEX_LENGTH / 2; i++) {
-    const hi = <u32>unchecked(HEX_DIGITS[load<u8>(ptr + 2 * i)]);
-    const lo = <u32>unchecked(HEX_DIGITS[load<u8>(ptr + 2 * i + 1)]);
-    bad |= hi | lo;
-    store<u8>(o + i, <u8>((hi << 4) | lo));
-  }
-  if (bad & NOT_HEX) reject(line);
+  // 16 hex digits → 8 bytes per vector: digit values, then (first << 4) | second per pair.
+  const a = hexPairs(ptr, line);
+  const b = hexPairs(ptr + 16, line);
+  const c = hexPairs(ptr + 32, line);
+  const d = hexPairs(ptr + 48, line);
+  v128.store(out.dataStart, i8x16.narrow_i16x8_u(a, b));
+  v128.store(out.dataStart + 16, i8x16.narrow_i16x8_u(c, d));
   return out;
+}
+
+/** The 16 hex digits at `ptr` as 8 u16 lanes of one byte value each; a non-hex digit refuses `line`. */
+function hexPairs(ptr: usize, line: i32): v128 {
+  const v = v128.load(ptr);
+  const digit = i8x16.sub(v, i8x16.splat(0x30));
+  const isDigit = i8x16.lt_u(digit, i8x16.splat(10));
+  const letter = i8x16.sub(v128.or(v, i8x16.splat(0x20)), i8x16.splat(0x61));
+  const isLetter = i8x16.lt_u(letter, i8x16.splat(6));
+  if (!i8x16.all_true(v128.or(isDigit, isLetter))) reject(line);
+  const value = v128.bitselect(digit, i8x16.add(letter, i8x16.splat(10)), isDigit);
+  // Little-endian u16 lane = first digit | second digit << 8.
+  return v128.or(v128.and(i16x8.shl(value, 4), i16x8.splat(0xf0)), i16x8.shr_u(value, 8));
 }
 
 /** KEY=VALUE fields with the per-node budget of §2.11 (step 14). */
 function xattrs(node: Node, start: usize, end: usize, line: i32): void {
-  if (start >= end) return;
   let total: i32 = 0;
   const xs = new Array<Xattr>();
   node.xattrs = xs;

@@ -7,7 +7,7 @@
 const BACKSLASH: u32 = 0x5c;
 
 /** Value of one hex digit (either case), -1 for anything else. */
-export function hexValue(c: u32): i32 {
+function hexValue(c: u32): i32 {
   if (c - 0x30 <= 9) return <i32>(c - 0x30);
   const l = c | 0x20;
   if (l - 0x61 <= 5) return <i32>(l - 0x57);
