@@ -172,6 +172,12 @@ describe('Wasm EROFS writer: caller\'s trees (writeWasmImage), the refusals of t
     expect(failure(root).code).to.equal('EFBIG');
   });
 
+  it('a directory mode set on a node made without children', () => {
+    const { root, a } = tree();
+    a.mode = 0o40700;
+    image(expectTreeSameAsJs(root));
+  });
+
   it('children in insertion order, and "." and ".." given as children', () => {
     const { root } = tree();
     for (const name of ['zz', '.', '..', '-', '00', 'ff', 'A']) root.addChild(new Node(enc.encode(name), 0o40755));

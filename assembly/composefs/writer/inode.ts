@@ -55,10 +55,10 @@ export class Survey {
     while (stack.length) {
       const n = stack.pop();
       const children = n.children;
+      const k = children ? children.length : 0;
+      // A directory's entries with "." and "..", and the root's once more with the stubs (P3).
+      if (isDir(n.mode) || k > 0) this.dirents += (k + 2) * (n === root ? 2 : 1);
       if (!children) continue;
-      const k = children.length;
-      // Its entries, and the root's once more with the stubs (P3).
-      this.dirents += (k + 2) * (n === root ? 2 : 1);
       for (let i = 0; i < k; i++) {
         const c = unchecked(children[i]);
         if (c.linkTo) continue;
@@ -150,6 +150,8 @@ export class Inodes {
   /** A new inode for `node` (null: a whiteout stub) under `parent` (-1: itself, the root). */
   add(node: Node | null, parent: i32, mode: u32): i32 {
     const id = this.count++;
+    // The survey's bound holds by construction; never write past it.
+    if (id >= this.node.length) unreachable();
     unchecked(this.node[id] = node);
     unchecked(this.parent[id] = parent < 0 ? id : parent);
     unchecked(this.mode[id] = mode);
@@ -185,6 +187,7 @@ export class Inodes {
   /** Appends a directory entry. */
   addDirent(name: Uint8Array, target: i32, flags: u8, alias: Node | null): void {
     const d = this.direntCount++;
+    if (d >= this.direntName.length) unreachable();
     unchecked(this.direntName[d] = name);
     unchecked(this.direntNameLength[d] = name.length);
     unchecked(this.direntTarget[d] = target);

@@ -265,7 +265,7 @@ function decorateRoot(t: Inodes, rootChildren: Array<Node>): void {
     }
   }
   const start = t.direntCount;
-  for (let d = unchecked(t.direntStart[0]), end = unchecked(t.direntEnd[0]); d < end; d++) t.moveDirent(d, t.direntCount++);
+  for (let d = unchecked(t.direntStart[0]), end = unchecked(t.direntEnd[0]); d < end; d++) t.addDirent(unchecked(t.direntName[d]), unchecked(t.direntTarget[d]), unchecked(t.direntFlags[d]), unchecked(t.direntAlias[d]));
   for (let i = 0; i < STUB_COUNT; i++) {
     const name = new Uint8Array(2);
     name[0] = <u8>HEX.charCodeAt(i >> 4);
