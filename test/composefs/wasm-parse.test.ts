@@ -94,6 +94,8 @@ describe('Wasm dumpfile parser: line shapes', () => {
     ['short line', `${root}\n/a 0 100644\n`],
     ['digest of 63 digits', `${root}\n/a 1 100644 1 0 0 0 0.0 ab/c - ${'a'.repeat(63)}\n`],
     ['digest not hex', `${root}\n/a 1 100644 1 0 0 0 0.0 ab/c - ${'g'.repeat(64)}\n`],
+    ['digest in mixed case', `${root}\n/a 1 100644 1 0 0 0 0.0 ab/c - ${'0123456789abcdefABCDEF'.repeat(3).slice(0, 64)}\n`],
+    ['digest with a non-hex last digit', `${root}\n/a 1 100644 1 0 0 0 0.0 ab/c - ${'f'.repeat(63)}:\n`],
     ['escaped digest', `${root}\n/a 1 100644 1 0 0 0 0.0 ab/c - \\x41${'a'.repeat(63)}\n`],
     ['xattr without =', `${root}\n/a 0 100644 1 0 0 0 0.0 - - - user.x\n`],
     ['two spaces before an xattr', `${root}\n/a 0 100644 1 0 0 0 0.0 - - -  user.x=1\n`],
