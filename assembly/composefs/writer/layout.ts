@@ -202,7 +202,7 @@ function sharedXattrs(t: Inodes, bfs: StaticArray<i32>): XattrTable {
       const h = x.hashValue(r) ^ (<u32>keyId * 0x9e3779b1);
       let e = pairs.first(h);
       while (e >= 0) {
-        if (unchecked(pairs.hash[e]) == h && unchecked(pairKey[e]) == keyId && x.compareValues(unchecked(pairFirst[e]), r) == 0) break;
+        if (unchecked(pairs.hash[e]) == h && unchecked(pairKey[e]) == keyId && x.sameValue(unchecked(pairFirst[e]), r)) break;
         e = pairs.after(e);
       }
       if (e >= 0) {

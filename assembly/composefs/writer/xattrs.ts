@@ -21,8 +21,10 @@ export function prefixLength(pre: u8): i32 {
   return unchecked(PRE_LEN[pre]);
 }
 
-/** Where a prefixed value is put together to be hashed. */
-let scratch = new Uint8Array(256);
+/** How many of a value's last bytes `hashValue` hashes. */
+const HASHED = 32;
+/** Where a short prefixed value is put together to be hashed (at most HASHED bytes + a prefix). */
+const scratch = new Uint8Array(64);
 
 export class XattrLists {
   key: StaticArray<Uint8Array>;
@@ -121,14 +123,25 @@ export class XattrLists {
     return la - lb;
   }
 
-  /** xxh32 of the value bytes (equal values hash alike whatever their prefix). */
+  /**
+   * A hash of the value bytes (equal values hash alike whatever their prefix): xxh32 of the last
+   * HASHED bytes, with the length.
+   */
   hashValue(r: i32): u32 {
     const body = unchecked(this.body[r]);
-    if (unchecked(this.pre[r]) == PRE_NONE) return xxh32(body.dataStart, body.length, 0);
-    const len = this.valueLength(r);
-    if (len > scratch.length) scratch = new Uint8Array(max(len, scratch.length * 2));
+    const len = unchecked(this.length[r]);
+    const n = min(len, HASHED);
+    if (body.length >= n) return xxh32(body.dataStart + <usize>(body.length - n), n, <u32>len);
+    // The prefix is among the bytes hashed: put the value together first.
     this.writeValue(r, scratch.dataStart);
-    return xxh32(scratch.dataStart, len, 0);
+    return xxh32(scratch.dataStart + <usize>(len - n), n, <u32>len);
+  }
+
+  /** The values of records `a` and `b` are the same bytes. */
+  sameValue(a: i32, b: i32): bool {
+    if (unchecked(this.length[a]) != unchecked(this.length[b])) return false;
+    if (unchecked(this.body[a]) === unchecked(this.body[b]) && unchecked(this.pre[a]) == unchecked(this.pre[b])) return true;
+    return this.compareValues(a, b) == 0;
   }
 
   /** Sorts the list of `id` by key (strcmp order of key bytes; stable). */
