@@ -157,8 +157,8 @@ function parseLine(s: usize, e: usize): void {
   const pathLen = cStringField();
   if (pathLen == 0) reject(line); // Invalid empty path
 
-  let ms = unchecked(fieldStart[F_MODE]);
-  const me = unchecked(fieldEnd[F_MODE]);
+  let ms = fieldStart(F_MODE);
+  const me = fieldEnd(F_MODE);
   const hardlink = ms < me && <u32>load<u8>(ms) == AT;
   if (hardlink) ms++;
   if (!parseUnsigned(ms, me, 8)) reject(line);
@@ -207,14 +207,14 @@ function unescapeEscaped(s: usize, e: usize, line: i32): void {
 
 // @ts-ignore: decorator
 @inline function unescapeField(f: i32, line: i32): void {
-  unescapeRange(unchecked(fieldStart[f]), unchecked(fieldEnd[f]), line);
+  unescapeRange(fieldStart(f), fieldEnd(f), line);
 }
 
 /** An optional field: `-` means absent (§3.1); otherwise unescaped into `fieldPtr`/`fieldLen`. */
 // @ts-ignore: decorator
 @inline function optionalField(f: i32, line: i32): bool {
-  const s = unchecked(fieldStart[f]);
-  if (unchecked(fieldEnd[f]) - s == 1 && <u32>load<u8>(s) == DASH) return false;
+  const s = fieldStart(f);
+  if (fieldEnd(f) - s == 1 && <u32>load<u8>(s) == DASH) return false;
   unescapeField(f, line);
   return true;
 }
@@ -222,7 +222,7 @@ function unescapeEscaped(s: usize, e: usize, line: i32): void {
 /** A u64 field into `parsedValue`. */
 // @ts-ignore: decorator
 @inline function integerField(f: i32, line: i32): void {
-  if (!parseUnsigned(unchecked(fieldStart[f]), unchecked(fieldEnd[f]), 10)) reject(line);
+  if (!parseUnsigned(fieldStart(f), fieldEnd(f), 10)) reject(line);
 }
 
 /** The fields of a non-hardlink line after PATH and MODE (§3.5 steps 7-14). */
@@ -236,17 +236,17 @@ function inodeFields(node: Node, mode: u32, restStart: usize, end: usize, line: 
   // C quirk (§3.5 step 7): a bad GID or RDEV is only reported when UID is 0, else taken as 0.
   const lenient = uid != 0;
   let gid: u32 = 0;
-  if (parseUnsigned(unchecked(fieldStart[F_GID]), unchecked(fieldEnd[F_GID]), 10)) gid = <u32>parsedValue;
+  if (parseUnsigned(fieldStart(F_GID), fieldEnd(F_GID), 10)) gid = <u32>parsedValue;
   else if (!lenient) reject(line);
   let rdev: u32 = 0;
   let rdevNonZero = false;
-  if (parseUnsigned(unchecked(fieldStart[F_RDEV]), unchecked(fieldEnd[F_RDEV]), 10)) {
+  if (parseUnsigned(fieldStart(F_RDEV), fieldEnd(F_RDEV), 10)) {
     rdev = <u32>parsedValue;
     rdevNonZero = parsedValue != 0;
   } else if (!lenient) reject(line);
 
-  const ts = unchecked(fieldStart[F_MTIME]);
-  const te = unchecked(fieldEnd[F_MTIME]);
+  const ts = fieldStart(F_MTIME);
+  const te = fieldEnd(F_MTIME);
   let secEnd = ts;
   while (secEnd < te && <u32>load<u8>(secEnd) != DOT) secEnd++;
   if (!parseUnsigned(ts, secEnd, 10)) reject(line);

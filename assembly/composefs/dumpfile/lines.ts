@@ -10,9 +10,24 @@ const SPACE: u32 = 0x20;
 const BACKSLASH: u32 = 0x5c;
 export const FIELD_COUNT: i32 = 11;
 
-/** Start/end of the fixed fields of the current line. */
-export const fieldStart = new StaticArray<usize>(FIELD_COUNT);
-export const fieldEnd = new StaticArray<usize>(FIELD_COUNT);
+/** Start/end pairs of the fixed fields of the current line, at a fixed address. */
+const FIELDS: usize = memory.data(FIELD_COUNT * 8, 8);
+
+// @ts-ignore: decorator
+@inline export function fieldStart(k: i32): usize {
+  return load<u32>(FIELDS + (<usize>k << 3));
+}
+
+// @ts-ignore: decorator
+@inline export function fieldEnd(k: i32): usize {
+  return load<u32>(FIELDS + (<usize>k << 3), 4);
+}
+
+// @ts-ignore: decorator
+@inline function setField(k: i32, start: usize, end: usize): void {
+  store<u32>(FIELDS + (<usize>k << 3), <u32>start);
+  store<u32>(FIELDS + (<usize>k << 3), <u32>end, 4);
+}
 /** Where the xattrs of the current line start. */
 export let xattrStart: usize = 0;
 /** The current line has a backslash (an escape) somewhere. */
@@ -60,8 +75,7 @@ export function scanLine(s: usize, end: usize, line: i32): usize {
     backslashes |= escapes;
     while (spaces != 0 && k < FIELD_COUNT) {
       const q = i + ctz(spaces);
-      unchecked(fieldStart[k] = p);
-      unchecked(fieldEnd[k] = q);
+      setField(k, p, q);
       k++;
       p = q + 1;
       spaces &= spaces - 1;
@@ -77,8 +91,7 @@ export function scanLine(s: usize, end: usize, line: i32): usize {
     if (c == 0) fail(FAIL_DUMP, line, '', ''); // Invalid embedded NUL character
     if (c == BACKSLASH) backslashes = 1;
     else if (c == SPACE && k < FIELD_COUNT) {
-      unchecked(fieldStart[k] = p);
-      unchecked(fieldEnd[k] = i);
+      setField(k, p, i);
       k++;
       p = i + 1;
     }
@@ -97,8 +110,7 @@ export function splitFields(s: usize, e: usize): void {
     const c = <u32>load<u8>(i);
     if (c == BACKSLASH) backslashes = true;
     else if (c == SPACE && k < FIELD_COUNT) {
-      unchecked(fieldStart[k] = p);
-      unchecked(fieldEnd[k] = i);
+      setField(k, p, i);
       k++;
       p = i + 1;
     }
@@ -109,8 +121,7 @@ export function splitFields(s: usize, e: usize): void {
 /** Fields k.. start at p and the line ends at e. */
 function finishFields(k: i32, p: usize, e: usize, backslashes: bool): void {
   for (; k < FIELD_COUNT; k++) {
-    unchecked(fieldStart[k] = p);
-    unchecked(fieldEnd[k] = e);
+    setField(k, p, e);
     p = e;
   }
   xattrStart = p;
