@@ -7,7 +7,6 @@ import { parseDump } from '../../src/composefs/dumpfile/parse.js';
 import { writeImage } from '../../src/composefs/erofs/writer.js';
 import { CfsError } from '../../src/errors.js';
 import { buildWasmImage, WasmDumpRejected, type WasmImageOptions } from '../../src/wasm/composefs.js';
-import { MINI_DUMP } from './vectors.js';
 
 /** A dumpfile refused at `rejected` (0: no line), an image, or a writer refusal with its message. */
 export type Outcome = { rejected: number } | { image: Uint8Array; version: number } | { writeError: string };
@@ -43,19 +42,9 @@ export function wasmOutcome(dump: Uint8Array, opts: WasmImageOptions = DEFAULT_B
   }
 }
 
-/** True once assembly/composefs/writer is ported (its placeholder returns an empty image). */
-export const WASM_WRITER_PORTED = (() => {
-  const o = wasmOutcome(new TextEncoder().encode(MINI_DUMP));
-  return 'image' in o && o.image.length > 0;
-})();
-
-/**
- * The outcome as compared: the refusal line; for a parsed dumpfile, once the Wasm writer is ported,
- * the writer's message or the image's version, length and sha256 (until then just "accepted").
- */
+/** The outcome as compared: the refusal line, the writer's message, or the image's version, length and sha256. */
 export function comparable(o: Outcome): string {
   if ('rejected' in o) return `rejected at line ${o.rejected}`;
-  if (!WASM_WRITER_PORTED) return 'accepted';
   if ('writeError' in o) return `write error: ${o.writeError}`;
   return `image v${o.version} ${o.image.length} bytes sha256 ${createHash('sha256').update(o.image).digest('hex')}`;
 }

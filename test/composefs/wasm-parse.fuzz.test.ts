@@ -1,8 +1,8 @@
 /**
  * Fuzz: mutated dumpfiles through the Wasm builder and the JS reference (seeded; CFSKIT_FUZZ_RUNS
- * runs, default 10,000). Both must refuse on the same line or both accept (and, once the Wasm
- * writer is ported, write the same image or the same writer error), whether the input arrives
- * whole or in chunks of a random size; the Wasm side never traps otherwise nor hangs.
+ * runs, default 10,000). Both must refuse on the same line or both write the same image (or the
+ * same writer error), whether the input arrives whole or in chunks of a random size; the Wasm side
+ * never traps otherwise nor hangs.
  */
 import { expect } from 'chai';
 import fc from 'fast-check';

@@ -1,12 +1,13 @@
 /**
  * The Wasm dumpfile parser (assembly/composefs/dumpfile.ts) against the JS parser on every
- * composefs vector, strict and non-strict, whole and in small chunks: the same refusal line, and
- * (once the Wasm writer is ported) the same image as JS writeImage(parseDump(...)).
+ * composefs vector, strict and non-strict, whole and in small chunks: the same refusal line, or the
+ * same image (or writer error) as JS writeImage(parseDump(...)).
  */
 import { expect } from 'chai';
+import { createHash } from 'node:crypto';
 import { buildWasmImage, WasmDumpRejected } from '../../src/wasm/composefs.js';
-import { comparable, DEFAULT_BUILD, jsOutcome, WASM_WRITER_PORTED, wasmOutcome } from './wasm-differential.js';
-import { MINI_DUMP, RANDOM_VARIANTS, randomVectors, shouldFailAssets, upstreamAssets } from './vectors.js';
+import { comparable, DEFAULT_BUILD, jsOutcome, wasmOutcome } from './wasm-differential.js';
+import { MINI_DUMP, MINI_SHA256_V1, RANDOM_VARIANTS, randomVectors, shouldFailAssets, upstreamAssets } from './vectors.js';
 
 const enc = new TextEncoder();
 
@@ -145,8 +146,9 @@ describe('Wasm composefs builder: API', () => {
       .to.throw(WasmDumpRejected).with.property('line', 2);
   });
 
-  it('is the writer ported yet? (image comparisons run once it is)', function () {
-    if (!WASM_WRITER_PORTED) this.skip();
-    expect(buildWasmImage(enc.encode(MINI_DUMP), DEFAULT_BUILD).image.length).to.equal(24576);
+  it('returns the image and its version (spec §6.3 "mini", version 1)', () => {
+    const { image, version } = buildWasmImage(enc.encode(MINI_DUMP), DEFAULT_BUILD);
+    expect(createHash('sha256').update(image).digest('hex')).to.equal(MINI_SHA256_V1);
+    expect(version).to.equal(1);
   });
 });
