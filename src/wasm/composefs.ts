@@ -32,7 +32,7 @@ interface ComposefsExports {
 const FAIL_DUMP = 1;
 const FAIL_WRITE = 2;
 /** Input is copied into Wasm memory this much at a time. */
-const PIECE = 1 << 18;
+const PIECE = 1 << 16;
 
 export interface WasmWriteOptions {
   minVersion: number;
