@@ -11,8 +11,17 @@ const HAS_CHILDREN = 1;
 const HAS_DIGEST = 2;
 const NONE = 0xffffffff;
 const FIXED = 56;
+/** fs-verity SHA-256 digest bytes. */
+const DIGEST_SIZE = 32;
 /** A chunk is sent once it holds this many bytes. */
 const CHUNK = 1 << 18;
+
+const decoder = new TextDecoder();
+
+/** The writer's name for an entry in errors: its directory's path, then the name. */
+function where(n: Node): string {
+  return `${decoder.decode(n.parent ? n.parent.path() : Uint8Array.of(0x2f))} entry ${decoder.decode(n.name)}`;
+}
 
 /** The nodes in pre-order and each one's index. */
 function number(root: Node): { nodes: Node[]; parents: Int32Array; index: Map<Node, number> } {
@@ -32,7 +41,7 @@ function number(root: Node): { nodes: Node[]; parents: Int32Array; index: Map<No
 }
 
 function recordSize(n: Node): number {
-  let size = FIXED + n.name.length + 4 + (n.payload?.length ?? 0) + 4 + (n.content?.length ?? 0) + (n.digest ? 32 : 0) + 4;
+  let size = FIXED + n.name.length + 4 + (n.payload?.length ?? 0) + 4 + (n.content?.length ?? 0) + (n.digest ? DIGEST_SIZE : 0) + 4;
   for (const x of n.xattrs) size += 8 + x.key.length + x.value.length;
   return size;
 }
@@ -65,9 +74,10 @@ export function* treeRecords(root: Node): Generator<Uint8Array> {
     let link = 0;
     if (n.linkTo) {
       const target = index.get(n.linkTo);
-      if (target === undefined) throw writeError('EINVAL', `entry ${new TextDecoder().decode(n.name)}`, 'hardlink target is not in the tree');
+      if (target === undefined) throw writeError('EINVAL', where(n), 'hardlink target is not in the tree');
       link = target + 1;
     }
+    if (n.digest && n.digest.length !== DIGEST_SIZE) throw writeError('EINVAL', where(n), `fs-verity digest of ${n.digest.length} bytes`);
     u32(parents[i] < 0 ? NONE : parents[i]);
     u32(link);
     u32((n.children ? HAS_CHILDREN : 0) | (n.digest ? HAS_DIGEST : 0));
@@ -86,7 +96,7 @@ export function* treeRecords(root: Node): Generator<Uint8Array> {
     if (n.payload) raw(n.payload);
     u32(n.content ? n.content.length + 1 : 0);
     if (n.content) raw(n.content);
-    if (n.digest) raw(n.digest.subarray(0, 32));
+    if (n.digest) raw(n.digest);
     u32(n.xattrs.length);
     for (const x of n.xattrs) {
       u32(x.key.length);

@@ -1,6 +1,7 @@
 /**
- * The Wasm dumpfile → image path (src/wasm/composefs.ts) against the JS reference (parseDump +
- * writeImage): what each makes of one dumpfile, in one comparable shape.
+ * The Wasm dumpfile parser against the TypeScript one: the Wasm dumpfile → image path
+ * (buildWasmImage) and parseDump's tree sent to the writer as records (writeImage): what each
+ * makes of one dumpfile, in one comparable shape.
  */
 import { createHash } from 'node:crypto';
 import { parseDump } from '../../src/composefs/dumpfile/parse.js';
