@@ -5,11 +5,11 @@
  */
 import { closeSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { CfsError } from '../errors.js';
-import { type BuiltImage, buildImage } from '../composefs/index.js';
+import { buildDumpStream } from '../composefs/build.js';
 import type { Node } from '../composefs/tree.js';
-// Directory/tar/OCI sources and the progress bar load only when used (a --from-file build skips them).
+// Directory/tar/OCI sources, the tree writer, the hasher and the progress bar load only when used
+// (a --from-file build without --print-digest skips them all).
 import type { LoadOptions } from '../composefs/sources/index.js';
 
 const USAGE = `Usage: cfskit mkcomposefs [OPTIONS] SOURCE IMAGE
@@ -172,16 +172,33 @@ async function* readChunks(path: string): AsyncGenerator<Uint8Array> {
 }
 
 /** A dumpfile SOURCE ('-': stdin) straight into the Wasm builder. */
-function buildFromDump(source: string, opts: { minVersion: number; maxVersion: number }): Promise<BuiltImage> {
+async function buildFromDump(source: string, opts: { minVersion: number; maxVersion: number }): Promise<Uint8Array> {
   const input = source === '-' ? process.stdin : readChunks(source);
-  return buildImage(input, {
+  const { image } = await buildDumpStream(input, {
     ...opts,
+    useEpoch: false,
     file: source,
     strict: process.env.CFS_PARSE_STRICT !== undefined,
     reread: source === '-' ? undefined : () => readChunks(source),
     // The image is written out and dropped: no copy of it out of Wasm memory.
     view: true,
   });
+  return image;
+}
+
+/** The image of a directory, tar or OCI SOURCE. */
+async function buildFromTree(source: string, parsed: Parsed, opts: { minVersion: number; maxVersion: number }): Promise<Uint8Array> {
+  const tree = await loadTree(source, parsed);
+  const { writeImage } = await import('../composefs/erofs/writer.js');
+  return writeImage(tree, opts).image;
+}
+
+/** `--print-digest`: the image's fs-verity SHA-256 digest (spec §1.7). */
+async function imageDigest(image: Uint8Array): Promise<string> {
+  const { FsverityHasher } = await import('../fsverity/hasher.js');
+  const h = new FsverityHasher();
+  h.update(image);
+  return h.digest().hex;
 }
 
 /** The tree of a directory, tar or OCI SOURCE. */
@@ -222,7 +239,9 @@ class AtomicFile {
   readonly fd: number;
 
   constructor(readonly target: string) {
-    this.tmp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+    // Unpredictability is not needed: the name is opened exclusively ('wx').
+    const unique = `${process.pid.toString(16)}${Math.floor(Math.random() * 2 ** 32).toString(16)}`;
+    this.tmp = join(dirname(target), `.${basename(target)}.${unique}.tmp`);
     try {
       this.fd = openSync(this.tmp, 'wx', 0o644);
     } catch (e) {
@@ -294,14 +313,14 @@ export async function run(args: string[]): Promise<number> {
   // Opened before the source is read, as C does; removed again on any failure.
   const out = !digestOnly && !toStdout ? new AtomicFile(image) : null;
   try {
-    const built = values.has('from-file') ? await buildFromDump(source, opts) : buildImage(await loadTree(source, parsed), opts);
+    const image = values.has('from-file') ? await buildFromDump(source, opts) : await buildFromTree(source, parsed, opts);
     if (out) {
-      out.write(built.image);
+      out.write(image);
       out.commit();
     } else if (toStdout) {
-      await writeStdout(built.image);
+      await writeStdout(image);
     }
-    if (digestOnly || values.has('print-digest')) await writeStdout(`${built.digest.hex}\n`);
+    if (digestOnly || values.has('print-digest')) await writeStdout(`${await imageDigest(image)}\n`);
     return 0;
   } catch (e) {
     out?.abort();

@@ -7,7 +7,8 @@
 import type { FsverityDigest } from '../fsverity/descriptor.js';
 import { FsverityHasher } from '../fsverity/hasher.js';
 import { buildWasmImage, WasmDumpRejected, type WasmImage, type WasmImageOptions } from '../wasm/composefs.js';
-import { parseDump, parseDumpStream, type ParseDumpOptions } from './dumpfile/parse.js';
+import { buildDumpStream, parsersDisagree } from './build.js';
+import { parseDump, type ParseDumpOptions } from './dumpfile/parse.js';
 import { writeImage, writerOptions, type WriteOptions } from './erofs/writer.js';
 import { Node } from './tree.js';
 
@@ -72,41 +73,9 @@ export function buildImage(source: Node | Uint8Array | AsyncIterable<Uint8Array>
     } catch (e) {
       if (!(e instanceof WasmDumpRejected)) throw e;
       parseDump(source, parseOpts);
-      throw disagreement(e, opts.file);
+      throw parsersDisagree(e, opts.file);
     }
   }
-  return buildFromStream(source, wasmOpts, parseOpts, opts.reread);
+  return buildDumpStream(source, { ...wasmOpts, file: opts.file, reread: opts.reread }).then(built);
 }
 
-async function buildFromStream(
-  source: AsyncIterable<Uint8Array>,
-  wasmOpts: WasmImageOptions,
-  parseOpts: ParseDumpOptions,
-  reread?: () => AsyncIterable<Uint8Array>,
-): Promise<BuiltImage> {
-  const kept: Uint8Array[] | null = reread ? null : [];
-  try {
-    return built(await buildWasmImage(kept ? keeping(source, kept) : source, wasmOpts));
-  } catch (e) {
-    if (!(e instanceof WasmDumpRejected)) throw e;
-    await parseDumpStream(kept ? replay(kept) : reread!(), parseOpts);
-    throw disagreement(e, parseOpts.file);
-  }
-}
-
-/** The chunks of `source`, each also copied into `kept` (a reader may reuse its buffer). */
-async function* keeping(source: AsyncIterable<Uint8Array>, kept: Uint8Array[]): AsyncGenerator<Uint8Array> {
-  for await (const chunk of source) {
-    kept.push(chunk.slice());
-    yield chunk;
-  }
-}
-
-async function* replay(chunks: Uint8Array[]): AsyncGenerator<Uint8Array> {
-  yield* chunks;
-}
-
-/** The Wasm parser refused a dumpfile the JS parser accepts: a bug in one of them. */
-function disagreement(e: WasmDumpRejected, file: string | undefined): Error {
-  return new Error(`internal error: the Wasm dumpfile parser refused line ${e.line} of ${file ?? 'the dumpfile'}, which the reference parser accepts`, { cause: e });
-}
