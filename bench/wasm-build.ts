@@ -1,8 +1,9 @@
 /**
- * Bench: cs9-x86_64-minimal (22k entries) dumpfile → image in one process, the Wasm builder
- * (src/wasm/composefs.ts: parser + writer in build/composefs.wasm) against JS parseDump +
- * writeImage. The first run of each is the cold one a CLI process pays (Wasm code still in its
- * baseline tier, fresh memory); later runs show the warmed cost. Images are checked equal.
+ * Bench: cs9-x86_64-minimal (22k entries) dumpfile → image in one process: the Wasm builder
+ * (src/wasm/composefs.ts: parser + writer in build/composefs.wasm) against the path every other
+ * source takes, a TypeScript tree (here from parseDump) sent to the same writer as records
+ * (writeImage). The first run of each is the cold one a CLI process pays (Wasm code still in
+ * its baseline tier, fresh memory); later runs show the warmed cost. Images are checked equal.
  * Run: `npm run build:wasm && npx tsx bench/wasm-build.ts [RUNS]`. The machine is shared: compare
  * figures within one run only.
  */
@@ -34,6 +35,6 @@ function time(label: string, fn: () => Uint8Array): Uint8Array {
 
 console.log(`cs9: ${dump.length} bytes; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 const wasm = time('Wasm parse + write', () => buildWasmImage(chunks, opts).image);
-const js = time('JS parseDump + writeImage', () => writeImage(parseDump(dump, { strict: true }), opts).image);
-if (Buffer.compare(wasm, js) !== 0) throw new Error('Wasm and JS images differ');
+const js = time('parseDump + tree records', () => writeImage(parseDump(dump, { strict: true }), opts).image);
+if (Buffer.compare(wasm, js) !== 0) throw new Error('the two paths give different images');
 console.log(`images equal (${wasm.length} bytes)`);
