@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CfsError } from '../../src/errors.js';
 import { needCommand, runPeer } from '../helpers/peers.js';
+import { parseDump } from '../../src/composefs/dumpfile/parse.js';
+import { printDump } from '../../src/composefs/dumpfile/print.js';
 import { Node } from '../../src/composefs/tree.js';
 import { writeWasmImage } from '../../src/wasm/composefs.js';
 import { expectConsistent, expectTreeConsistent, image, wasmResult } from './wasm-writer-compare.js';
@@ -176,6 +178,22 @@ describe('Wasm EROFS writer: caller\'s trees (writeWasmImage) and their refusals
     const { root, a } = tree();
     a.mode = 0o40700;
     image(expectTreeConsistent(root));
+  });
+
+  it("leaves the caller's tree unchanged, and writes it the same way twice", () => {
+    const special = upstreamAssets().find((x) => x.name === 'special.dump')!;
+    const root = parseDump(special.dump, { strict: true });
+    const before = printDump(root);
+    const first = writeWasmImage(root, BUILD).image;
+    expect(printDump(root)).to.deep.equal(before);
+    expect(sha256(writeWasmImage(root, BUILD).image)).to.equal(sha256(first));
+  });
+
+  it('useEpoch gives the image of the same tree with every mtime 0.0', () => {
+    const text = '/ 4096 40755 2 0 0 0 1700000000.5 - - -\n/f 1 100644 1 0 0 0 5.5 - x -\n';
+    const epoch = writeWasmImage(parseDump(enc.encode(text)), { ...BUILD, useEpoch: true }).image;
+    const zero = writeWasmImage(parseDump(enc.encode(text.replace('1700000000.5', '0.0').replace('5.5', '0.0'))), BUILD).image;
+    expect(sha256(epoch)).to.equal(sha256(zero));
   });
 
   it('children in any insertion order, with "." and ".." given as children, give one image', () => {
