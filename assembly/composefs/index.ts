@@ -1,7 +1,8 @@
 /**
- * Entry of build/composefs.wasm: dumpfile → composefs image in one fresh instance per build (stub
- * runtime, nothing freed). The host calls `begin`, then `inputBuffer` + `feed` per chunk, then
- * `finish`, and copies the image out from `imagePtr`/`imageLen`. A trap means failure: the record
+ * Entry of build/composefs.wasm: dumpfile or tree → composefs image in one fresh instance per
+ * build (stub runtime, nothing freed). For a dumpfile the host calls `begin`, then `inputBuffer` +
+ * `feed` per chunk, then `finish`; for a caller's tree `recordBuffer` + `feedRecords` per chunk of
+ * records (tree-records.ts), then `finishTree`. The image is at `imagePtr`/`imageLen`. A trap means failure: the record
  * is read through error.ts's accessors (src/wasm/composefs.ts).
  */
 import { beginDump, finishDump } from './dumpfile';
