@@ -2,8 +2,8 @@
  * Entry of build/composefs.wasm: dumpfile or tree → composefs image in one fresh instance per
  * build (stub runtime, nothing freed). For a dumpfile the host calls `begin`, then `inputBuffer` +
  * `feed` per chunk, then `finish`; for a caller's tree `recordBuffer` + `feedRecords` per chunk of
- * records (tree-records.ts), then `finishTree`. The image is at `imagePtr`/`imageLen`. A trap means failure: the record
- * is read through error.ts's accessors (src/wasm/composefs.ts).
+ * records (tree-records.ts), then `finishTree`. The image is at `imagePtr`/`imageLen`. A trap
+ * means failure: the record is read through error.ts's accessors (src/wasm/composefs.ts).
  */
 import { beginDump, finishDump } from './dumpfile';
 import { finishRecords } from './tree-records';
