@@ -26,7 +26,8 @@ export const META = {
 } as const;
 
 export interface StubCommitOptions {
-  branch: string;
+  /** The branch the commit goes on (and is bound to); none: a commit no ref names. */
+  branch?: string;
   subject?: string;
   body?: string;
   /** Parent checksum or rev; default the branch's current commit; null for none. */
@@ -44,13 +45,14 @@ export interface StubCommitOptions {
 }
 
 /**
- * Writes the empty root and a stub commit, then moves the branch to it; returns the checksum.
+ * Writes the empty root and a stub commit, then moves the branch (if any) to it; returns the checksum.
  * Call it holding the writer lock (withRepoLock) so the branch's parent cannot change meanwhile.
  */
 export function writeStubCommit(repo: Repo, o: StubCommitOptions): string {
-  parseRefspec(o.branch);
+  if (o.branch !== undefined) parseRefspec(o.branch);
   if (o.imageDigest.length !== 32) throw new CfsError(`image digest has ${o.imageDigest.length} bytes, need 32`, { field: 'imageDigest', code: 'ECOMMIT' });
-  const parent = o.parent === undefined ? readRef(repo, o.branch) ?? null : o.parent === null ? null : resolveRev(repo, o.parent);
+  const branchHead = o.branch === undefined ? null : readRef(repo, o.branch) ?? null;
+  const parent = o.parent === undefined ? branchHead : o.parent === null ? null : resolveRev(repo, o.parent);
   if (parent) readCommit(repo, parent);
   const metadata: VarDict = [];
   const put = (key: string, value: Variant) => {
@@ -66,7 +68,7 @@ export function writeStubCommit(repo: Repo, o: StubCommitOptions): string {
     put(META.linux, { type: 's', value: o.kernelVersion });
   }
   // `ostree commit -b REF` binds the commit to its ref (spec §2.12).
-  put(META.refBinding, { type: 'as', value: [o.branch] });
+  if (o.branch !== undefined) put(META.refBinding, { type: 'as', value: [o.branch] });
   for (const [k, v] of o.metadata ?? []) put(k, v);
   const commit: Commit = {
     metadata,
@@ -79,7 +81,7 @@ export function writeStubCommit(repo: Repo, o: StubCommitOptions): string {
     rootMeta: writeMetadata(repo, 'dirmeta', ROOT_DIRMETA),
   };
   const checksum = writeMetadata(repo, 'commit', encodeCommit(commit));
-  writeRef(repo, o.branch, checksum);
+  if (o.branch !== undefined) writeRef(repo, o.branch, checksum);
   return checksum;
 }
 

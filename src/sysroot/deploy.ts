@@ -2,8 +2,9 @@
  * `cfskit admin deploy`: a composefs image, named by a stub commit, becomes a deployment of a
  * stateroot (spec ostree.md §3.3–§3.9, §4, §6; docs/FORMAT.md "Composefs deployments"). In order:
  *
- *  1. resolve REF|COMMIT|IMAGE to a stub commit and its `ostree.composefs.digest.v0`, check the
- *     stored image `ostree/repo/cfs/images/<digest>` against that digest;
+ *  1. resolve REF|COMMIT|IMAGE to a stub commit and its `ostree.composefs.digest.v0` (an image no
+ *     commit names gets one on no branch), check the stored image
+ *     `ostree/repo/cfs/images/<digest>` against that digest;
  *  2. `ostree/deploy/S/composefs/<digest>.cfs` (temp + rename), then the new deployment directory
  *     `<stub>.<serial>/` with `.ostree.cfs` (hardlinks, else copies), `etc/` (the 3-way merge,
  *     etc-merge.ts), the kernel-discovery files upstream ostree writes need (§3.10) and the
@@ -17,10 +18,10 @@
 import { spawnSync } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import { CfsError } from '../errors.js';
-import { readImage } from '../composefs/erofs/reader.js';
+import { readImage, readImageHeader } from '../composefs/erofs/reader.js';
 import { Node, S_IFDIR, S_IFMT, S_IFREG } from '../composefs/tree.js';
 import { digestBytes } from '../fsverity/index.js';
-import { readCommit } from '../ostree/commit.js';
+import { readCommit, writeStubCommit } from '../ostree/commit.js';
 import { decodeCommit, type Commit } from '../ostree/formats.js';
 import { listObjects, readMetadata } from '../ostree/objects.js';
 import { isValidRefName } from '../ostree/refs.js';
@@ -98,9 +99,7 @@ export function resolveSource(repo: Repo, sysroot: string, source: string, f: Fs
     found = readCommit(repo, source);
   } catch (e) {
     if (!isDigestHex(source) || !f.lstat(cfsImagePaths.store(sysroot, source))) throw e;
-    const stub = stubCommitForImage(repo, source);
-    if (!stub) throw new CfsError(`no stub commit names image ${source} (create one with cfskit commit --image)`, { field: 'IMAGE', code: 'EDEPLOY' });
-    found = stub;
+    found = stubCommitForImage(repo, source) ?? imageStubCommit(repo, sysroot, source, f);
   }
   const digest = commitImageDigest(found.commit);
   if (!digest) {
@@ -123,6 +122,27 @@ function stubCommitForImage(repo: Repo, hex: string): { checksum: string; commit
     if (commitImageDigest(commit) === hex && (!best || commit.timestamp > best.commit.timestamp)) best = { checksum, commit };
   }
   return best;
+}
+
+/**
+ * A stub commit on no branch for a stored image that no commit names (docs/FORMAT.md): format
+ * version from the image header, `version` from its os-release VERSION_ID (else VERSION), bootable
+ * with its kernel release. Deployment refs then keep it from `ostree prune`.
+ */
+function imageStubCommit(repo: Repo, sysroot: string, hex: string, f: Fs): { checksum: string; commit: Commit } {
+  const file = cfsImagePaths.store(sysroot, hex);
+  const bytes = f.readFile(file);
+  if (digestBytes(bytes).hex !== hex) throw new CfsError(`image does not match its digest ${hex}`, { file, field: 'IMAGE', code: 'EDEPLOY' });
+  const root = readImage(bytes, { file, paths: KERNEL_PATHS });
+  const release = osRelease(root, objectsContent(cfsImagePaths.objects(sysroot)));
+  const checksum = writeStubCommit(repo, {
+    imageDigest: new Uint8Array(Buffer.from(hex, 'hex')),
+    formatVersion: readImageHeader(bytes, { file }).composefsVersion,
+    version: release.get('VERSION_ID') ?? release.get('VERSION'),
+    kernelVersion: findKernel(root)?.kver,
+    subject: `Image ${hex}`,
+  });
+  return readCommit(repo, checksum);
 }
 
 /** A tree's file as a path (backing object) or bytes (inline). */

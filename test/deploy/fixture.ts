@@ -56,12 +56,17 @@ export function writeTree(dir: string, files: OsFiles): void {
   }
 }
 
-/** Commits a tree into the sysroot's repo; returns the stub commit checksum and image digest. */
-export async function commitTree(sysroot: string, tree: string, version: string, branch = `${STATEROOT}/stable`): Promise<{ checksum: string; digest: string }> {
+/** Stores the image of a tree (and its objects) in the sysroot's cfs store, with no commit. */
+export async function storeTree(sysroot: string, tree: string) {
   const repo = openRepo(paths.repo(sysroot));
   const root = await loadSource({ kind: 'dir', paths: [tree], options: { digestStore: cfsImagePaths.objects(sysroot) } });
   const { image, version: formatVersion } = buildImage(root);
-  const digest = await storeImage(repo, image);
+  return { repo, root, formatVersion, digest: await storeImage(repo, image) };
+}
+
+/** Commits a tree into the sysroot's repo; returns the stub commit checksum and image digest. */
+export async function commitTree(sysroot: string, tree: string, version: string, branch = `${STATEROOT}/stable`): Promise<{ checksum: string; digest: string }> {
+  const { repo, root, formatVersion, digest } = await storeTree(sysroot, tree);
   const checksum = writeStubCommit(repo, {
     branch, imageDigest: Buffer.from(digest, 'hex'), formatVersion, version, kernelVersion: findKernel(root)?.kver, timestamp: 1700000000n,
   });

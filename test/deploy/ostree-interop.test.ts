@@ -6,7 +6,7 @@ import { status } from '../../src/sysroot/status-of.js';
 import { verify } from '../../src/sysroot/verify.js';
 import { needCommand, runPeer } from '../helpers/peers.js';
 import { tempDir } from '../sysroot/helpers.js';
-import { STATEROOT, commitVersion, makeSysroot } from './fixture.js';
+import { KVER, STATEROOT, commitVersion, makeSysroot, osFiles, storeTree, writeTree } from './fixture.js';
 
 /** ostree admin on a sysroot (its deployments are not immutable: we cannot chattr +i either). */
 const ostree = (args: string[], sysroot: string) => runPeer('ostree', ['admin', ...args, `--sysroot=${sysroot}`]);
@@ -83,6 +83,37 @@ describe('admin deploy: real ostree 2022.7 reads and edits our sysroot', functio
     expect(list[0].entry.options).to.contain(`composefs=${v2.digest}`);
     expect(list[0].entry.initrds).to.have.length(2);
     expect(existsSync(`${sysroot}/ostree/deploy/${STATEROOT}/deploy/${v1.checksum}.0`)).to.equal(false);
+    expect((await verify(sysroot)).problems).to.deep.equal([]);
+  });
+});
+
+describe('admin deploy of an image no commit names: a stub commit on no branch that real ostree reads and keeps', function () {
+  this.timeout(60_000);
+  const tmp = tempDir('cfskit-deploy-image-');
+  after(tmp.remove);
+  const sysroot = `${tmp.path}/sysroot`;
+
+  it('deploys by digest, then ostree show, prune --refs-only and fsck; a second deploy reuses the commit', async function () {
+    needCommand(this, 'ostree');
+    makeSysroot(sysroot);
+    writeTree(`${tmp.path}/tree`, osFiles('7.1'));
+    const { digest } = await storeTree(sysroot, `${tmp.path}/tree`);
+    const r = await deploy({ sysroot, stateroot: STATEROOT, source: digest, kargs: ['root=LABEL=rootfs'] });
+    expect(r.digest).to.equal(digest);
+    const [d] = loadSysroot(sysroot).deployments;
+    const repo = `--repo=${sysroot}/ostree/repo`;
+    const meta = (key: string) => runPeer('ostree', ['show', repo, d.csum, `--print-metadata-key=${key}`]).stdout.trim();
+    expect(meta('version')).to.equal("'7.1'");
+    expect(meta('ostree.linux')).to.equal(`'${KVER}'`);
+    const bytes = digest.match(/../g)!.map((b) => `0x${b}`).join(', ');
+    expect(meta('ostree.composefs.digest.v0')).to.equal(`[byte ${bytes}]`);
+    // No branch names it: only the deployment ref keeps it through a prune.
+    expect(runPeer('ostree', ['refs', repo]).stdout.split('\n').filter(Boolean)).to.deep.equal(['ostree/1/1/0']);
+    expect(runPeer('ostree', ['prune', repo, '--refs-only', '--depth=0']).status).to.equal(0);
+    expect(runPeer('ostree', ['fsck', repo]).status).to.equal(0);
+    expect(ostree(['status'], sysroot).stdout).to.equal(`  ${STATEROOT} ${d.csum}.0\n    Version: 7.1\n    origin refspec: ${d.csum}\n`);
+    const again = await deploy({ sysroot, stateroot: STATEROOT, source: digest });
+    expect(again.deployment.csum).to.equal(d.csum);
     expect((await verify(sysroot)).problems).to.deep.equal([]);
   });
 });
