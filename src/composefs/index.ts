@@ -78,4 +78,3 @@ export function buildImage(source: Node | Uint8Array | AsyncIterable<Uint8Array>
   }
   return buildDumpStream(source, { ...wasmOpts, file: opts.file, reread: opts.reread }).then(built);
 }
-

@@ -92,14 +92,22 @@ interface Resolved {
   refspec: string;
 }
 
-/** REF | COMMIT | IMAGE → the stub commit and its image digest (spec §6 item 1). */
-export function resolveSource(repo: Repo, sysroot: string, source: string, f: Fs = nodeFs): Resolved {
+/** A stored image that no stub commit names: deploy writes one once the image has been read. */
+interface UnnamedImage {
+  digest: string;
+  checksum?: undefined;
+}
+
+/** REF | COMMIT | IMAGE → the stub commit and its image digest, or an image no commit names (spec §6 item 1). */
+export function resolveSource(repo: Repo, sysroot: string, source: string, f: Fs = nodeFs): Resolved | UnnamedImage {
   let found: { checksum: string; commit: Commit };
   try {
     found = readCommit(repo, source);
   } catch (e) {
     if (!isDigestHex(source) || !f.lstat(cfsImagePaths.store(sysroot, source))) throw e;
-    found = stubCommitForImage(repo, source) ?? imageStubCommit(repo, sysroot, source, f);
+    const stub = stubCommitForImage(repo, source);
+    if (!stub) return { digest: source };
+    found = stub;
   }
   const digest = commitImageDigest(found.commit);
   if (!digest) {
@@ -125,24 +133,19 @@ function stubCommitForImage(repo: Repo, hex: string): { checksum: string; commit
 }
 
 /**
- * A stub commit on no branch for a stored image that no commit names (docs/FORMAT.md): format
- * version from the image header, `version` from its os-release VERSION_ID (else VERSION), bootable
- * with its kernel release. Deployment refs then keep it from `ostree prune`.
+ * A stub commit on no branch for a stored image that no commit names (docs/FORMAT.md), from what
+ * deploy has read of it: format version from the header, `version` from os-release VERSION_ID
+ * (else VERSION), bootable with its kernel release. Deployment refs then keep it from `ostree prune`.
  */
-function imageStubCommit(repo: Repo, sysroot: string, hex: string, f: Fs): { checksum: string; commit: Commit } {
-  const file = cfsImagePaths.store(sysroot, hex);
-  const bytes = f.readFile(file);
-  if (digestBytes(bytes).hex !== hex) throw new CfsError(`image does not match its digest ${hex}`, { file, field: 'IMAGE', code: 'EDEPLOY' });
-  const root = readImage(bytes, { file, paths: KERNEL_PATHS });
-  const release = osRelease(root, objectsContent(cfsImagePaths.objects(sysroot)));
+function imageStubCommit(repo: Repo, hex: string, image: Uint8Array, file: string, release: Map<string, string>, kver: string): Resolved {
   const checksum = writeStubCommit(repo, {
     imageDigest: new Uint8Array(Buffer.from(hex, 'hex')),
-    formatVersion: readImageHeader(bytes, { file }).composefsVersion,
+    formatVersion: readImageHeader(image, { file }).composefsVersion,
     version: release.get('VERSION_ID') ?? release.get('VERSION'),
-    kernelVersion: findKernel(root)?.kver,
+    kernelVersion: kver,
     subject: `Image ${hex}`,
   });
-  return readCommit(repo, checksum);
+  return { ...readCommit(repo, checksum), digest: hex, refspec: checksum };
 }
 
 /** A tree's file as a path (backing object) or bytes (inline). */
@@ -173,12 +176,12 @@ function deployLocked(o: DeployOptions): DeployResult {
     throw new CfsError(`stateroot '${stateroot}' does not exist (run cfskit admin os-init)`, { file: paths.stateroot(sysroot, stateroot), code: 'EDEPLOY' });
   }
   const repo = openRepo(paths.repo(sysroot));
-  const src = resolveSource(repo, sysroot, o.source, f);
-  const storeImage = cfsImagePaths.store(sysroot, src.digest);
-  if (!f.stat(storeImage)) throw new CfsError(`image ${src.digest} of commit ${src.checksum} is not in the store`, { file: storeImage, code: 'EDEPLOY' });
+  const found = resolveSource(repo, sysroot, o.source, f);
+  const storeImage = cfsImagePaths.store(sysroot, found.digest);
+  if (!f.stat(storeImage)) throw new CfsError(`image ${found.digest}${found.checksum ? ` of commit ${found.checksum}` : ''} is not in the store`, { file: storeImage, code: 'EDEPLOY' });
   const bytes = f.readFile(storeImage);
-  if (digestBytes(bytes).hex !== src.digest) {
-    throw new CfsError(`image does not match its digest ${src.digest}`, { file: storeImage, field: 'ostree.composefs.digest.v0', code: 'EDEPLOY' });
+  if (digestBytes(bytes).hex !== found.digest) {
+    throw new CfsError(`image does not match its digest ${found.digest}`, { file: storeImage, field: 'ostree.composefs.digest.v0', code: 'EDEPLOY' });
   }
   const root = readImage(bytes, { file: storeImage, paths: [...ETC_DEFAULTS_PATHS, ...KERNEL_PATHS] });
   const content = objectsContent(cfsImagePaths.objects(sysroot));
@@ -188,6 +191,8 @@ function deployLocked(o: DeployOptions): DeployResult {
     throw new CfsError(`no usr/lib/modules/${kernel.kver}/initramfs.img: a composefs deployment boots through an initramfs`, { file: storeImage, code: 'EDEPLOY' });
   }
   const bootcsum = computeBootcsum(bootcsumInputs(kernel).map((n) => fileSource(content, n)));
+  const release = osRelease(root, content);
+  const src = found.checksum !== undefined ? found : imageStubCommit(repo, found.digest, bytes, storeImage, release, kernel.kver);
 
   const state = loadSysroot(sysroot, f);
   const merge = o.noMerge ? undefined : mergeDeployment(state, stateroot);
@@ -227,7 +232,7 @@ function deployLocked(o: DeployOptions): DeployResult {
   const names = bootFileNames(kernel.kver);
   const bootDir = `/ostree/${stateroot}-${bootcsum}`;
   const entry = new BootEntry();
-  const title = titleFromOsRelease(osRelease(root, content), commitString(src.commit, 'version'));
+  const title = titleFromOsRelease(release, commitString(src.commit, 'version'));
   if (title !== undefined) entry.set('title', title);
   entry.set('options', formatKargs(newKargs(o, merge, src.digest)));
   entry.set('linux', `${bootDir}/${names.vmlinuz}`);
