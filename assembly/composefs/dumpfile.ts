@@ -10,10 +10,10 @@ import { parsedValue, parseUnsigned } from './dumpfile/integer';
 import { decodeDigest, DIGEST_SIZE } from './dumpfile/digest';
 import { fieldEnd, fieldStart, findNewline, lineHasBackslash, scanLine, splitFields, xattrStart } from './dumpfile/lines';
 import { ByteSlab } from './dumpfile/slab';
-import { ChildTable, equalMemory, hashBytes, Interner, PathTable } from './dumpfile/tables';
+import { ChildTable, hashBytes, Interner, PathTable } from './dumpfile/tables';
 import { cStringLength, findBackslash, unescapeTo } from './dumpfile/unescape';
 import {
-  INLINE_CONTENT_MAX, isDevice, isDir, isLnk, isValidType, MAX_NAME_LENGTH, Node, PATH_MAX, Xattr,
+  equalMemory, INLINE_CONTENT_MAX, isDevice, isDir, isLnk, isValidType, MAX_NAME_LENGTH, Node, PATH_MAX, Xattr,
 } from './tree';
 import { budgetAfterSet, BUDGET_REFUSED } from './xattr-budget';
 

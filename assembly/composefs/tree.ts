@@ -94,6 +94,19 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): i32 {
   return compareMemory(a.dataStart, a.length, b.dataStart, b.length);
 }
 
+/** Equal bytes, equal lengths. */
+export function equalBytes(a: Uint8Array, b: Uint8Array): bool {
+  return a.length == b.length && equalMemory(a.dataStart, b.dataStart, a.length);
+}
+
+/** The `len` bytes at `a` and `b` are equal. */
+export function equalMemory(a: usize, b: usize, len: i32): bool {
+  let i = 0;
+  for (; i + 8 <= len; i += 8) if (load<u64>(a + i) != load<u64>(b + i)) return false;
+  for (; i < len; i++) if (load<u8>(a + i) != load<u8>(b + i)) return false;
+  return true;
+}
+
 /** compareBytes on the `al` bytes at `pa` and the `bl` bytes at `pb`. */
 export function compareMemory(pa: usize, al: i32, pb: usize, bl: i32): i32 {
   const n = al < bl ? al : bl;

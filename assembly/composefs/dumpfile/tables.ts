@@ -2,7 +2,7 @@
  * Open-addressing hash tables on raw bytes for the dumpfile parser: directories by path, children
  * by (parent, name), and interned xattr strings. Capacities are powers of two kept at most half full.
  */
-import { compareBytes, compareMemory, Node } from '../tree';
+import { compareBytes, compareMemory, equalMemory, Node } from '../tree';
 
 const INITIAL_CAPACITY: i32 = 1024;
 
@@ -19,14 +19,6 @@ export function hashBytes(ptr: usize, len: i32): u32 {
   h = (h ^ tail) * 0xc4ceb9fe1a85ec53;
   h ^= h >> 29;
   return <u32>h;
-}
-
-/** The `len` bytes at `a` and `b` are equal. */
-export function equalMemory(a: usize, b: usize, len: i32): bool {
-  let i = 0;
-  for (; i + 8 <= len; i += 8) if (load<u64>(a + i) != load<u64>(b + i)) return false;
-  for (; i < len; i++) if (load<u8>(a + i) != load<u8>(b + i)) return false;
-  return true;
 }
 
 /**

@@ -1,14 +1,9 @@
 /** Byte-string helpers of the writer (names and keys are bytes, spec Appendix A). */
-
-export function equalBytes(a: Uint8Array, b: Uint8Array): bool {
-  const n = a.length;
-  if (n != b.length) return false;
-  return memory.compare(a.dataStart, b.dataStart, n) == 0;
-}
+import { equalMemory } from '../tree';
 
 export function startsWith(b: Uint8Array, prefix: Uint8Array): bool {
   const n = prefix.length;
-  return b.length >= n && memory.compare(b.dataStart, prefix.dataStart, n) == 0;
+  return b.length >= n && equalMemory(b.dataStart, prefix.dataStart, n);
 }
 
 /** The UTF-8 bytes of a string constant. */

@@ -3,8 +3,8 @@
  * §2.9 P6), a port of src/composefs/erofs/layout.ts: every offset of the image is fixed here,
  * before a byte is written (data blocks follow in BFS order, P7.3, counted as they are written).
  */
-import { compareBytes, isDir, isLnk, isReg } from '../tree';
-import { equalBytes, startsWith, utf8 } from './bytes';
+import { compareBytes, equalBytes, isDir, isLnk, isReg } from '../tree';
+import { startsWith, utf8 } from './bytes';
 import {
   BLOCK_SIZE,
   CHUNK_INDEX_SIZE,

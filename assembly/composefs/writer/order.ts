@@ -3,8 +3,8 @@
  * src/composefs/erofs/order.ts: breadth-first inode order, directory link counts, xattrs in key
  * order, the image's minimum mtime, the ACL flag, and hardlink resolution.
  */
-import { Node } from '../tree';
-import { decodeText, equalBytes, utf8 } from './bytes';
+import { equalBytes, Node } from '../tree';
+import { decodeText, utf8 } from './bytes';
 import { XATTR_POSIX_ACL_ACCESS, XATTR_POSIX_ACL_DEFAULT } from './format';
 import { HAS_CHILDREN, Inodes, OWN_DIR, PRIMARY, writeFail } from './inode';
 import { XattrLists } from './xattrs';

@@ -3,9 +3,9 @@
  * format version selection, the working copy of the tree with overlay xattrs escaped and added,
  * whiteouts rewritten, and the root's opaque marker and 00..ff whiteout stubs.
  */
-import { compareBytes, isDir, isReg, isValidType, Node, S_IFCHR, S_IFMT, S_IFREG, Xattr } from '../tree';
+import { compareBytes, equalBytes, isDir, isReg, isValidType, Node, S_IFCHR, S_IFMT, S_IFREG, Xattr } from '../tree';
 import { BUDGET_REFUSED, budgetAfterSet } from '../xattr-budget';
-import { concat, decodeText, equalBytes, startsWith, utf8 } from './bytes';
+import { concat, decodeText, startsWith, utf8 } from './bytes';
 import {
   BLOCK_BITS,
   CFS_VERSION_MAX,
