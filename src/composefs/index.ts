@@ -20,16 +20,6 @@ export interface BuildOptions extends WriteOptions {
   strict?: boolean;
   /** Dumpfile input only: name for error messages. */
   file?: string;
-  /**
-   * Stream input only: reads the same dumpfile again, used only to word the error of a refused
-   * dumpfile. Without it the stream's chunks are kept until the build ends.
-   */
-  reread?: () => AsyncIterable<Uint8Array>;
-  /**
-   * The image as a view of the build's Wasm memory rather than a copy: one copy less, but the
-   * view keeps the build's whole memory alive (for a caller that writes the image and drops it).
-   */
-  view?: boolean;
 }
 
 export interface BuiltImage {
@@ -65,7 +55,7 @@ export function buildImage(source: Node | Uint8Array, opts?: BuildOptions): Buil
 export function buildImage(source: AsyncIterable<Uint8Array>, opts?: BuildOptions): Promise<BuiltImage>;
 export function buildImage(source: Node | Uint8Array | AsyncIterable<Uint8Array>, opts: BuildOptions = {}): BuiltImage | Promise<BuiltImage> {
   if (source instanceof Node) return built(writeImage(source, opts));
-  const wasmOpts: WasmImageOptions = { ...writerOptions(opts), strict: opts.strict ?? false, view: opts.view };
+  const wasmOpts: WasmImageOptions = { ...writerOptions(opts), strict: opts.strict ?? false };
   const parseOpts: ParseDumpOptions = { strict: opts.strict, file: opts.file };
   if (source instanceof Uint8Array) {
     try {
@@ -76,5 +66,6 @@ export function buildImage(source: Node | Uint8Array | AsyncIterable<Uint8Array>
       throw parsersDisagree(e, opts.file);
     }
   }
-  return buildDumpStream(source, { ...wasmOpts, file: opts.file, reread: opts.reread }).then(built);
+  // The stream's chunks are kept until the build ends, to word a refusal (build.ts).
+  return buildDumpStream(source, { ...wasmOpts, file: opts.file }).then(built);
 }
