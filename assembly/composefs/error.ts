@@ -5,7 +5,7 @@
  *  - FAIL_DUMP: the dumpfile is invalid; JS re-parses it with src/composefs/dumpfile/parse.ts,
  *    which is the reference for every dumpfile message (spec composefs-image.md §3.5 order).
  *  - FAIL_WRITE: the writer refused the tree; `code` is the errno name (EINVAL, ERANGE, EFBIG,
- *    ENOTDIR, ...) and the text is the `field` src/composefs/erofs/inode.ts `writeError` builds
+ *    ENOTDIR, ...) and the text is the `field` src/composefs/write-error.ts `writeError` builds
  *    (`WHERE: DETAIL`).
  */
 export const FAIL_DUMP: i32 = 1;

@@ -1,5 +1,5 @@
 /**
- * Fuzz: mutated dumpfiles through the Wasm builder and the JS reference (seeded; CFSKIT_FUZZ_RUNS
+ * Fuzz: mutated dumpfiles through the Wasm builder and the TypeScript parser (seeded; CFSKIT_FUZZ_RUNS
  * runs, default 10,000). Both must refuse on the same line or both write the same image (or the
  * same writer error), whether the input arrives whole or in chunks of a random size; the Wasm side
  * never traps otherwise nor hangs.

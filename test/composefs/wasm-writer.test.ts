@@ -157,6 +157,13 @@ describe('Wasm EROFS writer: caller\'s trees (writeWasmImage) and their refusals
     expect(error).to.be.instanceOf(CfsError).and.to.include({ reason: 'cannot write file: Invalid argument', code: 'EINVAL' });
   });
 
+  it('a digest that is not 32 bytes: Invalid argument, naming the entry', () => {
+    const { root, a } = tree();
+    a.size = 10n;
+    a.digest = new Uint8Array(31);
+    expect(failure(root)).to.deep.include({ field: '/ entry a: fs-verity digest of 31 bytes', code: 'EINVAL' });
+  });
+
   it('an invalid file type, a non-directory with children: Invalid argument', () => {
     const { root, a, b } = tree();
     a.mode = 0o644;

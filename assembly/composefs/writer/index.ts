@@ -1,9 +1,8 @@
 /**
  * The composefs EROFS writer in Wasm (`lcfs_write_to` + `lcfs_write_erofs_to`, spec
- * composefs-image.md §2.9): a port of src/composefs/erofs/writer.ts, byte-identical to it and to
- * C mkcomposefs 1.0.8. Passes: P0 version (rewrite.ts), P1-P3 working copy and overlay
- * rewriting (rewrite.ts), P4 BFS order (order.ts), P5-P6 layout (layout.ts), P7 bytes
- * (serialize.ts). The caller's tree is not modified.
+ * composefs-image.md §2.9), byte-identical to C mkcomposefs 1.0.8. Passes: P0 version
+ * (rewrite.ts), P1-P3 working copy and overlay rewriting (rewrite.ts), P4 BFS order (order.ts),
+ * P5-P6 layout (layout.ts), P7 bytes (serialize.ts). The caller's tree is not modified.
  */
 import { Node } from '../tree';
 import { computeLayout } from './layout';

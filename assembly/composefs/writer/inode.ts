@@ -1,6 +1,6 @@
 /**
  * The writer's working inodes: libcomposefs writes from a deep clone of the caller's tree
- * (spec composefs-image.md §2.9 P1); a port of src/composefs/erofs/inode.ts. The clone is a set
+ * (spec composefs-image.md §2.9 P1). The clone is a set
  * of columns indexed by a writer inode id (ids in creation order, the 00..ff whiteout stubs
  * last), sized once from a survey of the tree. P1 copies the inode fields of each Node here and
  * P2 changes them (mode, flags, size, xattrs): later passes read these columns, and the Node only
@@ -250,7 +250,7 @@ function nodePath(node: Node): Uint8Array {
 
 /**
  * Fails the write like mkcomposefs ("cannot write file: <strerror of code>", §2.11); the text is
- * the CfsError field `WHERE: DETAIL` naming the node at fault (src/composefs/erofs/inode.ts).
+ * the CfsError field `WHERE: DETAIL` naming the node at fault (src/composefs/write-error.ts).
  */
 export function writeFail(code: string, where: string, detail: string): void {
   fail(FAIL_WRITE, 0, code, where + ': ' + detail);

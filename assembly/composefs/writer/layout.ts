@@ -1,7 +1,7 @@
 /**
  * Writer passes P5 (shared xattr table, spec composefs-image.md §2.6) and P6 (inode layout,
- * §2.9 P6), a port of src/composefs/erofs/layout.ts: every offset of the image is fixed here,
- * before a byte is written (data blocks follow in BFS order, P7.3, counted as they are written).
+ * §2.9 P6): every offset of the image is fixed here, before a byte is written (data blocks
+ * follow in BFS order, P7.3, counted as they are written).
  */
 import { compareBytes, equalBytes, isDir, isLnk, isReg } from '../tree';
 import { startsWith, utf8 } from './bytes';

@@ -1,7 +1,7 @@
 /**
- * Writer pass P4 (`lcfs_compute_tree`, spec composefs-image.md §2.9), a port of
- * src/composefs/erofs/order.ts: breadth-first inode order, directory link counts, xattrs in key
- * order, the image's minimum mtime, the ACL flag, and hardlink resolution.
+ * Writer pass P4 (`lcfs_compute_tree`, spec composefs-image.md §2.9): breadth-first inode order,
+ * directory link counts, xattrs in key order, the image's minimum mtime, the ACL flag, and
+ * hardlink resolution.
  */
 import { equalBytes, Node } from '../tree';
 import { decodeText, utf8 } from './bytes';

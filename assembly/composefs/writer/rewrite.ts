@@ -1,9 +1,9 @@
 /**
- * Writer passes P0-P3 (spec composefs-image.md §2.9), a port of src/composefs/erofs/rewrite.ts:
- * format version selection, the working copy of the tree with overlay xattrs escaped and added,
- * whiteouts rewritten, and the root's opaque marker and 00..ff whiteout stubs.
+ * Writer passes P0-P3 (spec composefs-image.md §2.9): format version selection, the working copy
+ * of the tree with overlay xattrs escaped and added, whiteouts rewritten, and the root's opaque
+ * marker and 00..ff whiteout stubs.
  */
-import { compareBytes, equalBytes, isDir, isReg, isValidType, Node, S_IFCHR, S_IFMT, S_IFREG, Xattr } from '../tree';
+import { compareBytes, equalBytes, isDir, isReg, isValidType, Node, NO_XATTRS, S_IFCHR, S_IFMT, S_IFREG, Xattr } from '../tree';
 import { BUDGET_REFUSED, budgetAfterSet } from '../xattr-budget';
 import { concat, decodeText, startsWith, utf8 } from './bytes';
 import {
@@ -11,8 +11,6 @@ import {
   CFS_VERSION_MAX,
   CHUNK_FORMAT_BLKBITS_MASK,
   MAX_CHUNKS,
-  METACOPY_SIZE,
-  METACOPY_HEADER_SIZE,
   OVERLAY_XATTR_ESCAPE_PREFIX,
   OVERLAY_XATTR_ESCAPED_OPAQUE,
   OVERLAY_XATTR_ESCAPED_WHITEOUT,
@@ -35,7 +33,6 @@ const DOTDOT = utf8('..');
 const EMPTY = new Uint8Array(0);
 const VALUE_X = utf8('x');
 const VALUE_Y = utf8('y');
-const NO_XATTRS: Array<Xattr> = [];
 const K_PREFIX = utf8(OVERLAY_XATTR_PREFIX);
 const K_ESCAPE_PREFIX = utf8(OVERLAY_XATTR_ESCAPE_PREFIX);
 const K_METACOPY = utf8(OVERLAY_XATTR_METACOPY);
@@ -48,7 +45,6 @@ const K_USER_WHITEOUTS = utf8(OVERLAY_XATTR_USERXATTR_WHITEOUTS);
 const K_ESC_OPAQUE = utf8(OVERLAY_XATTR_ESCAPED_OPAQUE);
 const K_USER_OPAQUE = utf8(OVERLAY_XATTR_USERXATTR_OPAQUE);
 const K_SELINUX = utf8(XATTR_SELINUX);
-const DIGEST_SIZE = METACOPY_SIZE - METACOPY_HEADER_SIZE;
 const HEX = '0123456789abcdef';
 
 /** P0: the effective format version (§2.10): min, raised to 1 when max allows and a whiteout exists. */
@@ -132,17 +128,10 @@ function rewriteNode(t: Inodes, id: i32, version: i32): void {
   }
   // 3. external file: metacopy (digest or empty) and redirect
   if (external) {
+    // A digest is always 32 bytes: the parser decodes 64 hex digits, the tree records refuse others.
     const digest = node.digest;
-    if (!digest) {
-      setXattr(t, id, K_METACOPY, EMPTY, PRE_NONE);
-    } else if (digest.length == DIGEST_SIZE) {
-      setXattr(t, id, K_METACOPY, digest, PRE_METACOPY);
-    } else {
-      // Not a SHA-256 digest: its first bytes, zero-padded, like the JS writer.
-      const body = new Uint8Array(DIGEST_SIZE);
-      memory.copy(body.dataStart, digest.dataStart, min(digest.length, DIGEST_SIZE));
-      setXattr(t, id, K_METACOPY, body, PRE_METACOPY);
-    }
+    if (!digest) setXattr(t, id, K_METACOPY, EMPTY, PRE_NONE);
+    else setXattr(t, id, K_METACOPY, digest, PRE_METACOPY);
     const payload = node.payload;
     if (payload && payload.length > 0) setXattr(t, id, K_REDIRECT, payload, PRE_SLASH);
   }

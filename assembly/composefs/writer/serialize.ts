@@ -1,6 +1,5 @@
 /**
- * Writer pass P7 (spec composefs-image.md §2.9 P7), a port of src/composefs/erofs/serialize.ts:
- * writes the laid-out image into one zero-filled buffer with linear-memory stores. Every offset
+ * Writer pass P7 (spec composefs-image.md §2.9 P7): writes the laid-out image into one zero-filled buffer with linear-memory stores. Every offset
  * comes from the layout (layout.ts).
  */
 import { isDevice, isDir, isLnk, isReg } from '../tree';
