@@ -178,9 +178,16 @@ describe('sysroot initramfs extension', () => {
       // Every exit path is fail (one tagged line, then the emergency path) or the final exec switch_root.
       const lines = PREPARE_ROOT_SCRIPT.split('\n');
       expect(lines.filter((l) => /\bexec switch_root\b/.test(l))).to.have.length(1);
-      expect(lines[lines.length - 2]).to.match(/^fail "switch_root .* failed"$/);
+      expect(lines[lines.length - 2]).to.match(/^exec switch_root "\$NEW" \/sbin\/init$/);
       expect(PREPARE_ROOT_SCRIPT).to.not.match(/\bexit 0\b/);
-      expect(PREPARE_ROOT_SCRIPT).to.include(`TAG=${PREPARE_ROOT_TAG}`);
+      expect(PREPARE_ROOT_TAG).to.equal('cfskit-prepare-root');
+    });
+
+    it('passes shellcheck as POSIX sh with no finding of any severity', function () {
+      needCommand(this, 'shellcheck');
+      const r = runPeer('shellcheck', ['--shell=sh', '--severity=style', 'src/sysroot/prepare-root.sh']);
+      expect(r.stdout + r.stderr).to.equal('');
+      expect(r.status).to.equal(0);
     });
   });
 });

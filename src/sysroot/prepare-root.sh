@@ -1,0 +1,195 @@
+#!/bin/sh
+# cfskit prepare-root: mount a cfskit composefs deployment as the root and switch_root into it.
+# Shipped by cfskit in the initramfs extension; contract in cfskit's docs/FORMAT.md ("Initramfs extension").
+set -f
+PATH=/usr/sbin:/usr/bin:/sbin:/bin
+export PATH
+TAG=cfskit-prepare-root
+EXT=/etc/cfskit/composefs.conf
+PRCONF=/etc/cfskit/prepare-root.conf
+PHYS=/sysroot
+NEW=/sysroot.tmp
+LOWER=/run/cfskit/lower
+EMERGENCY=
+
+# One clear line, then the emergency path; never boots anything else.
+fail() {
+  echo "$TAG: $*"
+  sync
+  case "$EMERGENCY" in
+    poweroff) poweroff -f ;;
+    reboot) reboot -f ;;
+    halt) halt -f ;;
+  esac
+  while :; do sh -i </dev/console >/dev/console 2>&1; done
+}
+
+# conf_get FILE GROUP KEY: the last KEY= line of [GROUP], as GKeyFile reads it.
+conf_get() {
+  _group=
+  _value=
+  while IFS= read -r _line || [ -n "$_line" ]; do
+    case "$_line" in
+      '['*']') _group=${_line#[}; _group=${_group%]} ;;
+      "$3="*) [ "$_group" = "$2" ] && _value=${_line#*=} ;;
+    esac
+  done <"$1"
+  printf '%s' "$_value"
+}
+
+# A path relative to the sysroot, without '..' components.
+check_relpath() {
+  case "/$2/" in
+    //*|*/../*|*/./*) fail "$EXT: $1 '$2' is not a relative path inside the sysroot" ;;
+  esac
+}
+
+is_hex64() {
+  [ ${#1} -eq 64 ] || return 1
+  case "$1" in *[!0-9a-f]*) return 1 ;; esac
+}
+
+# Kernel >= MAJOR.MINOR ?
+kernel_at_least() {
+  _r=$(uname -r)
+  _maj=${_r%%.*}
+  _min=${_r#*.}
+  _min=${_min%%[!0-9]*}
+  [ "$_maj" -gt "$1" ] || { [ "$_maj" -eq "$1" ] && [ "$_min" -ge "$2" ]; }
+}
+
+if [ "$$" != 1 ]; then
+  echo "$TAG: must run as PID 1 (exec it from the initramfs /init), not as PID $$" >&2
+  exit 1
+fi
+[ -d /proc/self ] || mount -t proc proc /proc 2>/dev/null
+[ -d /sys/kernel ] || mount -t sysfs sysfs /sys 2>/dev/null
+[ -e /dev/console ] || mount -t devtmpfs devtmpfs /dev 2>/dev/null
+[ -r /proc/cmdline ] || fail "/proc/cmdline is not readable"
+# A tmpfs /run that moves into the new root, keeping the image's mount visible at /run/cfskit/lower.
+grep -q '^[^ ]* /run ' /proc/mounts || mount -t tmpfs -o mode=0755,nodev,nosuid tmpfs /run 2>/dev/null
+
+OSTREE=
+DIGEST=
+ROOT=
+ROOTFSTYPE=
+ROOTFLAGS=
+MODE=
+read -r CMDLINE </proc/cmdline
+# Word splitting is the karg split; globbing is off (set -f).
+for arg in $CMDLINE; do
+  case "$arg" in
+    ostree=*) OSTREE=${arg#ostree=} ;;
+    composefs=*) DIGEST=${arg#composefs=} ;;
+    root=*) ROOT=${arg#root=} ;;
+    rootfstype=*) ROOTFSTYPE=${arg#rootfstype=} ;;
+    rootflags=*) ROOTFLAGS=${arg#rootflags=} ;;
+    rd.emergency=*) EMERGENCY=${arg#rd.emergency=} ;;
+    ostree.prepare-root.composefs=*) MODE=${arg#ostree.prepare-root.composefs=} ;;
+  esac
+done
+
+[ -n "$OSTREE" ] || fail "no ostree= kernel argument"
+[ -n "$DIGEST" ] || fail "no composefs= kernel argument"
+is_hex64 "$DIGEST" || fail "composefs=$DIGEST is not a 64-digit lowercase hex fs-verity digest"
+[ -n "$ROOT" ] || fail "no root= kernel argument"
+[ -r "$EXT" ] || fail "initramfs extension missing: no $EXT (add the entry's overlay initrd)"
+
+# prepare-root.conf [composefs] enabled, overridden by ostree.prepare-root.composefs= (spec 5.4).
+[ -n "$MODE" ] || { [ -r "$PRCONF" ] && MODE=$(conf_get "$PRCONF" composefs enabled); }
+case "$MODE" in
+  ''|yes|true|1) VERITY= ;;
+  verity) VERITY=1 ;;
+  *) fail "composefs mode '$MODE' is not supported: a cfskit deployment boots only from its composefs image (yes or verity)" ;;
+esac
+
+EXT_DIGEST=$(conf_get "$EXT" composefs digest)
+EXT_IMAGE=$(conf_get "$EXT" composefs image)
+EXT_SHA256=$(conf_get "$EXT" composefs sha256)
+EXT_OBJECTS=$(conf_get "$EXT" composefs objects)
+EXT_DEPLOYMENT=$(conf_get "$EXT" composefs deployment)
+is_hex64 "$EXT_DIGEST" || fail "$EXT: digest '$EXT_DIGEST' is not 64 lowercase hex digits"
+is_hex64 "$EXT_SHA256" || fail "$EXT: sha256 '$EXT_SHA256' is not 64 lowercase hex digits"
+check_relpath image "$EXT_IMAGE"
+check_relpath objects "$EXT_OBJECTS"
+check_relpath deployment "$EXT_DEPLOYMENT"
+[ "$DIGEST" = "$EXT_DIGEST" ] || fail "composefs=$DIGEST does not match the initramfs extension's digest $EXT_DIGEST"
+
+# The physical root (ext4 etc.): wait up to 10 s for the device.
+case "$ROOT" in
+  LABEL=*|UUID=*|PARTUUID=*|PARTLABEL=*) ;;
+  /dev/*) ;;
+  *) fail "root=$ROOT is not a /dev path, LABEL=, UUID=, PARTUUID= or PARTLABEL=" ;;
+esac
+DEV=
+i=0
+while [ $i -lt 100 ]; do
+  case "$ROOT" in
+    /dev/*) [ -b "$ROOT" ] && DEV=$ROOT ;;
+    *) DEV=$(findfs "$ROOT" 2>/dev/null) ;;
+  esac
+  [ -n "$DEV" ] && break
+  sleep 0.1
+  i=$((i + 1))
+done
+[ -n "$DEV" ] || fail "root device $ROOT did not appear within 10 s"
+mkdir -p "$PHYS" "$NEW" "$LOWER"
+err=$(mount ${ROOTFSTYPE:+-t "$ROOTFSTYPE"} -o "rw${ROOTFLAGS:+,$ROOTFLAGS}" "$DEV" "$PHYS" 2>&1) ||
+  fail "cannot mount root device $DEV at $PHYS: $err"
+
+# ostree= bootlink -> deployment (spec 3.6): must be a symlink, and lead to the extension's deployment.
+case "$OSTREE" in
+  /ostree/boot.[01]/*/*/[0-9]*) ;;
+  *) fail "ostree=$OSTREE is not a bootlink /ostree/boot.B/STATEROOT/BOOTCSUM/SERIAL" ;;
+esac
+STATEROOT=${OSTREE#/ostree/boot.?/}
+STATEROOT=${STATEROOT%%/*}
+[ -L "$PHYS$OSTREE" ] || fail "ostree=$OSTREE: bootlink is missing or not a symbolic link"
+DEPLOY=$(readlink -f "$PHYS$OSTREE") || DEPLOY=
+[ -d "$DEPLOY" ] ||
+  fail "ostree=$OSTREE: bootlink does not lead to a deployment directory"
+[ "$DEPLOY" = "$PHYS/$EXT_DEPLOYMENT" ] ||
+  fail "ostree=$OSTREE leads to ${DEPLOY#"$PHYS"/} but the initramfs extension is for $EXT_DEPLOYMENT"
+[ "$EXT_DEPLOYMENT" = "ostree/deploy/$STATEROOT/deploy/${DEPLOY##*/}" ] ||
+  fail "the initramfs extension's deployment $EXT_DEPLOYMENT is not in stateroot $STATEROOT"
+
+# The image the extension names, with the sha256 it records.
+IMAGE=$PHYS/$EXT_IMAGE
+[ -f "$IMAGE" ] || fail "composefs image $EXT_IMAGE is missing"
+SUM=$(sha256sum "$IMAGE" 2>&1) || fail "cannot read composefs image $EXT_IMAGE: $SUM"
+SUM=${SUM%% *}
+[ "$SUM" = "$EXT_SHA256" ] ||
+  fail "composefs image $EXT_IMAGE has sha256 $SUM but the initramfs extension expects $EXT_SHA256 (corrupt or replaced image)"
+[ -d "$PHYS/$EXT_OBJECTS" ] || fail "objects directory $EXT_OBJECTS is missing"
+[ -d "$DEPLOY/etc" ] || fail "deployment ${DEPLOY#"$PHYS"/} has no etc/ directory"
+[ -d "$PHYS/ostree/deploy/$STATEROOT/var" ] || fail "stateroot $STATEROOT has no var/ directory"
+
+# EROFS (loop) + overlayfs over the objects directory.
+err=$(mount -t erofs -o ro,loop "$IMAGE" "$LOWER" 2>&1) || fail "cannot mount composefs image $EXT_IMAGE (EROFS, loop): $err"
+if kernel_at_least 6 5; then
+  LOWERDIRS="$LOWER::$PHYS/$EXT_OBJECTS"
+else
+  LOWERDIRS="$LOWER:$PHYS/$EXT_OBJECTS"
+fi
+OPTS="ro,lowerdir=$LOWERDIRS,metacopy=on,redirect_dir=on"
+if [ -n "$VERITY" ]; then
+  kernel_at_least 6 6 || fail "composefs mode verity needs overlayfs verity=require (kernel >= 6.6), this is $(uname -r)"
+  OPTS="$OPTS,verity=require"
+fi
+err=$(mount -t overlay overlay -o "$OPTS" "$NEW" 2>&1) || fail "cannot mount overlayfs ($OPTS): $err"
+
+for dir in etc var sysroot; do
+  [ -d "$NEW/$dir" ] || fail "composefs image $EXT_IMAGE has no /$dir directory to mount onto"
+done
+err=$(mount --bind "$DEPLOY/etc" "$NEW/etc" 2>&1) || fail "cannot bind the deployment's etc/ over /etc: $err"
+err=$(mount --bind "$PHYS/ostree/deploy/$STATEROOT/var" "$NEW/var" 2>&1) || fail "cannot bind the stateroot's var/ over /var: $err"
+if [ ! -L "$NEW/sbin/init" ] && [ ! -x "$NEW/sbin/init" ]; then
+  fail "composefs image $EXT_IMAGE has no executable /sbin/init"
+fi
+err=$(mount --move "$PHYS" "$NEW/sysroot" 2>&1) || fail "cannot move the physical root to /sysroot: $err"
+for dir in dev proc sys run; do
+  [ -d "$NEW/$dir" ] && mount --move "/$dir" "$NEW/$dir" 2>/dev/null
+done
+command -v switch_root >/dev/null || fail "switch_root is missing from the initramfs"
+# A failed exec ends this shell (PID 1): nothing after it could run.
+exec switch_root "$NEW" /sbin/init
