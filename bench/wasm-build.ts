@@ -22,7 +22,7 @@ const chunks = Array.from({ length: Math.ceil(dump.length / 65536) }, (_, i) => 
 
 function time(label: string, fn: () => Uint8Array): Uint8Array {
   const ms: number[] = [];
-  let image = new Uint8Array(0);
+  let image: Uint8Array = new Uint8Array(0);
   for (let i = 0; i < RUNS; i++) {
     const t0 = performance.now();
     image = fn();

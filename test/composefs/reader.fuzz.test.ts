@@ -25,7 +25,7 @@ const SEED = Number(process.env.CFSKIT_FUZZ_SEED ?? 0x5eedc0f5);
 /** Small C images of the random vectors, and our images of the upstream assets with odd layouts. */
 function seeds(): Uint8Array[] {
   const dir = join(VECTOR_DIR, 'random');
-  const images = readdirSync(dir)
+  const images: Uint8Array[] = readdirSync(dir)
     .filter((f) => f.endsWith('.cfs.gz'))
     .sort()
     .map((f) => new Uint8Array(gunzipSync(readFileSync(join(dir, f)))))

@@ -34,7 +34,7 @@ const base = tarOf(
 
 async function load(bytes: Uint8Array): Promise<void> {
   const root = defaultDir(new Uint8Array(0));
-  await applyLayer(root, [bytes], 'fuzz.tar', {});
+  await applyLayer(root, (async function* () { yield bytes; })(), 'fuzz.tar', {});
   finalizeHardlinks(root);
 }
 
