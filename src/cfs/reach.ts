@@ -16,7 +16,7 @@ import { objectPath, readMetadata } from '../ostree/objects.js';
 import { listRefs } from '../ostree/refs.js';
 import type { Repo } from '../ostree/repo.js';
 import { backingObject } from './backing-path.js';
-import { cfsPaths } from './store.js';
+import { cfsPaths, isPartial } from './store.js';
 
 const HEX = /^[0-9a-f]{64}$/;
 const DEPLOY_DIR = /^([0-9a-f]{64})\.\d+$/;
@@ -99,12 +99,15 @@ export interface Reachable {
  * (-1: the whole history). A root commit, a stub commit's image or an image's backing object that
  * is missing, truncated or unreadable is a problem; so is a parent commit that is present but
  * unreadable. A missing parent ends the history, as in ostree (a pull with --depth leaves none).
+ * Backing objects may be missing only behind commits marked partial (`cfskit commit --partial`).
  */
 export async function reachable(repo: Repo, depth = -1): Promise<Reachable> {
   const r: Reachable = { commits: new Set(), images: new Set(), objects: new Set(), problems: [] };
   const roots: [string, string][] = [...listRefs(repo)].map(([name, c]) => [c, `ref ${name}`]);
   for (const c of await deploymentCommits(repo)) roots.push([c, 'a deployment']);
   const imageFrom = new Map<string, string>();
+  /** Images some complete commit or an image ref names: all their backing objects must be present. */
+  const complete = new Set<string>();
   for (const [root, from] of roots) {
     let checksum: string | null = root;
     for (let level = 0; checksum && (depth < 0 || level <= depth) && !r.commits.has(checksum); level++) {
@@ -124,15 +127,19 @@ export async function reachable(repo: Repo, depth = -1): Promise<Reachable> {
         r.images.add(image);
         imageFrom.set(image, `commit ${checksum}`);
       }
+      if (image && !(await isPartial(repo, checksum))) complete.add(image);
       checksum = commit.parent;
     }
   }
   for (const [name, hex] of await imageRefs(repo)) {
     const p = join(cfsPaths(repo).imageRefs, name);
     if (!hex) r.problems.push({ path: p, reason: 'dangling image ref' });
-    else if (!r.images.has(hex)) {
-      r.images.add(hex);
-      imageFrom.set(hex, `image ref ${name}`);
+    else {
+      complete.add(hex);
+      if (!r.images.has(hex)) {
+        r.images.add(hex);
+        imageFrom.set(hex, `image ref ${name}`);
+      }
     }
   }
   const present = new Set(await listCfsObjects(repo));
@@ -153,7 +160,7 @@ export async function reachable(repo: Repo, depth = -1): Promise<Reachable> {
     }
     const missing = [...backing].filter((obj) => !present.has(obj));
     for (const obj of backing) r.objects.add(obj);
-    if (missing.length > 0) r.problems.push({ path, reason: `image ${hex} of ${imageFrom.get(hex)}: ${summarize(missing, 'backing object')} missing` });
+    if (missing.length > 0 && complete.has(hex)) r.problems.push({ path, reason: `image ${hex} of ${imageFrom.get(hex)}: ${summarize(missing, 'backing object')} missing` });
   }
   return r;
 }
