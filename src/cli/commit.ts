@@ -13,7 +13,7 @@ import { loadSource, type SourceSpec } from '../composefs/sources/index.js';
 import type { Node } from '../composefs/tree.js';
 import { checkObject } from '../cfs/object-file.js';
 import { backingObjects, summarize } from '../cfs/reach.js';
-import { markPartial, openCfs, storeImage } from '../cfs/store.js';
+import { cfsPaths, markPartial, openCfs, storeImage } from '../cfs/store.js';
 import { ObjectStore } from '../store/objects.js';
 import { checkoutTree } from '../ostree/checkout-tree.js';
 import { writeStubCommit } from '../ostree/commit.js';
@@ -76,7 +76,6 @@ export async function run(args: string[]): Promise<number> {
 
   // Everything under the writer lock, so a concurrent prune cannot collect the new objects.
   const checksum = await withRepoLock(repo, async () => {
-    const cfs = await openCfs(repo);
     let image: Uint8Array;
     let formatVersion: number;
     let root: Node;
@@ -84,11 +83,12 @@ export async function run(args: string[]): Promise<number> {
       image = await readFile(v.image);
       formatVersion = readImageHeader(image, { file: v.image }).composefsVersion;
       root = readImage(image, { file: v.image });
-      const missing = [...backingObjects(image, v.image)].filter((hex) => !hasObject(cfs.objects, hex));
+      const missing = [...backingObjects(image, v.image)].filter((hex) => !hasObject(cfsPaths(repo).objects, hex));
       if (missing.length > 0 && !partial) {
         throw new CfsError(`${summarize(missing, 'backing object')} not in the repo: store them first, or commit with --partial`, { file: v.image, code: 'ECOMMIT' });
       }
     } else {
+      const cfs = await openCfs(repo);
       root = v['from-ostree-commit'] !== undefined
         ? (await checkoutTree(repo, v['from-ostree-commit'], { store: new ObjectStore(cfs.objects) })).root
         : await loadSource({ kind: await sourceKind(v.source, p.positionals), paths: p.positionals, options: { digestStore: cfs.objects } });
