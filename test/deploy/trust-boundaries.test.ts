@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { cpSync, lstatSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { CfsError } from '../../src/errors.js';
 import { buildImage } from '../../src/composefs/index.js';
 import { loadSource } from '../../src/composefs/sources/index.js';
@@ -25,23 +25,9 @@ import { paths } from '../../src/sysroot/layout.js';
 import { verify } from '../../src/sysroot/verify.js';
 import { tempDir } from '../sysroot/helpers.js';
 import { KVER, STATEROOT, commitVersion, makeSysroot, osFiles, writeTree } from './fixture.js';
+import { snapshot } from './snapshot.js';
 
 const SECRET = 'host secret: never in a deployment\n';
-
-/** Every file under `dir`: path, size and inode — what "nothing written, nothing deleted" compares. */
-export function snapshot(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      const st = lstatSync(p);
-      if (st.isDirectory()) walk(p);
-      out.push(`${relative(dir, p)} ${st.size} ${st.ino}`);
-    }
-  };
-  walk(dir);
-  return out.sort();
-}
 
 /** Files under `dir` that hold the secret or are the secret's inode. */
 function leaks(dir: string, secret: string): string[] {
