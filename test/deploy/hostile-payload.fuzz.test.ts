@@ -4,7 +4,8 @@
  * well-formed path of another digest — go through deploy, admin verify and fsck: deploy refuses
  * with a CfsError, verify and fsck report the file, and no file outside the store is touched: every
  * path handed to node:fs during the three is recorded, and none names the canary the payloads
- * aim at. Seeded; runs = CFSKIT_FUZZ_RUNS / 20, at least 25.
+ * aim at. Seeded; runs = CFSKIT_FUZZ_RUNS / 100 (each run deploys, verifies and checks a repo), at
+ * least 25.
  */
 import { expect } from 'chai';
 import fc from 'fast-check';
@@ -15,7 +16,7 @@ import { buildImage } from '../../src/composefs/index.js';
 import { loadSource } from '../../src/composefs/sources/index.js';
 import type { Node } from '../../src/composefs/tree.js';
 import { fsckRepo } from '../../src/cfs/fsck.js';
-import { storeImage } from '../../src/cfs/store.js';
+import { cfsPaths, storeImage } from '../../src/cfs/store.js';
 import { writeStubCommit } from '../../src/ostree/commit.js';
 import { deleteRef } from '../../src/ostree/refs.js';
 import { openRepo } from '../../src/ostree/repo.js';
@@ -28,7 +29,7 @@ import { verify } from '../../src/sysroot/verify.js';
 import { tempDir } from '../sysroot/helpers.js';
 import { KVER, STATEROOT, commitVersion, makeSysroot, osFiles, writeTree } from './fixture.js';
 
-const RUNS = Math.max(25, Math.ceil(Number(process.env.CFSKIT_FUZZ_RUNS ?? 1000) / 20));
+const RUNS = Math.max(25, Math.ceil(Number(process.env.CFSKIT_FUZZ_RUNS ?? 5000) / 100));
 const CANARY = 'canary-outside-the-store';
 
 /** Records every path given to the node:fs calls the code under test makes (sync and promises). */
@@ -163,6 +164,9 @@ describe('hostile backing paths through deploy, verify and fsck (fuzz)', functio
           rmSync(deployedImage);
           writeFileSync(deployedImage, original);
           deleteRef(repo, 'hostile');
+          // the next run's fsck checks only its own image
+          rmSync(`${cfsPaths(repo).images}/${digest}`);
+          rmSync(`${cfsPaths(repo).objects}/${digest.slice(0, 2)}/${digest.slice(2)}`);
         }
         expect(spy.seen.filter((p) => p.includes(CANARY))).to.deep.equal([]);
         expect(loadSysroot(s).deployments).to.have.length(1);
