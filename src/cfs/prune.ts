@@ -1,10 +1,12 @@
 /**
  * Garbage collection of stub commits and the `cfs/` store (issue 5 item 6), under the writer lock:
  * every stub commit (one with `cfskit.image`), image link and object not reachable from the roots
- * (reach.ts) is deleted. ostree's own commits and objects are left to `ostree prune`.
+ * (reach.ts) is deleted. ostree's own commits and objects are left to `ostree prune`. When anything
+ * on a path from a root cannot be read, nothing is deleted: prune refuses, naming it.
  */
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
+import { CfsError } from '../errors.js';
 import { decodeCommit } from '../ostree/formats.js';
 import { withRepoLock } from '../ostree/lock.js';
 import { listObjects, objectPath, readMetadata } from '../ostree/objects.js';
@@ -30,6 +32,11 @@ export interface PruneResult {
 export async function prune(repo: Repo, opts: PruneOptions = {}): Promise<PruneResult> {
   return withRepoLock(repo, async () => {
     const keep = await reachable(repo, opts.depth ?? -1);
+    if (keep.problems.length > 0) {
+      const [first] = keep.problems;
+      const more = keep.problems.length > 1 ? ` (and ${keep.problems.length - 1} more problem(s); see cfskit fsck)` : '';
+      throw new CfsError(`refusing to prune: ${first.reason}${more}`, { file: first.path, code: 'EPRUNE' });
+    }
     const result: PruneResult = { commits: 0, images: 0, objects: 0, bytes: 0 };
     const remove = async (path: string): Promise<boolean> => {
       const st = await fsp.lstat(path).catch(() => null);

@@ -105,6 +105,19 @@ export async function imagePath(repo: Repo, hex: string): Promise<string | undef
   }
 }
 
+/** ostree's mark of a commit whose objects are not all present: `state/<checksum>.commitpartial`. */
+const partialMark = (repo: Repo, checksum: string) => join(repo.path, 'state', `${checksum}.commitpartial`);
+
+/** Marks a commit partial (`cfskit commit --partial`): its image's missing backing objects are expected. */
+export async function markPartial(repo: Repo, checksum: string): Promise<void> {
+  await fsp.mkdir(join(repo.path, 'state'), { recursive: true });
+  writeFileAtomic(partialMark(repo, checksum), '', { tmpDir: repo.tmpDir });
+}
+
+export async function isPartial(repo: Repo, checksum: string): Promise<boolean> {
+  return (await fsp.lstat(partialMark(repo, checksum)).catch(() => null)) !== null;
+}
+
 async function* once(data: Uint8Array): AsyncGenerator<Uint8Array> {
   yield data;
 }

@@ -11,7 +11,9 @@ import { buildImage } from '../composefs/index.js';
 import { readImage, readImageHeader } from '../composefs/erofs/reader.js';
 import { loadSource, type SourceSpec } from '../composefs/sources/index.js';
 import type { Node } from '../composefs/tree.js';
-import { openCfs, storeImage } from '../cfs/store.js';
+import { checkObject } from '../cfs/object-file.js';
+import { backingObjects, summarize } from '../cfs/reach.js';
+import { cfsPaths, markPartial, openCfs, storeImage } from '../cfs/store.js';
 import { ObjectStore } from '../store/objects.js';
 import { checkoutTree } from '../ostree/checkout-tree.js';
 import { writeStubCommit } from '../ostree/commit.js';
@@ -34,6 +36,9 @@ Options:
                                 *.dump is dump, anything else tar layers)
       --min-version=N --max-version=N   image format versions (default 0 and 1)
       --timestamp=SECONDS       commit time (default SOURCE_DATE_EPOCH, else now)
+      --partial                 with --image: accept backing objects the repo does not hold and
+                                mark the commit partial (state/CHECKSUM.commitpartial, as ostree
+                                marks an incomplete pull); without it such an image is refused
 `;
 
 export async function run(args: string[]): Promise<number> {
@@ -51,12 +56,15 @@ export async function run(args: string[]): Promise<number> {
     'min-version': { type: 'string' },
     'max-version': { type: 'string' },
     timestamp: { type: 'string' },
+    partial: { type: 'boolean' },
   }, USAGE);
   if (!p) return 0;
   const v = p.values as Record<string, string | undefined>;
   if (!v.branch) throw usage('--branch is required');
   const inputs = [v.image !== undefined, v['from-ostree-commit'] !== undefined, p.positionals.length > 0].filter(Boolean).length;
   if (inputs !== 1) throw usage('give exactly one of SOURCE, --image or --from-ostree-commit');
+  const partial = p.values.partial === true;
+  if (partial && v.image === undefined) throw usage('--partial goes with --image');
   const repo = repoOption(p, USAGE);
   const metadata: VarDict = ((p.values['add-metadata-string'] as string[] | undefined) ?? []).map((kv) => {
     const eq = kv.indexOf('=');
@@ -68,7 +76,6 @@ export async function run(args: string[]): Promise<number> {
 
   // Everything under the writer lock, so a concurrent prune cannot collect the new objects.
   const checksum = await withRepoLock(repo, async () => {
-    const cfs = await openCfs(repo);
     let image: Uint8Array;
     let formatVersion: number;
     let root: Node;
@@ -76,14 +83,19 @@ export async function run(args: string[]): Promise<number> {
       image = await readFile(v.image);
       formatVersion = readImageHeader(image, { file: v.image }).composefsVersion;
       root = readImage(image, { file: v.image });
+      const missing = [...backingObjects(image, v.image)].filter((hex) => !hasObject(cfsPaths(repo).objects, hex));
+      if (missing.length > 0 && !partial) {
+        throw new CfsError(`${summarize(missing, 'backing object')} not in the repo: store them first, or commit with --partial`, { file: v.image, code: 'ECOMMIT' });
+      }
     } else {
+      const cfs = await openCfs(repo);
       root = v['from-ostree-commit'] !== undefined
         ? (await checkoutTree(repo, v['from-ostree-commit'], { store: new ObjectStore(cfs.objects) })).root
         : await loadSource({ kind: await sourceKind(v.source, p.positionals), paths: p.positionals, options: { digestStore: cfs.objects } });
       ({ image, version: formatVersion } = buildImage(root, writeOpts));
     }
     const hex = await storeImage(repo, image);
-    return writeStubCommit(repo, {
+    const commit = writeStubCommit(repo, {
       branch: v.branch!,
       subject: v.subject,
       body: v.body,
@@ -95,9 +107,22 @@ export async function run(args: string[]): Promise<number> {
       kernelVersion: findKernel(root)?.kver,
       timestamp,
     });
+    if (partial) await markPartial(repo, commit);
+    return commit;
   });
   process.stdout.write(`${checksum}\n`);
   return 0;
+}
+
+/** An object is in the store (a regular file, its directory not a symlink). */
+function hasObject(objects: string, hex: string): boolean {
+  try {
+    checkObject(objects, hex);
+    return true;
+  } catch (e) {
+    if (e instanceof CfsError) return false;
+    throw e;
+  }
 }
 
 const usage = (reason: string) => new CfsError(`${reason}\n${USAGE}`, { code: 'EUSAGE' });

@@ -11,6 +11,7 @@ import { readImage } from '../composefs/erofs/reader.js';
 import { dumpChunks } from '../composefs/dumpfile/print.js';
 import { collectObjects, lsChunks, sortedObjects } from '../composefs/listing.js';
 import { digestFile } from '../fsverity/index.js';
+import { backingObject } from '../cfs/backing-path.js';
 import type { Node } from '../composefs/tree.js';
 
 const USAGE = `Usage: cfskit info [--basedir=DIR] [--filter=NAME]... COMMAND IMAGE...
@@ -79,10 +80,19 @@ function checkBasedir(dir: string): void {
   if (!isDir) throw new CfsError("Can't open basedir: not a directory", { file: dir, code: 'ENOTDIR' });
 }
 
-/** fstatat(basedir, payload without leading '/'): follows symlinks, so a dangling one is missing. */
+/**
+ * fstatat(basedir, payload without leading '/'): follows symlinks, so a dangling one is missing.
+ * A payload that is not an object path (src/cfs/backing-path.ts: `..`, other lengths) is missing
+ * without a look outside the store.
+ */
 function isPresent(basedir: string, object: Uint8Array): boolean {
   let start = 0;
   while (start < object.length && object[start] === 0x2f) start++;
+  try {
+    backingObject(object.subarray(start), null);
+  } catch {
+    return false;
+  }
   const path = Buffer.concat([Buffer.from(basedir), Buffer.from('/'), object.subarray(start)]);
   try {
     statSync(path);

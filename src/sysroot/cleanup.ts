@@ -11,7 +11,8 @@
  *  5. the deployment refs `ostree/<B>/<S>/<i>` (generate_deployment_refs, spec §7 step 4): they
  *     keep real `ostree prune` and `ostree admin cleanup` off the deployments' stub commits;
  *  6. with `prune`: the cfs store GC (src/cfs/prune.ts) — its roots include every deployment's
- *     stub commit, so what is deployed stays.
+ *     stub commit, so what is deployed stays; it is tried dry before step 1, so a store it
+ *     refuses (an unreadable deployed commit, image or object) leaves the sysroot untouched.
  */
 import { readCommit } from '../ostree/commit.js';
 import { openRepo } from '../ostree/repo.js';
@@ -42,6 +43,8 @@ const OVERLAY = /^([0-9a-f]{64})\.img$/;
 
 export async function cleanup(sysroot: string, o: CleanupOptions = {}): Promise<CleanupResult> {
   const run = async () => {
+    // a store prune refuses when anything deployed cannot be read: find out before deleting anything
+    if (o.prune) await pruneRepo(openRepo(paths.repo(sysroot)), { depth: 0, dryRun: true });
     const result = cleanupLocked(sysroot, o.fs ?? nodeFs);
     if (o.prune) result.pruned = await pruneRepo(openRepo(paths.repo(sysroot)), { depth: 0 });
     return result;

@@ -4,7 +4,9 @@
  *
  *  1. resolve REF|COMMIT|IMAGE to a stub commit and its `ostree.composefs.digest.v0` (an image no
  *     commit names gets one on no branch), check the stored image
- *     `ostree/repo/cfs/images/<digest>` against that digest;
+ *     `ostree/repo/cfs/images/<digest>` against that digest, every backing path it names
+ *     (src/cfs/backing-path.ts) and that each named object is in the store; an object deploy
+ *     copies or links (/etc defaults, kernel, initramfs, os-release) is hashed before use;
  *  2. `ostree/deploy/S/composefs/<digest>.cfs` (temp + rename), then the new deployment directory
  *     `<stub>.<serial>/` with `.ostree.cfs` (hardlinks, else copies), `etc/` (the 3-way merge,
  *     etc-merge.ts), the kernel-discovery files upstream ostree writes need (§3.10) and the
@@ -18,6 +20,9 @@
 import { spawnSync } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import { CfsError } from '../errors.js';
+import { backingObject } from '../cfs/backing-path.js';
+import { checkObject } from '../cfs/object-file.js';
+import { backingObjects } from '../cfs/reach.js';
 import { readImage, readImageHeader } from '../composefs/erofs/reader.js';
 import { Node, S_IFDIR, S_IFMT, S_IFREG } from '../composefs/tree.js';
 import { digestBytes } from '../fsverity/index.js';
@@ -183,8 +188,10 @@ function deployLocked(o: DeployOptions): DeployResult {
   if (digestBytes(bytes).hex !== found.digest) {
     throw new CfsError(`image does not match its digest ${found.digest}`, { file: storeImage, field: 'ostree.composefs.digest.v0', code: 'EDEPLOY' });
   }
+  const objects = cfsImagePaths.objects(sysroot);
+  checkImageObjects(bytes, storeImage, objects, found.digest);
   const root = readImage(bytes, { file: storeImage, paths: [...ETC_DEFAULTS_PATHS, ...KERNEL_PATHS] });
-  const content = objectsContent(cfsImagePaths.objects(sysroot));
+  const content = storeContent(objects, storeImage);
   const kernel = findKernel(root);
   if (!kernel) throw new CfsError('Failed to find kernel in /usr/lib/modules (need usr/lib/modules/KVER/vmlinuz)', { file: storeImage, code: 'EDEPLOY' });
   if (!kernel.initramfs) {
@@ -266,7 +273,40 @@ function newKargs(o: DeployOptions, merge: Deployment | undefined, digest: strin
 function mergeEtcDefaults(sysroot: string, merge: Deployment): EtcDefaults {
   const image = `${deploymentPath(sysroot, merge)}/${DEPLOY_IMAGE}`;
   const root = readImageFile(image, ETC_DEFAULTS_PATHS);
-  return { root: etcDefaultsOf(root, image) ?? emptyDir(), content: objectsContent(cfsImagePaths.objects(sysroot)) };
+  return { root: etcDefaultsOf(root, image) ?? emptyDir(), content: storeContent(cfsImagePaths.objects(sysroot), image) };
+}
+
+/** Every backing path of the image is an object path (backing-path.ts) of an object in the store. */
+function checkImageObjects(bytes: Uint8Array, file: string, objects: string, digest: string): void {
+  for (const hex of backingObjects(bytes, file)) {
+    try {
+      checkObject(objects, hex);
+    } catch (e) {
+      if (!(e instanceof CfsError)) throw e;
+      throw new CfsError(`image ${digest} cannot be deployed: ${e.reason}`, { file: e.file, code: 'EDEPLOY' });
+    }
+  }
+}
+
+/**
+ * A file's data for deploy: inline bytes, or its store object — the backing path checked by
+ * backing-path.ts and the object opened without following links and hashed before its first use
+ * (the /etc defaults are copied and the kernel is linked into /boot from here).
+ */
+function storeContent(objects: string, file: string): Content {
+  const inline = objectsContent(objects);
+  const checked = new Map<string, string>();
+  return (n) => {
+    const t = n.target;
+    if (t.content || !t.payload) return inline(n);
+    const hex = backingObject(t.payload, t.digest, { file, path: n.path() });
+    let path = checked.get(hex);
+    if (path === undefined) {
+      path = checkObject(objects, hex, { size: t.size, digest: true });
+      checked.set(hex, path);
+    }
+    return { path };
+  };
 }
 
 /** No /etc defaults: an empty directory (0755, root-owned). */

@@ -14,7 +14,9 @@
 import { realpathSync } from 'node:fs';
 import type { CfsError } from '../errors.js';
 import { readImage } from '../composefs/erofs/reader.js';
-import type { Node } from '../composefs/tree.js';
+import { S_IFMT, S_IFREG, type Node } from '../composefs/tree.js';
+import { backingObject } from '../cfs/backing-path.js';
+import { checkObject } from '../cfs/object-file.js';
 import { digestBytes, digestFile } from '../fsverity/index.js';
 import { readCommit } from '../ostree/commit.js';
 import { openRepo, type Repo } from '../ostree/repo.js';
@@ -87,8 +89,8 @@ export async function verify(sysroot: string, o: VerifyOptions = {}): Promise<Ve
 
 class Walk {
   private readonly repo?: Repo;
-  /** Objects already checked: hex → ok. */
-  private readonly objects = new Map<string, boolean>();
+  /** Objects already checked: hex → '' when good, else the reason. */
+  private readonly objects = new Map<string, string>();
 
   constructor(
     private readonly sysroot: string,
@@ -184,7 +186,7 @@ class Walk {
       } catch (err) {
         bad('image', `unreadable: ${(err as CfsError).message}`);
       }
-      if (root) await this.checkObjects(root, bad);
+      if (root) this.checkObjects(root, image, bad);
     }
 
     // etc/ and var/
@@ -195,23 +197,33 @@ class Walk {
     if (e.initrds.length >= 2) this.checkExtension(e.initrds[1], { digest, image, deployDir, stateroot: link.stateroot, base }, bad);
   }
 
-  private async checkObjects(root: Node, bad: (link: string, reason: string) => void): Promise<void> {
+  /** Backing paths by backing-path.ts, objects opened by object-file.ts (no symlinks), sized and hashed. */
+  private checkObjects(root: Node, file: string, bad: (link: string, reason: string) => void): void {
+    const objects = cfsImagePaths.objects(this.sysroot);
     const stack: Node[] = [root];
     while (stack.length > 0) {
       const n = stack.pop()!;
       if (n.children) stack.push(...n.children);
-      if (!n.digest || n.linkTo) continue;
-      const hex = Buffer.from(n.digest).toString('hex');
-      if (this.objects.has(hex)) {
-        if (!this.objects.get(hex)) bad('object', `${hex} (${Buffer.from(n.path()).toString()}) is missing or corrupt`);
+      if (n.linkTo || (n.mode & S_IFMT) !== S_IFREG || n.content || !n.payload) continue;
+      const at = Buffer.from(n.path()).toString();
+      let hex: string;
+      try {
+        hex = backingObject(n.payload, n.digest, { file, path: n.path() });
+      } catch (err) {
+        bad('object', (err as CfsError).message);
         continue;
       }
-      const path = cfsImagePaths.object(this.sysroot, hex);
-      const st = this.f.stat(path);
-      let ok = st?.isFile() === true && BigInt(st.size) === n.size;
-      if (ok && !this.quick) ok = (await digestFile(path).then((d) => d.hex, () => '')) === hex;
-      this.objects.set(hex, ok);
-      if (!ok) bad('object', `${hex} (${Buffer.from(n.path()).toString()}) is ${st ? 'corrupt' : 'missing'} in ${CFS_OBJECTS_DIR}`);
+      const known = this.objects.get(hex);
+      if (known === undefined) {
+        try {
+          checkObject(objects, hex, { size: n.size, digest: !this.quick });
+          this.objects.set(hex, '');
+        } catch (err) {
+          this.objects.set(hex, (err as CfsError).reason);
+        }
+      }
+      const reason = this.objects.get(hex);
+      if (reason) bad('object', `${at}: ${reason} in ${CFS_OBJECTS_DIR}`);
     }
   }
 

@@ -149,7 +149,7 @@ describe('cfs GC and fsck', function () {
 
     it('a missing backing object', async () => {
       const repo = damaged('missing', (r) => unlinkSync(objFile(r, object)));
-      expect(await fsckRepo(repo)).to.deep.equal([{ path: objFile(repo, object), reason: `backing object of image ${image} missing` }]);
+      expect(await fsckRepo(repo)).to.deep.equal([{ path: objFile(repo, image), reason: `image ${image} of commit ${commit}: 1 backing object (${object}) missing` }]);
     });
 
     it('a dangling image ref', async () => {
