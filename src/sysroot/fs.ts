@@ -4,6 +4,7 @@
  * step; reads are never faults. Paths are strings or raw-byte Buffers (etc/ entries carry byte names).
  */
 import * as fs from 'node:fs';
+import { CfsError } from '../errors.js';
 
 export type FsPath = string | Buffer;
 
@@ -74,7 +75,7 @@ export const nodeFs: Fs = {
     }
   },
   link: (a, b) => fs.linkSync(a, b),
-  symlink: (t, p) => fs.symlinkSync(t, p),
+  symlink: (t, p) => createSymlink(t, p),
   rename: (a, b) => fs.renameSync(a, b),
   unlink: (p) => fs.unlinkSync(p),
   rmdir: (p) => fs.rmdirSync(p),
@@ -92,6 +93,29 @@ export const nodeFs: Fs = {
 };
 
 const errno = (e: unknown) => (e as NodeJS.ErrnoException).code;
+
+/** Why a Windows process may not create a symlink, and the settings that allow it. */
+export const SYMLINK_PRIVILEGE_HINT =
+  'this Windows account may not create symbolic links: turn on Developer Mode (Settings > For developers) ' +
+  'or grant it SeCreateSymbolicLinkPrivilege (Local Security Policy > User Rights Assignment > Create symbolic links)';
+
+/**
+ * symlink(2). On win32 a refusal (EPERM) or a link that did not appear (Wine reports success and
+ * creates nothing) is a CfsError naming the setting that allows symlinks.
+ */
+export function createSymlink(target: FsPath, path: FsPath, platform: NodeJS.Platform = process.platform): void {
+  try {
+    fs.symlinkSync(target, path);
+  } catch (e) {
+    if (platform === 'win32' && errno(e) === 'EPERM') throw symlinkRefused(path, e);
+    throw e;
+  }
+  if (platform === 'win32' && !fs.lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink()) throw symlinkRefused(path);
+}
+
+function symlinkRefused(path: FsPath, cause?: unknown): CfsError {
+  return new CfsError(`cannot create a symbolic link: ${SYMLINK_PRIVILEGE_HINT}`, { file: path.toString(), code: 'ESYMLINK' }, { cause });
+}
 
 /** What syncPath did: flushed a file or a directory, or skipped a directory the platform cannot flush. */
 export type SyncKind = 'file' | 'dir' | 'skipped';
@@ -205,11 +229,11 @@ export function removeTree(f: Fs, path: FsPath): void {
   }
 }
 
-/** mkdir -p with `mode` for every directory it creates. */
+/** mkdir -p with `mode` for every directory it creates (on win32 `\\` separates too). */
 export function ensureDir(f: Fs, path: string, mode = 0o755): void {
   const st = f.stat(path);
   if (st?.isDirectory()) return;
-  const slash = path.lastIndexOf('/');
+  const slash = Math.max(path.lastIndexOf('/'), process.platform === 'win32' ? path.lastIndexOf('\\') : -1);
   if (slash > 0) ensureDir(f, path.slice(0, slash), mode);
   try {
     f.mkdir(path, mode);
@@ -227,7 +251,7 @@ function parentOf(path: FsPath): FsPath {
   return typeof path === 'string' ? path.slice(0, slash) || '/' : path.subarray(0, slash || 1);
 }
 
-const keyOf = (path: FsPath) => (typeof path === 'string' ? `s${path}` : `b${path.toString('hex')}`);
+const keyOf = (path: FsPath) => Buffer.from(path as never).toString('hex');
 
 /**
  * Records what goes through an Fs so it can all be made durable at once: the portable stand-in for
@@ -259,15 +283,15 @@ export class WriteLog {
       this.files.delete(keyOf(path));
       return;
     }
-    this.files.set(keyOf(path), path);
+    (name === 'mkdir' ? this.dirs : this.files).set(keyOf(path), path);
     if (!['chmod', 'lchown', 'lutimes'].includes(name)) this.dirs.set(keyOf(parentOf(path)), parentOf(path));
   }
 
   /** fsyncs the recorded files, then the recorded directories, and forgets them. */
   sync(): void {
-    for (const path of this.files.values()) {
+    for (const [key, path] of this.files) {
       const st = this.inner.lstat(path);
-      if (st?.isFile() || st?.isDirectory()) this.inner.fsync(path);
+      if (st?.isFile() || (st?.isDirectory() && !this.dirs.has(key))) this.inner.fsync(path);
     }
     for (const path of this.dirs.values()) if (this.inner.lstat(path)?.isDirectory()) this.inner.fsync(path);
     this.files.clear();
