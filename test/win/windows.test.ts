@@ -3,10 +3,13 @@
  * official Windows node.exe (wine-node.ts), each check one `it`. One node.exe run does the job list
  * of jobs.mjs; the same list runs here on Linux and every result must be equal (images, digests),
  * besides the C and fsverity-utils vectors. Then the CLI under Windows: a directory source named
- * with `Z:\` paths (the metadata policy, its warning once) and a commit, which needs symlinks.
+ * with `Z:\` paths (the metadata policy, its warning once) and a commit, which needs symlinks: Wine
+ * cannot make them. With the symlinks of Windows in Developer Mode bridged in (wine-symlinks.mjs),
+ * `cfskit demo` and `admin rollback` under Windows write a sysroot equal to the Linux one.
  */
 import { expect } from 'chai';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -18,7 +21,8 @@ import { randomVectors, RANDOM_VARIANTS, shouldFailAssets, upstreamAssets } from
 import { ruleContent } from '../fsverity/content.js';
 import { writeOciLayout } from '../sources/fixtures.js';
 import { runJobs } from './jobs.mjs';
-import { findWine, nodeExe, REPO, WineNode, type WineRun, winPath } from './wine-node.js';
+import { findWine, nodeExe, REPO, runWithSymlinks, WineNode, type WineRun, winPath } from './wine-node.js';
+import { needCommand, runPeer } from '../helpers/peers.js';
 
 interface Job { kind: string; id: string; [field: string]: unknown }
 interface FsverityCase { size: number; hashAlg: string; blockSize: number; salt: string; digest: string }
@@ -113,6 +117,24 @@ async function linuxResults(): Promise<Map<string, string>> {
   return new Map((await runJobs(linuxJobs)).map((r: { id: string; value: string }) => [r.id, r.value]));
 }
 
+/**
+ * Every entry under `dir` by relative path: a file's bytes, a symlink's `-> target`, a directory's
+ * `dir`. The /etc attribute sidecar is left out: it records the disk's modes, which Windows makes up.
+ */
+function snapshot(dir: string, rel = '', out = new Map<string, Buffer>()): Map<string, Buffer> {
+  for (const name of readdirSync(join(dir, rel)).sort()) {
+    const path = rel ? `${rel}/${name}` : name;
+    const st = lstatSync(join(dir, path));
+    if (name === '.cfskit-etc-attrs') continue;
+    if (st.isSymbolicLink()) out.set(path, Buffer.from(`-> ${readlinkSync(join(dir, path))}`));
+    else if (st.isDirectory()) {
+      out.set(path, Buffer.from('dir'));
+      snapshot(dir, path, out);
+    } else out.set(path, readFileSync(join(dir, path)));
+  }
+  return out;
+}
+
 const byName = (n: Node, path: string): Node => {
   let cur = n;
   for (const part of path.split('/')) cur = cur.children!.find((c) => Buffer.from(c.name).toString() === part)!;
@@ -128,6 +150,8 @@ describe('Windows: cfskit under the official Windows node.exe (Wine)', function 
   let mkcfs: WineRun;
   let commit: WineRun;
   let init: WineRun;
+  let demo: WineRun[] = [];
+  let linuxDemo: { status: number | null; stdout: string; stderr: string }[] = [];
 
   before(async function () {
     const found = findWine();
@@ -157,6 +181,12 @@ describe('Windows: cfskit under the official Windows node.exe (Wine)', function 
     mkcfs = wine.run(['dist/cli/main.js', 'mkcomposefs', winPath(at('tree')), winPath(at('out', 'cli-dir.cfs'))]);
     init = wine.run(['dist/cli/main.js', 'init', `--repo=${winPath(at('repo'))}`]);
     commit = wine.run(['dist/cli/main.js', 'commit', `--repo=${winPath(at('repo'))}`, '--branch=demo/stable', winPath(demoTar('base.tar'))]);
+    // the sysroot runs, with symlinks as Windows with Developer Mode has them (wine-symlinks.mjs)
+    const sysroot = `--sysroot=${winPath(at('wdemo', 'sysroot'))}`;
+    demo = [await runWithSymlinks(wine, work, ['dist/cli/main.js', 'demo', `--keep=${winPath(at('wdemo'))}`])];
+    if (demo[0].status === 0) demo.push(await runWithSymlinks(wine, work, ['dist/cli/main.js', 'admin', 'rollback', sysroot]));
+    const linuxCli = (args: string[]) => spawnSync(process.execPath, ['dist/cli/main.js', ...args], { cwd: REPO, encoding: 'utf8' });
+    linuxDemo = [linuxCli(['demo', `--keep=${at('ldemo')}`]), linuxCli(['admin', 'rollback', `--sysroot=${at('ldemo', 'sysroot')}`])];
   });
 
   after(() => {
@@ -204,6 +234,37 @@ describe('Windows: cfskit under the official Windows node.exe (Wine)', function 
     expect(mkcfs.status, mkcfs.stderr).to.equal(0);
     expect(mkcfs.stderr).to.equal(`cfskit: warning: ${POLICY_WARNING}\n`);
     expect(readFileSync(at('out', 'cli-dir.cfs'))).to.deep.equal(readFileSync(at('out', 'dir.cfs')));
+  });
+
+  it('npm run demo under Windows Node: exit 0, the same commits, log, status and verify as on Linux', () => {
+    expect(demo[0].status, demo[0].stderr).to.equal(0);
+    expect(demo[0].stderr).to.equal('');
+    const same = (out: string, dir: string) => out.replaceAll('Z:', '').replaceAll('\\', '/').replaceAll(at(dir), 'DEMO');
+    expect(linuxDemo[0].status, linuxDemo[0].stderr).to.equal(0);
+    expect(same(demo[0].stdout, 'wdemo')).to.equal(same(linuxDemo[0].stdout, 'ldemo'));
+    expect(demo[0].stdout).to.contain('$ cfskit admin status').and.contain('2 boot entries verified');
+  });
+
+  it('admin rollback under Windows Node; the sysroot equals the Linux one byte for byte (but the /etc attribute sidecar)', () => {
+    expect(demo[1]?.status, demo[1]?.stderr).to.equal(0);
+    expect(linuxDemo[1].status, linuxDemo[1].stderr).to.equal(0);
+    const win = snapshot(at('wdemo', 'sysroot'));
+    const lin = snapshot(at('ldemo', 'sysroot'));
+    expect([...win.keys()]).to.deep.equal([...lin.keys()]);
+    for (const [path, content] of lin) expect(win.get(path)!.equals(content), path).to.equal(true);
+    expect([...win.keys()].filter((p) => p.endsWith('.conf') && p.includes('/entries/'))).to.have.length(2);
+    expect([...win.keys()].some((p) => p.includes('initramfs-overlays/'))).to.equal(true);
+  });
+
+  it('the sysroot written under Windows passes Linux cfskit admin verify, and real ostree admin status lists it', function () {
+    needCommand(this, 'ostree');
+    const verify = spawnSync(process.execPath, ['dist/cli/main.js', 'admin', 'verify', `--sysroot=${at('wdemo', 'sysroot')}`], { cwd: REPO, encoding: 'utf8' });
+    expect(verify.status, verify.stderr).to.equal(0);
+    expect(verify.stdout).to.contain('2 boot entries verified');
+    const status = runPeer('ostree', ['admin', 'status', `--sysroot=${at('wdemo', 'sysroot')}`]);
+    expect(status.status, status.stderr).to.equal(0);
+    // after the rollback version 1 is the default again
+    expect(status.stdout).to.match(/demo [0-9a-f]{64}\.0\n\s+Version: 1\n[\s\S]*demo [0-9a-f]{64}\.0\n\s+Version: 2\n/);
   });
 
   it('commit where symlinks cannot be made: exit 1, one line naming the setting, no ref', () => {

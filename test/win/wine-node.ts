@@ -5,7 +5,7 @@
  * and `wineserver -k` ends Wine's server when the suite is done. Wine cannot give a Windows process
  * a pipe for stdout (EBADF), so output goes to files.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -63,13 +63,13 @@ export class WineNode {
     return { ...process.env, WINEPREFIX: this.prefix, WINEDEBUG: '-all', NODE_SKIP_PLATFORM_CHECK: '1' };
   }
 
-  /** node.exe ARGS in `cwd` (default: the repository), output through files. */
-  run(args: string[], cwd = REPO): WineRun {
+  /** node.exe ARGS in `cwd` (default: the repository), output through files; `env` adds variables. */
+  run(args: string[], cwd = REPO, env: NodeJS.ProcessEnv = {}): WineRun {
     const out = join(this.prefix, `out-${++this.runs}`);
     const err = join(this.prefix, `err-${this.runs}`);
     const fds = [openSync(out, 'w'), openSync(err, 'w')];
     try {
-      const r = spawnSync(this.wine.wine, [this.exe, ...args], { cwd, env: this.env, stdio: ['ignore', fds[0], fds[1]], timeout: 300_000 });
+      const r = spawnSync(this.wine.wine, [this.exe, ...args], { cwd, env: { ...this.env, ...env }, stdio: ['ignore', fds[0], fds[1]], timeout: 300_000 });
       return { status: r.status, stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8') };
     } finally {
       fds.forEach((fd) => closeSync(fd));
@@ -79,6 +79,25 @@ export class WineNode {
   close(): void {
     spawnSync(this.wine.server, ['-k'], { env: this.env, stdio: 'ignore' });
     rmSync(this.prefix, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs node.exe with wine-symlinks.mjs preloaded and symlink-helper.mjs serving it: symlinks under
+ * `root` behave as on Windows with Developer Mode. The helper is stopped before this returns.
+ */
+export async function runWithSymlinks(wine: WineNode, root: string, args: string[]): Promise<WineRun> {
+  const bridge = join(root, '.wine-bridge');
+  mkdirSync(bridge);
+  const helper = spawn(process.execPath, [join(REPO, 'test/win/symlink-helper.mjs'), bridge], { stdio: 'ignore' });
+  try {
+    await new Promise((resolve, reject) => helper.once('spawn', resolve).once('error', reject));
+    const shim = `file:///${winPath(join(REPO, 'test/win/wine-symlinks.mjs')).replaceAll('\\', '/')}`;
+    return wine.run(['--import', shim, ...args], REPO, { CFSKIT_WINE_BRIDGE: winPath(bridge), CFSKIT_WINE_ROOT: root });
+  } finally {
+    helper.kill();
+    await new Promise((resolve) => (helper.exitCode !== null || helper.signalCode !== null ? resolve(null) : helper.once('exit', resolve)));
+    rmSync(bridge, { recursive: true, force: true });
   }
 }
 
