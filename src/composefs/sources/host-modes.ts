@@ -21,7 +21,7 @@ export const POLICY_DIR_MODE = S_IFDIR | 0o755;
 export const POLICY_FILE_MODE = S_IFREG | 0o644;
 export const POLICY_EXEC_MODE = S_IFREG | 0o755;
 /** Bytes of a file's head that decide its exec bit. */
-export const POLICY_HEAD_BYTES = 4;
+const POLICY_HEAD_BYTES = 4;
 
 const SHEBANG = [0x23, 0x21];
 const ELF = [0x7f, 0x45, 0x4c, 0x46];
@@ -56,9 +56,12 @@ export function readHead(path: Buffer): Uint8Array {
   }
 }
 
+const perm = (mode: number) => (mode & 0o7777).toString(8).padStart(4, '0');
+
 export const POLICY_WARNING =
-  'modes and owners of a directory source are not real on this host: directories get 0755, files 0644 ' +
-  '(0755 with a #! or ELF header), owner 0:0; state the truth with --overrides, or use a tar/OCI source';
+  `modes and owners of a directory source are not real on this host: directories get ${perm(POLICY_DIR_MODE)}, ` +
+  `files ${perm(POLICY_FILE_MODE)} (${perm(POLICY_EXEC_MODE)} with a #! or ELF header), owner 0:0; ` +
+  'state the truth with --overrides, or use a tar/OCI source';
 
 function startsWith(bytes: Uint8Array, prefix: number[]): boolean {
   return bytes.length >= prefix.length && prefix.every((b, i) => bytes[i] === b);
