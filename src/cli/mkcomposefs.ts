@@ -43,6 +43,9 @@ Options:
 IMAGE '-' writes to stdout. CFS_PARSE_STRICT in the environment turns on strict dumpfile parsing.
 Node.js cannot read extended attributes: directory sources carry none (as --skip-xattrs);
 set them with --overrides, or use a tar/OCI source, which carries them (SCHILY.xattr.*).
+Where a directory source has no real POSIX modes and owners (Windows; FAT, exFAT, SMB/CIFS, ntfs3
+mounts on Linux) cfskit warns once and uses: directories 0755, files 0644, files starting with '#!'
+or an ELF header 0755, symlinks 0777, owner 0:0; --overrides lines or a tar/OCI source state the truth.
 `;
 
 /** Long options: whether each takes a value (GNU getopt_long, unambiguous prefixes accepted). */

@@ -17,7 +17,6 @@
  *
  * Every write goes through the Fs seam.
  */
-import { spawnSync } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import { CfsError } from '../errors.js';
 import { backingObject } from '../cfs/backing-path.js';
@@ -40,7 +39,7 @@ import {
   type Deployment, allocateDeployserial, deploymentPath, listWithNewDeployment, loadSysroot, mergeDeployment,
 } from './deployments.js';
 import { type EtcDefaults, type EtcMergeResult, type FileContent, buildDeploymentEtc, objectsContent } from './etc-merge.js';
-import { type Fs, ensureDir, nodeFs, removeIfExists, removeTree } from './fs.js';
+import { type Fs, WriteLog, ensureDir, nodeFs, removeIfExists, removeTree } from './fs.js';
 import { CFS_OBJECTS_DIR, type ComposefsMode, imageSha256, writeExtension } from './initramfs.js';
 import { formatKargs, parseKargs, replaceKarg, withoutKarg } from './kargs.js';
 import { checkStateroot, paths } from './layout.js';
@@ -174,7 +173,8 @@ function etcDefaultsOf(root: Node, file: string): Node | undefined {
 }
 
 function deployLocked(o: DeployOptions): DeployResult {
-  const f = o.fs ?? nodeFs;
+  const written = new WriteLog(o.fs ?? nodeFs);
+  const f = written.fs;
   const { sysroot, stateroot } = o;
   checkStateroot(stateroot);
   if (!f.stat(paths.stateroot(sysroot, stateroot))?.isDirectory()) {
@@ -226,8 +226,8 @@ function deployLocked(o: DeployOptions): DeployResult {
   writeKernelDiscoveryFiles(f, dir, root, kernel, content);
   const origin = originForRefspec(src.refspec);
   writeOrigin(paths.origin(sysroot, stateroot, name), origin, f);
-  f.fsync(dir);
-  syncFilesystem(dir);
+  // ostree syncs the whole filesystem here (syncfs); Node cannot, so everything step 2 wrote is fsynced
+  written.sync();
 
   // 3. the initramfs extension
   const overlay = writeExtension(sysroot, {
@@ -359,12 +359,4 @@ function installReplace(f: Fs, src: string, dest: string): void {
   linkOrCopy(f, src, tmp, 0o644);
   f.fsync(tmp);
   f.rename(tmp, dest);
-}
-
-/**
- * syncfs(2) of the sysroot's filesystem before the boot swap, as ostree's full sync does (spec §3.7
- * step g): the etc/ files are not fsynced one by one. Best effort (coreutils `sync -f`).
- */
-function syncFilesystem(path: string): void {
-  spawnSync('sync', ['-f', path], { stdio: 'ignore' });
 }

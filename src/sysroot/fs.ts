@@ -4,6 +4,7 @@
  * step; reads are never faults. Paths are strings or raw-byte Buffers (etc/ entries carry byte names).
  */
 import * as fs from 'node:fs';
+import { CfsError } from '../errors.js';
 
 export type FsPath = string | Buffer;
 
@@ -23,7 +24,7 @@ export interface Fs {
   lchown(path: FsPath, uid: number, gid: number): void;
   /** Sets atime and mtime (seconds) without following a final symlink. */
   lutimes(path: FsPath, atime: number, mtime: number): void;
-  /** fsync(2) on a file or directory. */
+  /** fsync(2) on a file or directory (see syncPath: directories are skipped on win32). */
   fsync(path: FsPath): void;
 
   lstat(path: FsPath): fs.Stats | undefined;
@@ -74,7 +75,7 @@ export const nodeFs: Fs = {
     }
   },
   link: (a, b) => fs.linkSync(a, b),
-  symlink: (t, p) => fs.symlinkSync(t, p),
+  symlink: (t, p) => createSymlink(t, p),
   rename: (a, b) => fs.renameSync(a, b),
   unlink: (p) => fs.unlinkSync(p),
   rmdir: (p) => fs.rmdirSync(p),
@@ -82,12 +83,7 @@ export const nodeFs: Fs = {
   lchown: (p, uid, gid) => fs.lchownSync(p, uid, gid),
   lutimes: (p, a, m) => fs.lutimesSync(p, a, m),
   fsync: (p) => {
-    const fd = fs.openSync(p, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
+    syncPath(p);
   },
   lstat: (p) => missing(() => fs.lstatSync(p)),
   stat: (p) => missing(() => fs.statSync(p)),
@@ -97,6 +93,60 @@ export const nodeFs: Fs = {
 };
 
 const errno = (e: unknown) => (e as NodeJS.ErrnoException).code;
+
+/** Why a Windows process may not create a symlink, and the settings that allow it. */
+export const SYMLINK_PRIVILEGE_HINT =
+  'this Windows account may not create symbolic links: turn on Developer Mode (Settings > For developers) ' +
+  'or grant it SeCreateSymbolicLinkPrivilege (Local Security Policy > User Rights Assignment > Create symbolic links)';
+
+/**
+ * symlink(2). On win32 a refusal (EPERM) or a link that did not appear (Wine reports success and
+ * creates nothing) is a CfsError naming the setting that allows symlinks.
+ */
+export function createSymlink(target: FsPath, path: FsPath, platform: NodeJS.Platform = process.platform): void {
+  try {
+    fs.symlinkSync(target, path);
+  } catch (e) {
+    if (platform === 'win32' && errno(e) === 'EPERM') throw symlinkRefused(path, e);
+    throw e;
+  }
+  if (platform === 'win32' && !fs.lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink()) throw symlinkRefused(path);
+}
+
+function symlinkRefused(path: FsPath, cause?: unknown): CfsError {
+  return new CfsError(`cannot create a symbolic link: ${SYMLINK_PRIVILEGE_HINT}`, { file: path.toString(), code: 'ESYMLINK' }, { cause });
+}
+
+/** What syncPath did: flushed a file or a directory, or skipped a directory the platform cannot flush. */
+export type SyncKind = 'file' | 'dir' | 'skipped';
+
+/**
+ * fsync(2) of one path, on every OS. A file is flushed through a descriptor opened for writing
+ * (Windows' FlushFileBuffers refuses a read-only handle); where that open is refused (a 0444 file of
+ * another user) POSIX systems flush through a read-only one. A directory is flushed where the platform
+ * can open one: on win32 it cannot, and NTFS makes a rename durable once the renamed file is flushed.
+ */
+export function syncPath(path: FsPath, platform: NodeJS.Platform = process.platform): SyncKind {
+  const dir = fs.statSync(path).isDirectory();
+  if (dir && platform === 'win32') return 'skipped';
+  const fd = openForSync(path, dir, platform);
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return dir ? 'dir' : 'file';
+}
+
+function openForSync(path: FsPath, dir: boolean, platform: NodeJS.Platform): number {
+  if (dir) return fs.openSync(path, 'r');
+  try {
+    return fs.openSync(path, 'r+');
+  } catch (e) {
+    if (platform === 'win32' || (errno(e) !== 'EACCES' && errno(e) !== 'EPERM' && errno(e) !== 'EROFS')) throw e;
+    return fs.openSync(path, 'r');
+  }
+}
 
 /** Joins path parts: strings with '/', Buffers byte-exact. */
 export function joinPath(base: FsPath, ...parts: (string | Uint8Array)[]): FsPath {
@@ -179,15 +229,72 @@ export function removeTree(f: Fs, path: FsPath): void {
   }
 }
 
-/** mkdir -p with `mode` for every directory it creates. */
+/** mkdir -p with `mode` for every directory it creates (on win32 `\\` separates too). */
 export function ensureDir(f: Fs, path: string, mode = 0o755): void {
   const st = f.stat(path);
   if (st?.isDirectory()) return;
-  const slash = path.lastIndexOf('/');
+  const slash = Math.max(path.lastIndexOf('/'), process.platform === 'win32' ? path.lastIndexOf('\\') : -1);
   if (slash > 0) ensureDir(f, path.slice(0, slash), mode);
   try {
     f.mkdir(path, mode);
   } catch (e) {
     if (errno(e) !== 'EEXIST' || !f.stat(path)?.isDirectory()) throw e;
+  }
+}
+
+const MUTATIONS = ['mkdir', 'writeFile', 'copyFile', 'link', 'symlink', 'rename', 'unlink', 'rmdir', 'chmod', 'lchown', 'lutimes'] as const;
+
+/** The directory part of a path (strings and byte paths alike); '.' for a bare name. */
+function parentOf(path: FsPath): FsPath {
+  const slash = typeof path === 'string' ? path.lastIndexOf('/') : path.lastIndexOf(0x2f);
+  if (slash < 0) return '.';
+  return typeof path === 'string' ? path.slice(0, slash) || '/' : path.subarray(0, slash || 1);
+}
+
+const keyOf = (path: FsPath) => Buffer.from(path as never).toString('hex');
+
+/**
+ * Records what goes through an Fs so it can all be made durable at once: the portable stand-in for
+ * syncfs(2), which Node cannot call. `sync()` fsyncs every file written or changed (a regular file or
+ * directory still there; symlinks cannot be opened) and then every directory whose entries changed.
+ */
+export class WriteLog {
+  readonly fs: Fs;
+  private readonly files = new Map<string, FsPath>();
+  private readonly dirs = new Map<string, FsPath>();
+
+  constructor(private readonly inner: Fs) {
+    const fs = { ...inner };
+    for (const name of MUTATIONS) {
+      const real = inner[name] as (...a: unknown[]) => void;
+      (fs as unknown as Record<string, unknown>)[name] = (...args: FsPath[]) => {
+        real.apply(inner, args);
+        this.note(name, args);
+      };
+    }
+    this.fs = fs;
+  }
+
+  private note(name: (typeof MUTATIONS)[number], args: FsPath[]): void {
+    const path = name === 'link' || name === 'symlink' || name === 'rename' ? args[1] : args[0];
+    if (name === 'rename') this.files.delete(keyOf(args[0]));
+    if (name === 'rename' || name === 'unlink' || name === 'rmdir') this.dirs.set(keyOf(parentOf(args[0])), parentOf(args[0]));
+    if (name === 'unlink' || name === 'rmdir') {
+      this.files.delete(keyOf(path));
+      return;
+    }
+    (name === 'mkdir' ? this.dirs : this.files).set(keyOf(path), path);
+    if (!['chmod', 'lchown', 'lutimes'].includes(name)) this.dirs.set(keyOf(parentOf(path)), parentOf(path));
+  }
+
+  /** fsyncs the recorded files, then the recorded directories, and forgets them. */
+  sync(): void {
+    for (const [key, path] of this.files) {
+      const st = this.inner.lstat(path);
+      if (st?.isFile() || (st?.isDirectory() && !this.dirs.has(key))) this.inner.fsync(path);
+    }
+    for (const path of this.dirs.values()) if (this.inner.lstat(path)?.isDirectory()) this.inner.fsync(path);
+    this.files.clear();
+    this.dirs.clear();
   }
 }

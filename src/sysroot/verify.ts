@@ -12,6 +12,7 @@
  * Every broken link is reported (the walk continues where it can); nothing is written.
  */
 import { realpathSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import type { CfsError } from '../errors.js';
 import { readImage } from '../composefs/erofs/reader.js';
 import { S_IFMT, S_IFREG, type Node } from '../composefs/tree.js';
@@ -135,9 +136,10 @@ class Walk {
     } catch {
       /* no such stateroot: reported below */
     }
-    const base = deployDir.slice(deployDir.lastIndexOf('/') + 1);
+    // realpath gives the host's separators (`\` on win32)
+    const base = basename(deployDir);
     const dname = parseDeployName(base);
-    if (!dname || deployDir.slice(0, deployDir.lastIndexOf('/')) !== expectedParent) {
+    if (!dname || dirname(deployDir) !== expectedParent) {
       return bad('bootlink', `${arg} leads to ${deployDir}, not a deployment of stateroot ${link.stateroot}`);
     }
     if (!this.f.stat(deployDir)?.isDirectory()) return bad('deployment', `${deployDir} is not a directory`);

@@ -4,15 +4,18 @@
  * mtimes to the nanosecond (bigint stat). Every non-directory gets nlink 1 and its own inode
  * unless `preserveHardlinks`, where files sharing st_dev/st_ino become one inode.
  * Node.js cannot read extended attributes: the tree carries none (use overrides to add them).
+ * Where lstat gives no real modes and owners (Windows, FAT/exFAT/SMB mounts) the host-modes.ts
+ * policy replaces them, with one warning per directory source.
  */
 import { lstatSync, readdirSync, readlinkSync, type BigIntStats } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { isDevice, isDir, isLnk, isReg, Node } from '../tree.js';
+import { isDevice, isDir, isLnk, isReg, Node, S_IFMT } from '../tree.js';
 import { CfsError } from '../../errors.js';
 import { accessError, batchable, FileContents, setExternal } from './content.js';
 import { filesPool, filesTuning, hashFiles, type FilesJob } from './files-job.js';
 import { stored } from '../../store/objects.js';
 import { finalizeHardlinks } from './hardlinks.js';
+import { POLICY_WARNING, hasPosixMetadata, policyMode, readHead } from './host-modes.js';
 import type { SourceOptions } from './options.js';
 
 const SLASH = Buffer.from('/');
@@ -29,7 +32,10 @@ export async function loadDirectory(dir: string, opts: SourceOptions = {}): Prom
   if (!rootStat.isDirectory()) {
     throw new CfsError('the source must be a directory', { file: dir, code: 'EDIR' });
   }
+  const posix = hasPosixMetadata(rootPath, opts.platform);
+  if (!posix) (opts.warn ?? warnOnStderr)(POLICY_WARNING);
   const root = nodeFromStat(new Uint8Array(0), rootStat);
+  if (!posix) applyPolicy(root, rootPath);
   const files: PendingFile[] = [];
   const inodes = new Map<string, Node>();
   // The walk is synchronous: lstat and readdir of cached metadata are several times faster
@@ -41,6 +47,7 @@ export async function loadDirectory(dir: string, opts: SourceOptions = {}): Prom
       const path = Buffer.concat([d.path, SLASH, name]);
       const st = lstatEntry(path);
       const node = nodeFromStat(new Uint8Array(name), st);
+      if (!posix) applyPolicy(node, path);
       if (opts.skipDevices && isDevice(node.mode)) continue;
       d.node.addChild(node);
       if (isDir(node.mode)) {
@@ -135,6 +142,16 @@ function nodeFromStat(name: Uint8Array, st: BigIntStats): Node {
   return node;
 }
 
+/** The host-modes.ts policy in place of lstat's mode and owner. */
+function applyPolicy(node: Node, path: Buffer): void {
+  const type = node.mode & S_IFMT;
+  node.mode = policyMode(type, isReg(node.mode) ? readHeadEntry(path) : new Uint8Array(0));
+  node.uid = 0;
+  node.gid = 0;
+}
+
+const warnOnStderr = (message: string) => process.stderr.write(`cfskit: warning: ${message}\n`);
+
 function floorDiv(a: bigint, b: bigint): bigint {
   const q = a / b;
   return a % b < 0n ? q - 1n : q;
@@ -165,6 +182,14 @@ function lstatEntry(path: Buffer): BigIntStats {
 function readdirEntry(path: Buffer): Buffer[] {
   try {
     return readdirSync(path, { encoding: 'buffer' });
+  } catch (err) {
+    throw accessError(path, err);
+  }
+}
+
+function readHeadEntry(path: Buffer): Uint8Array {
+  try {
+    return readHead(path);
   } catch (err) {
     throw accessError(path, err);
   }

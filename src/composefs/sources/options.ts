@@ -19,4 +19,8 @@ export interface SourceOptions {
   /** Directory source: threads reading and hashing files (default: available parallelism; 1: this thread only). */
   threads?: number;
   progress?: ProgressSink;
+  /** Directory source: the platform whose metadata rules apply (default: this process's; see host-modes.ts). */
+  platform?: NodeJS.Platform;
+  /** Directory source: receives the warning that modes are not real (default: one line on stderr). */
+  warn?: (message: string) => void;
 }
