@@ -18,7 +18,11 @@ import { writeStubCommit } from '../ostree/commit.js';
 import type { VarDict } from '../ostree/gvariant.js';
 import { withRepoLock } from '../ostree/lock.js';
 import { findKernel } from '../sysroot/bootcsum.js';
+import { repoBlobCache } from '../registry/cache.js';
+import { provenanceMetadata } from '../registry/provenance.js';
+import { isDockerReference } from '../registry/reference.js';
 import { parseCommand, repoOption } from './repo-args.js';
+import { REGISTRY_OPTIONS, REGISTRY_USAGE, registryOptions } from './registry-args.js';
 
 const USAGE = `Usage: cfskit commit --repo=PATH --branch=REF [OPTIONS] SOURCE...
        cfskit commit --repo=PATH --branch=REF [OPTIONS] --image=FILE
@@ -34,7 +38,9 @@ Options:
                                 *.dump is dump, anything else tar layers)
       --min-version=N --max-version=N   image format versions (default 0 and 1)
       --timestamp=SECONDS       commit time (default SOURCE_DATE_EPOCH, else now)
-`;
+SOURCE may be docker://HOST[:PORT]/NAME[:TAG|@DIGEST]: pulled (blobs cached in the repo), its
+reference and manifest digest recorded in the commit's metadata.
+${REGISTRY_USAGE}`;
 
 export async function run(args: string[]): Promise<number> {
   const p = parseCommand(args, {
@@ -51,6 +57,7 @@ export async function run(args: string[]): Promise<number> {
     'min-version': { type: 'string' },
     'max-version': { type: 'string' },
     timestamp: { type: 'string' },
+    ...REGISTRY_OPTIONS,
   }, USAGE);
   if (!p) return 0;
   const v = p.values as Record<string, string | undefined>;
@@ -79,7 +86,10 @@ export async function run(args: string[]): Promise<number> {
     } else {
       root = v['from-ostree-commit'] !== undefined
         ? (await checkoutTree(repo, v['from-ostree-commit'], { store: new ObjectStore(cfs.objects) })).root
-        : await loadSource({ kind: await sourceKind(v.source, p.positionals), paths: p.positionals, options: { digestStore: cfs.objects } });
+        : await loadSource({ kind: await sourceKind(v.source, p.positionals), paths: p.positionals, options: { digestStore: cfs.objects, registry: {
+          ...registryOptions((name) => v[name]), cacheDir: repoBlobCache(repo), cacheLocked: true,
+          onPulled: (pulled) => metadata.push(...provenanceMetadata(pulled)),
+        } } });
       ({ image, version: formatVersion } = buildImage(root, writeOpts));
     }
     const hex = await storeImage(repo, image);
@@ -109,6 +119,7 @@ function intOption(value: string | undefined, name: string): number | undefined 
 }
 
 async function sourceKind(given: string | undefined, paths: string[]): Promise<SourceSpec['kind']> {
+  if (paths.length === 1 && isDockerReference(paths[0]) && (given === undefined || given === 'oci')) return 'oci';
   for (const path of paths) {
     if (path !== '-' && !(await stat(path.replace(/:[^/]*$/, '')).catch(() => stat(path).catch(() => null))))
       throw new CfsError('no such file or directory', { file: path, code: 'ENOENT' });

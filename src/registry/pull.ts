@@ -177,3 +177,16 @@ export async function loadRegistryImage(refText: string, o: RegistryOptions, sou
     if (temporary) await fsp.rm(temporary, { recursive: true, force: true });
   }
 }
+
+/** The digest the registry names for `refText` now (a digest reference names itself). */
+export async function remoteDigest(refText: string, o: RegistryOptions = {}): Promise<string> {
+  const ref = parseReference(refText);
+  if (ref.digest !== undefined) return ref.digest;
+  const credentials = findCredentials(ref.registry, ref.repository, { creds: o.creds, authfile: o.authfile });
+  const client = new RegistryClient(ref, { tlsVerify: o.tlsVerify, credentials, timeoutMs: o.timeoutMs, retries: o.retries });
+  try {
+    return await client.manifestDigest(manifestRef(ref));
+  } finally {
+    client.close();
+  }
+}
