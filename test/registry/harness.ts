@@ -3,7 +3,7 @@
  * filled by `skopeo copy`, and a node:http proxy in front of it that logs every request and can
  * demand a Bearer token (its own /token endpoint), tamper with, stall, reset, fail or redirect blobs.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -268,4 +268,15 @@ export async function pushLayoutAsIs(layout: string, host: string, name: string,
   }
   const r = await call(`http://${host}/v2/${name}/manifests/${tag}`, 'PUT', manifest, { 'content-type': m.mediaType });
   if (r.status !== 201) throw new Error(`manifest upload: HTTP ${r.status} ${r.body}`);
+}
+
+const REPO_ROOT = join(import.meta.dirname, '..', '..');
+
+/** The CLI as a child process; asynchronous, so the proxy in this process keeps answering. */
+export function cfskit(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), ...args], { cwd: REPO_ROOT, encoding: 'utf8' }, (err, stdout, stderr) => {
+      resolve({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
+    });
+  });
 }

@@ -4,7 +4,6 @@
  * merged, the chain verifies; with nothing new, "No update available" and no blob fetched.
  */
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,17 +17,8 @@ import { paths } from '../../src/sysroot/layout.js';
 import { verify } from '../../src/sysroot/verify.js';
 import { STATEROOT, makeSysroot, osFiles } from '../deploy/fixture.js';
 import { needCommand } from '../helpers/peers.js';
-import { type Proxy, type Registry, layoutOf, skopeoPush, startProxy, startRegistry, tarOfFiles } from './harness.js';
+import { type Proxy, type Registry, cfskit, layoutOf, skopeoPush, startProxy, startRegistry, tarOfFiles } from './harness.js';
 
-const REPO_ROOT = join(import.meta.dirname, '..', '..');
-/** The CLI as a child process; asynchronous, so the proxy in this process keeps answering. */
-export function cfskit(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), ...args], { cwd: REPO_ROOT, encoding: 'utf8' }, (err, stdout, stderr) => {
-      resolve({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
-    });
-  });
-}
 const digestsOf = (log: string[]) => log.map((l) => l.replace(/^.*\/blobs\//, ''));
 
 describe('registry: admin deploy docker:// and upgrade', function () {
