@@ -87,6 +87,8 @@ export interface ProxyRule {
   reset?: { path: RegExp; count: number };
   /** Answer blob GETs with a 307 to /_redirect/<path> on the proxy. */
   redirect?: boolean;
+  /** Pause this many ms after each chunk of a blob body (a slow link). */
+  slow?: number;
   /** Demand a Bearer token from /token; with users, the token endpoint demands Basic credentials. */
   bearer?: { users?: Record<string, string> };
 }
@@ -160,6 +162,10 @@ export async function startProxy(target: number, rules: ProxyRule = {}): Promise
         }
         sent += chunk.length;
         res.write(chunk);
+        if (r.slow && /\/blobs\//.test(upstreamPath)) {
+          ures.pause();
+          setTimeout(() => ures.resume(), r.slow);
+        }
       });
       ures.on('end', () => res.end());
     });
