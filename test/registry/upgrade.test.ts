@@ -105,6 +105,40 @@ describe('registry: admin deploy docker:// and upgrade', function () {
     expect(readdirSync(cache).sort()).to.deep.equal(before);
   });
 
+  it('--pull-only, then --deploy-only (no request to the registry), then switch to another reference', async () => {
+    const base = tarOfFiles(work, 'base', osFiles('1'));
+    const v3 = layoutOf(join(work, 'v3'), [base, tarOfFiles(work, 'v3', { 'usr/etc/motd': 'Welcome to version 3\n' })], 'gzip');
+    skopeoPush(v3, `docker://${registry.host}/os:1`);
+    const before = loadSysroot(sysroot).deployments.map((d) => d.csum);
+    const pulled = await upgradeFromRegistry({ sysroot, tlsVerify: false, pullOnly: true });
+    expect(pulled.changed).to.equal(true);
+    expect(pulled.message).to.match(/^Pulled docker:\/\/.*\/os:1 \(sha256:[0-9a-f]{64}\) as [0-9a-f]{64}$/);
+    expect(loadSysroot(sysroot).deployments.map((d) => d.csum)).to.deep.equal(before);
+
+    proxy.log.length = 0;
+    const deployed = await upgradeFromRegistry({ sysroot, deployOnly: true });
+    expect(deployed.changed).to.equal(true);
+    expect(proxy.log).to.deep.equal([]);
+    const now = loadSysroot(sysroot).deployments[0];
+    expect(now.csum).to.equal(pulled.message.slice(-64));
+    expect(readFileSync(join(sysroot, 'ostree', 'deploy', STATEROOT, 'deploy', `${now.csum}.0`, 'etc', 'motd'), 'utf8')).to.equal('Welcome to version 3\n');
+    expect(await upgradeFromRegistry({ sysroot, deployOnly: true })).to.deep.equal({ changed: false, message: 'No update available' });
+    expect(await upgradeFromRegistry({ sysroot, tlsVerify: false })).to.deep.equal({ changed: false, message: 'No update available' });
+
+    skopeoPush(layoutOf(join(work, 'other'), [base], 'gzip'), `docker://${registry.host}/other:2`);
+    const other = `docker://${proxy.host}/other:2`;
+    expect((await upgradeFromRegistry({ sysroot, tlsVerify: false, reference: other })).changed).to.equal(true);
+    const switched = loadSysroot(sysroot).deployments[0];
+    expect(readFileSync(paths.origin(sysroot, STATEROOT, switched), 'utf8')).to.equal(`[origin]\ncontainer-image-reference=${other}\n`);
+    expect(await upgradeFromRegistry({ sysroot, tlsVerify: false })).to.deep.equal({ changed: false, message: 'No update available' });
+    try {
+      await upgradeFromRegistry({ sysroot, pullOnly: true, deployOnly: true });
+      expect.fail('expected a refusal');
+    } catch (e) {
+      expect((e as Error).message).to.equal('--pull-only and --deploy-only cannot be combined');
+    }
+  });
+
   it('a deployment that follows no image is refused clearly', async () => {
     const other = join(work, 'empty-sysroot');
     makeSysroot(other);
