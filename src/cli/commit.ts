@@ -86,10 +86,10 @@ export async function run(args: string[]): Promise<number> {
     } else {
       root = v['from-ostree-commit'] !== undefined
         ? (await checkoutTree(repo, v['from-ostree-commit'], { store: new ObjectStore(cfs.objects) })).root
-        : await loadSource({ kind: await sourceKind(v.source, p.positionals), paths: p.positionals, options: { digestStore: cfs.objects, registry: {
+        : await loadSource({ kind: await sourceKind(v.source, p.positionals), paths: p.positionals, options: { digestStore: cfs.objects, registry: isDockerReference(p.positionals[0]) ? {
           ...registryOptions((name) => v[name]), cacheDir: repoBlobCache(repo), cacheLocked: true,
           onPulled: (pulled) => metadata.push(...provenanceMetadata(pulled)),
-        } } });
+        } : undefined } });
       ({ image, version: formatVersion } = buildImage(root, writeOpts));
     }
     const hex = await storeImage(repo, image);

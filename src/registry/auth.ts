@@ -129,8 +129,8 @@ export function parseChallenges(header: string): Challenge[] {
       ch.params[p[1].toLowerCase()] = p[2] !== undefined ? p[2].replace(/\\(.)/g, '$1') : p[3];
       i = param.lastIndex;
       if (p[4] !== ',') break;
-      // a comma followed by a new scheme (not k=v) starts the next challenge
-      if (/^\s*[A-Za-z][A-Za-z0-9_-]*(?:\s+[A-Za-z0-9_-]+\s*=|\s*$)/.test(header.slice(i)) && !/^\s*[A-Za-z0-9_-]+\s*=/.test(header.slice(i))) break;
+      // after a comma, anything but another k=v starts the next challenge
+      if (!/^\s*[A-Za-z0-9_-]+\s*=/.test(header.slice(i))) break;
     }
     // skip to the next challenge
     while (i < header.length && (header[i] === ',' || header[i] === ' ')) i++;

@@ -79,7 +79,7 @@ export class RegistryClient {
   /** GET a manifest or index by tag or digest; a digest reference must match the bytes. */
   async manifest(reference: string): Promise<Manifest> {
     return this.withRetries(async () => {
-      const res = await this.get(`manifests/${reference}`, { accept: MANIFEST_ACCEPT });
+      const res = await this.request('GET', `manifests/${reference}`, { accept: MANIFEST_ACCEPT });
       this.expectOk(res, `manifest ${reference}`);
       const bytes = await readBody(res, MANIFEST_MAX, this.where, 'manifest');
       const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
@@ -114,7 +114,7 @@ export class RegistryClient {
   async blob(digest: string, begin: () => Promise<void> | void, sink: (chunk: Buffer) => Promise<void> | void): Promise<void> {
     await this.withRetries(async () => {
       await begin();
-      const res = await this.get(`blobs/${digest}`, {});
+      const res = await this.request('GET', `blobs/${digest}`, {});
       this.expectOk(res, `blob ${digest}`);
       try {
         for await (const chunk of res as AsyncIterable<Buffer>) await sink(chunk);
@@ -154,11 +154,7 @@ export class RegistryClient {
     return new CfsError(reason.replace(/\s*\n\s*/g, ' '), { file: this.where, field, code });
   }
 
-  /** A repository request with auth: the handshake once, one re-authorization on a 401. */
-  private async get(path: string, o: { accept?: string }): Promise<IncomingMessage> {
-    return this.request('GET', path, o);
-  }
-
+  /** A repository request with auth: the handshake once, one re-authorization on a 401; 5xx and 429 are transient. */
   private async request(method: string, path: string, o: { accept?: string }): Promise<IncomingMessage> {
     if (this.scheme === undefined) await this.ping();
     const url = new URL(`${this.scheme}//${this.ref.apiHost}/v2/${this.ref.repository}/${path}`);
