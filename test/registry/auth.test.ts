@@ -19,6 +19,8 @@ const SECRET = 's3cret-Pa55';
 const auth = (user: string, pass: string) => Buffer.from(`${user}:${pass}`).toString('base64');
 
 describe('registry: auth', function () {
+  // CLI children and real servers on a shared 2-core machine
+  this.timeout(300_000);
   let work: string;
   let basic: Registry;
   let plain: Registry;

@@ -56,6 +56,8 @@ function cacheIsVerified(repo: string): number {
 }
 
 describe('registry: kill -9 during a pull', function () {
+  // CLI children and real servers on a shared 2-core machine
+  this.timeout(900_000);
   let work: string;
   let registry: Registry;
   let proxy: Proxy;

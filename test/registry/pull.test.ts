@@ -38,6 +38,8 @@ function cached(cache: string): string[] {
 }
 
 describe('registry: docker:// sources', function () {
+  // CLI children and real servers on a shared 2-core machine
+  this.timeout(300_000);
   let work: string;
   let registry: Registry;
   let proxy: Proxy;

@@ -22,6 +22,8 @@ import { type Proxy, type Registry, cfskit, layoutOf, skopeoPush, startProxy, st
 const digestsOf = (log: string[]) => log.map((l) => l.replace(/^.*\/blobs\//, ''));
 
 describe('registry: admin deploy docker:// and upgrade', function () {
+  // CLI children and real servers on a shared 2-core machine
+  this.timeout(300_000);
   let work: string;
   let registry: Registry;
   let proxy: Proxy;
