@@ -37,7 +37,7 @@ export function registryOptions(get: (name: string) => string | undefined, quiet
 /** One bar per blob being fetched, on stderr when it is a terminal; undefined otherwise. */
 export function pullProgress(stream: NodeJS.WriteStream = process.stderr): PullProgress | undefined {
   if (!stream.isTTY) return undefined;
-  const bars = new MultiBar({ stream, format: ' {name} {bar} {percentage}% | {value}/{total} bytes', hideCursor: true, clearOnComplete: false, fps: 5 }, Presets.shades_classic);
+  const bars = new MultiBar({ stream, format: ' {name} {bar} {percentage}% | {value}/{total} bytes', barsize: 20, hideCursor: true, clearOnComplete: false, fps: 5 }, Presets.shades_classic);
   return {
     blob(digest, size) {
       const bar = bars.create(Math.max(size, 1), 0, { name: `Copying blob ${digest.slice(7, 19)}` });
