@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { CfsError } from '../errors.js';
 import type { Repo } from '../ostree/repo.js';
 
@@ -94,7 +94,7 @@ export class BlobWriter {
     await this.file!.sync();
     await this.file!.close();
     this.file = undefined;
-    const dir = this.dest.slice(0, this.dest.lastIndexOf('/'));
+    const dir = dirname(this.dest);
     await fsp.mkdir(dir, { recursive: true });
     await fsp.rename(this.tmp, this.dest);
     const d = await fsp.open(dir, 'r');
