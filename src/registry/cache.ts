@@ -10,6 +10,7 @@ import { promises as fsp } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CfsError } from '../errors.js';
 import type { Repo } from '../ostree/repo.js';
+import { nodeFs } from '../sysroot/fs.js';
 
 export const CACHE_DIR = join('cfs', 'oci');
 
@@ -97,12 +98,7 @@ export class BlobWriter {
     const dir = dirname(this.dest);
     await fsp.mkdir(dir, { recursive: true });
     await fsp.rename(this.tmp, this.dest);
-    const d = await fsp.open(dir, 'r');
-    try {
-      await d.sync();
-    } finally {
-      await d.close();
-    }
+    nodeFs.fsync(dir);
   }
 
   /** Removes the temp file (after a failure). */
