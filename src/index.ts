@@ -81,3 +81,11 @@ export type {
   DeployOptions, DeployResult, VerifyOptions, VerifyProblem, VerifyReport, CleanupOptions, CleanupResult,
   KargsEdit, OperationOptions,
 } from './sysroot/index.js';
+
+// Registry (docker:// sources): references, pull into a blob cache, provenance, deploy and upgrade
+export { parseReference, formatReference, isDockerReference, type ImageReference } from './registry/reference.js';
+export { pullToCache, loadRegistryImage, remoteDigest, parsePlatform, type PulledImage, type Platform } from './registry/pull.js';
+export { BlobCache, repoBlobCache } from './registry/cache.js';
+export { commitRegistryImage, deployFromRegistry, registryOrigin, type RegistryCommit, type RegistryDeployOptions } from './registry/deploy.js';
+export { upgradeFromRegistry, type UpgradeOptions } from './registry/upgrade.js';
+export { commitProvenance, type Provenance } from './registry/provenance.js';

@@ -11,6 +11,7 @@ import { decodeCommit } from '../ostree/formats.js';
 import { withRepoLock } from '../ostree/lock.js';
 import { listObjects, objectPath, readMetadata } from '../ostree/objects.js';
 import type { Repo } from '../ostree/repo.js';
+import { pruneBlobCache } from '../registry/cache-prune.js';
 import { listCfsObjects, listImages, reachable, stubImage } from './reach.js';
 import { cfsPaths } from './store.js';
 
@@ -66,6 +67,7 @@ export async function prune(repo: Repo, opts: PruneOptions = {}): Promise<PruneR
     for (const hex of await listCfsObjects(repo)) {
       if (!keep.objects.has(hex) && (await remove(join(p.objects, hex.slice(0, 2), hex.slice(2))))) result.objects++;
     }
+    result.bytes += await pruneBlobCache(repo, keep.commits, opts.dryRun);
     return result;
   });
 }

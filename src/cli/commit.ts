@@ -20,7 +20,11 @@ import { writeStubCommit } from '../ostree/commit.js';
 import type { VarDict } from '../ostree/gvariant.js';
 import { withRepoLock } from '../ostree/lock.js';
 import { findKernel } from '../sysroot/bootcsum.js';
+import { repoBlobCache } from '../registry/cache.js';
+import { provenanceMetadata } from '../registry/provenance.js';
+import { isDockerReference } from '../registry/reference.js';
 import { parseCommand, repoOption } from './repo-args.js';
+import { REGISTRY_OPTIONS, REGISTRY_USAGE, registryOptions } from './registry-args.js';
 
 const USAGE = `Usage: cfskit commit --repo=PATH --branch=REF [OPTIONS] SOURCE...
        cfskit commit --repo=PATH --branch=REF [OPTIONS] --image=FILE
@@ -39,7 +43,9 @@ Options:
       --partial                 with --image: accept backing objects the repo does not hold and
                                 mark the commit partial (state/CHECKSUM.commitpartial, as ostree
                                 marks an incomplete pull); without it such an image is refused
-`;
+SOURCE may be docker://HOST[:PORT]/NAME[:TAG|@DIGEST]: pulled (blobs cached in the repo), its
+reference and manifest digest recorded in the commit's metadata.
+${REGISTRY_USAGE}`;
 
 export async function run(args: string[]): Promise<number> {
   const p = parseCommand(args, {
@@ -57,6 +63,7 @@ export async function run(args: string[]): Promise<number> {
     'max-version': { type: 'string' },
     timestamp: { type: 'string' },
     partial: { type: 'boolean' },
+    ...REGISTRY_OPTIONS,
   }, USAGE);
   if (!p) return 0;
   const v = p.values as Record<string, string | undefined>;
@@ -91,7 +98,10 @@ export async function run(args: string[]): Promise<number> {
       const cfs = await openCfs(repo);
       root = v['from-ostree-commit'] !== undefined
         ? (await checkoutTree(repo, v['from-ostree-commit'], { store: new ObjectStore(cfs.objects) })).root
-        : await loadSource({ kind: await sourceKind(v.source, p.positionals), paths: p.positionals, options: { digestStore: cfs.objects } });
+        : await loadSource({ kind: await sourceKind(v.source, p.positionals), paths: p.positionals, options: { digestStore: cfs.objects, registry: isDockerReference(p.positionals[0]) ? {
+          ...registryOptions((name) => v[name]), cacheDir: repoBlobCache(repo), cacheLocked: true,
+          onPulled: (pulled) => metadata.push(...provenanceMetadata(pulled)),
+        } : undefined } });
       ({ image, version: formatVersion } = buildImage(root, writeOpts));
     }
     const hex = await storeImage(repo, image);
@@ -134,6 +144,7 @@ function intOption(value: string | undefined, name: string): number | undefined 
 }
 
 async function sourceKind(given: string | undefined, paths: string[]): Promise<SourceSpec['kind']> {
+  if (paths.length === 1 && isDockerReference(paths[0]) && (given === undefined || given === 'oci')) return 'oci';
   for (const path of paths) {
     if (path !== '-' && !(await stat(path.replace(/:[^/]*$/, '')).catch(() => stat(path).catch(() => null))))
       throw new CfsError('no such file or directory', { file: path, code: 'ENOENT' });

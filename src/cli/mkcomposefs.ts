@@ -14,7 +14,7 @@ import type { LoadOptions } from '../composefs/sources/index.js';
 
 const USAGE = `Usage: cfskit mkcomposefs [OPTIONS] SOURCE IMAGE
        cfskit mkcomposefs --print-digest-only [OPTIONS] SOURCE
-       cfskit mkcomposefs [OPTIONS] --from-tar=FILE... | --from-oci=DIR[:TAG] IMAGE
+       cfskit mkcomposefs [OPTIONS] --from-tar=FILE... | --from-oci=[oci:]DIR[:TAG]|docker://REF IMAGE
 
 Build a composefs image byte-identical to mkcomposefs 1.0.8.
 
@@ -33,7 +33,10 @@ Options:
                         does not change the output
   --from-tar=FILE       the source is tar layers (no SOURCE argument): repeat for each layer,
                         applied in order with OCI whiteouts; gzip/zstd detected; '-' is stdin
-  --from-oci=DIR[:TAG]  the source is the image in an OCI image layout (no SOURCE argument)
+  --from-oci=DIR[:TAG]  the source is the image in an OCI image layout (no SOURCE argument);
+                        docker://HOST[:PORT]/NAME[:TAG|@DIGEST] pulls it from a registry
+  --tls-verify=BOOL --authfile=FILE --creds=USER:PASS --platform=OS/ARCH[/VARIANT]
+                        registry access for docker:// (as skopeo)
   --preserve-hardlinks  directory sources: files sharing st_dev/st_ino become one inode
                         (default, like C 1.0.8: every path its own inode with nlink 1)
   --owner=UID:GID       give every entry this owner
@@ -67,6 +70,10 @@ const OPTIONS: Record<string, boolean> = {
   owner: true,
   overrides: true,
   quiet: false,
+  'tls-verify': true,
+  authfile: true,
+  creds: true,
+  platform: true,
   help: false,
 };
 
@@ -224,7 +231,11 @@ async function loadTree(source: string, { values, fromTar }: Parsed): Promise<No
   };
   try {
     if (fromTar.length > 0) return await loadSource({ kind: 'tar', paths: fromTar, options });
-    if (values.has('from-oci')) return await loadSource({ kind: 'oci', paths: [values.get('from-oci') as string], options });
+    if (values.has('from-oci')) {
+      const { registryOptions } = await import('./registry-args.js');
+      const registry = registryOptions((name) => values.get(name) as string | undefined, values.has('quiet'));
+      return await loadSource({ kind: 'oci', paths: [values.get('from-oci') as string], options: { ...options, registry } });
+    }
     return await loadDirectorySource(source, {
       ...options,
       skipXattrs: values.has('skip-xattrs'),

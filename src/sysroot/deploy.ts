@@ -45,6 +45,7 @@ import { formatKargs, parseKargs, replaceKarg, withoutKarg } from './kargs.js';
 import { checkStateroot, paths } from './layout.js';
 import { withSysrootLock } from './lock.js';
 import { OS_RELEASE_MAX_BYTES, parseOsRelease, titleFromOsRelease } from './os-release.js';
+import type { KeyFile } from './keyfile.js';
 import { originForRefspec, writeOrigin } from './origin.js';
 import { type BootFile, writeDeployments } from './swap.js';
 
@@ -65,6 +66,8 @@ export interface DeployOptions {
   noMerge?: boolean;
   /** prepare-root.conf `[composefs] enabled` written into the initramfs extension. */
   composefs?: ComposefsMode;
+  /** The new deployment's `.origin` (default: `[origin] refspec=` of the source). */
+  origin?: KeyFile;
   fs?: Fs;
   /** The caller holds the sysroot lock already. */
   locked?: boolean;
@@ -224,7 +227,7 @@ function deployLocked(o: DeployOptions): DeployResult {
     fs: f,
   });
   writeKernelDiscoveryFiles(f, dir, root, kernel, content);
-  const origin = originForRefspec(src.refspec);
+  const origin = o.origin ?? originForRefspec(src.refspec);
   writeOrigin(paths.origin(sysroot, stateroot, name), origin, f);
   // ostree syncs the whole filesystem here (syncfs); Node cannot, so everything step 2 wrote is fsynced
   written.sync();

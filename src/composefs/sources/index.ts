@@ -8,11 +8,13 @@ import { parseDumpStream } from '../dumpfile/parse.js';
 import { ObjectStore } from '../../store/objects.js';
 import { loadDirectory } from './dir.js';
 import { loadOciLayout } from './oci.js';
-import type { SourceOptions } from './options.js';
+import type { RegistryOptions, SourceOptions } from './options.js';
 import { applyOverridesFile } from './overrides.js';
+import { loadRegistryImage } from '../../registry/pull.js';
+import { isDockerReference } from '../../registry/reference.js';
 import { loadTarLayers, openInput } from './tar.js';
 
-export type { ProgressSink, SourceOptions } from './options.js';
+export type { ProgressSink, PullProgress, RegistryOptions, SourceOptions } from './options.js';
 
 export interface LoadOptions extends Omit<SourceOptions, 'store'> {
   /** `--digest-store=DIR`: copy every external file's content there (`XX/REST`, spec §4.1.5). */
@@ -23,11 +25,14 @@ export interface LoadOptions extends Omit<SourceOptions, 'store'> {
   useEpoch?: boolean;
   /** `--overrides=FILE`: per-path mode/owner/mtime/xattrs (overrides.ts), applied last. */
   overrides?: string;
+  /** A `docker://` OCI source: registry access and blob cache (src/registry/). */
+  registry?: RegistryOptions;
 }
 
 export interface SourceSpec {
   /**
-   * dir: `paths[0]` is the directory; tar: the layers in order (`-` = stdin); oci: `DIR[:TAG]`;
+   * dir: `paths[0]` is the directory; tar: the layers in order (`-` = stdin); oci: `[oci:]DIR[:TAG]`
+   * or `docker://HOST[:PORT]/NAME[:TAG|@DIGEST]` (pulled through src/registry/);
    * dump: a dumpfile (`-` = stdin; owner, epoch and overrides do not apply, as mkcomposefs
    * ignores them with --from-file).
    */
@@ -50,7 +55,8 @@ export async function loadSource(spec: SourceSpec): Promise<Node> {
     root =
       kind === 'dir' ? await loadDirectory(paths[0], sourceOpts)
       : kind === 'tar' ? await loadTarLayers(paths, sourceOpts)
-      : await loadOciLayout(paths[0], sourceOpts);
+      : isDockerReference(paths[0]) ? (await loadRegistryImage(paths[0], opts.registry ?? {}, sourceOpts)).root
+      : await loadOciLayout(paths[0].replace(/^oci:/, ''), sourceOpts);
   } catch (err) {
     // let the object writes still running finish (or clean up) before reporting
     await store?.flush().catch(() => undefined);

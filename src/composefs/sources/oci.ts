@@ -23,7 +23,7 @@ const INDEX_TYPES = new Set([
 /** index.json, manifests and configs are read whole; anything larger is refused. */
 const JSON_MAX = 16 << 20;
 const DIGEST_RE = /^(sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$/;
-const GOARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
+export const GOARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
 
 interface Descriptor {
   mediaType?: string;
