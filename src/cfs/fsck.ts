@@ -4,6 +4,7 @@
  * the image names is present, every image ref reaches an image, every commit object is intact
  * (SHA-256 name, normal form) and every stub commit's image exists.
  */
+import { reclaimRepoTemps } from './temps.js';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { CfsError } from '../errors.js';
@@ -22,6 +23,7 @@ export interface FsckProblem {
 
 export async function fsckRepo(repo: Repo): Promise<FsckProblem[]> {
   const problems: FsckProblem[] = [];
+  reclaimRepoTemps(repo); // temp files of killed processes are garbage, not problems
   const p = cfsPaths(repo);
   const objectFile = (hex: string) => join(p.objects, hex.slice(0, 2), hex.slice(2));
   const present = new Set<string>();

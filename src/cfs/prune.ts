@@ -7,6 +7,7 @@ import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { decodeCommit } from '../ostree/formats.js';
 import { withRepoLock } from '../ostree/lock.js';
+import { reclaimRepoTemps } from './temps.js';
 import { listObjects, objectPath, readMetadata } from '../ostree/objects.js';
 import type { Repo } from '../ostree/repo.js';
 import { listCfsObjects, listImages, reachable, stubImage } from './reach.js';
@@ -23,6 +24,8 @@ export interface PruneResult {
   commits: number;
   images: number;
   objects: number;
+  /** Temp files of killed processes reclaimed (src/cfs/temps.ts). */
+  temps?: number;
   /** Bytes of the deleted files. */
   bytes: number;
 }
@@ -59,6 +62,9 @@ export async function prune(repo: Repo, opts: PruneOptions = {}): Promise<PruneR
     for (const hex of await listCfsObjects(repo)) {
       if (!keep.objects.has(hex) && (await remove(join(p.objects, hex.slice(0, 2), hex.slice(2))))) result.objects++;
     }
+    const temps = reclaimRepoTemps(repo, { dryRun: opts.dryRun });
+    result.temps = temps.paths.length;
+    result.bytes += temps.bytes;
     return result;
   });
 }

@@ -22,6 +22,7 @@ import { writeDeploymentRefs } from './deployment-refs.js';
 import { type Fs, nodeFs, removeTree } from './fs.js';
 import { deployName, parseDeployName, paths } from './layout.js';
 import { withSysrootLock } from './lock.js';
+import { reclaimSysrootTemps } from './temps.js';
 
 export interface CleanupOptions {
   fs?: Fs;
@@ -43,6 +44,7 @@ const OVERLAY = /^([0-9a-f]{64})\.img$/;
 export async function cleanup(sysroot: string, o: CleanupOptions = {}): Promise<CleanupResult> {
   const run = async () => {
     const result = cleanupLocked(sysroot, o.fs ?? nodeFs);
+    result.removed.push(...reclaimSysrootTemps(sysroot));
     if (o.prune) result.pruned = await pruneRepo(openRepo(paths.repo(sysroot)), { depth: 0 });
     return result;
   };
