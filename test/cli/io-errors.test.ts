@@ -16,6 +16,8 @@ import { nodeFs } from '../../src/sysroot/fs.js';
 import { buildTree, F } from '../sysroot/etc-tree.js';
 import { needMount } from '../helpers/peers.js';
 import { VECTOR_DIR } from '../composefs/vectors.js';
+import { commitVersion, makeSysroot, STATEROOT } from '../deploy/fixture.js';
+import { deploy } from '../../src/sysroot/deploy.js';
 
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
 const cfskit = (args: string[], stdout: 'pipe' | number = 'pipe') =>
@@ -41,7 +43,7 @@ describe('CLI: I/O errors as one line', function () {
   let image: string;
   let commands: [string, string[]][];
 
-  before(() => {
+  before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cfskit-ioerr-'));
     repo = join(dir, 'repo');
     mkdirSync(join(dir, 'src'));
@@ -53,7 +55,12 @@ describe('CLI: I/O errors as one line', function () {
     expect(cfskit(['init', `--repo=${repo}`]).status).to.equal(0);
     const c = cfskit(['commit', `--repo=${repo}`, '--branch=main', join(dir, 'src')]);
     expect(c.status, c.stderr).to.equal(0);
+    const sysroot = join(dir, 'sysroot');
+    makeSysroot(sysroot);
+    const v1 = await commitVersion(sysroot, dir, '1.0');
+    await deploy({ sysroot, stateroot: STATEROOT, source: v1.checksum });
     commands = [
+      ['admin', ['admin', 'status', `--sysroot=${sysroot}`]],
       ['log', ['log', `--repo=${repo}`, 'main']],
       ['show', ['show', `--repo=${repo}`, 'main']],
       ['refs', ['refs', `--repo=${repo}`]],
