@@ -1,7 +1,8 @@
 /**
  * Temp files of killed processes (src/temp-name.ts): a real `cfskit commit` killed with -9 leaves
  * its object temp file, which fsck and prune reclaim; SIGTERM and SIGINT remove it before exit
- * (143, 130); a temp file whose process still runs is never taken.
+ * (143, 130), as mkcomposefs does for the temp file beside its output; a temp file whose process
+ * still runs is never taken.
  */
 import { expect } from 'chai';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -78,6 +79,20 @@ describe('temp files: reclaimed after kill -9, removed on SIGTERM/SIGINT', funct
       expect(existsSync(join(repo, '.cfskit-lock'))).to.equal(false);
     });
   }
+
+  it('SIGTERM of `mkcomposefs --from-file - IMAGE` removes the temp file beside IMAGE, exit 143', async () => {
+    const out = join(dir, 'mkc');
+    mkdirSync(out);
+    const child = spawn(process.execPath, [...CLI, 'mkcomposefs', '--from-file', '-', join(out, 'IMAGE')], { stdio: ['pipe', 'ignore', 'pipe'] });
+    child.stdin!.on('error', () => undefined);
+    child.stdin!.write('/ 4096 40755 2 0 0 0 0.0 - - -\n');
+    for (let i = 0; i < 1200 && temps(out).length === 0; i++) await sleep(50);
+    expect(temps(out), 'the output temp file exists while the dumpfile is read').to.have.length(1);
+    const done = exitOf(child);
+    child.kill('SIGTERM');
+    expect(await done).to.deep.equal({ code: 143, signal: null });
+    expect(readdirSync(out)).to.deep.equal([]);
+  });
 
   it('a temp file whose process still runs is kept; one of a dead pid or another process (pid reuse) is taken', () => {
     const d = join(dir, 'unit');
