@@ -4,7 +4,6 @@
  * the image names is present, every image ref reaches an image, every commit object is intact
  * (SHA-256 name, normal form) and every stub commit's image exists.
  */
-import { reclaimRepoTemps } from './temps.js';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { CfsError } from '../errors.js';
@@ -14,6 +13,7 @@ import { listObjects, objectPath, readMetadata } from '../ostree/objects.js';
 import type { Repo } from '../ostree/repo.js';
 import { backingObjects, imageRefs, listCfsObjects, listImages, stubImage } from './reach.js';
 import { cfsPaths } from './store.js';
+import { reclaimRepoTemps } from './temps.js';
 
 export interface FsckProblem {
   /** The file at fault. */
