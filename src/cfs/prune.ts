@@ -7,11 +7,11 @@ import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { decodeCommit } from '../ostree/formats.js';
 import { withRepoLock } from '../ostree/lock.js';
-import { reclaimRepoTemps } from './temps.js';
 import { listObjects, objectPath, readMetadata } from '../ostree/objects.js';
 import type { Repo } from '../ostree/repo.js';
 import { listCfsObjects, listImages, reachable, stubImage } from './reach.js';
 import { cfsPaths } from './store.js';
+import { reclaimRepoTemps } from './temps.js';
 
 export interface PruneOptions {
   /** Parents kept behind each ref'd commit (-1, the default: all history). */
