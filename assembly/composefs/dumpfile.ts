@@ -286,16 +286,18 @@ function inodeFields(node: Node, mode: u32, restStart: usize, end: usize, line: 
   node.mtimeSec = <i64>sec;
   node.mtimeNsec = nsec;
   if (hasPayload) node.payload = slab.copy(payloadPtr, payloadLen);
-  // C ignores a malformed digest (§3.3 DIGEST): an empty field (a short line) counts as none,
-  // anything else but 64 hex digits is refused.
-  if (optionalField(F_DIGEST, line) && fieldLen > 0) node.digest = parseDigest(fieldPtr, fieldLen, line);
+  if (optionalField(F_DIGEST, line)) node.digest = parseDigest(fieldPtr, fieldLen);
 }
 
-/** Exactly 64 hex digits → 32 bytes; anything else rejects the line. */
-function parseDigest(ptr: usize, len: i32, line: i32): Uint8Array {
+/**
+ * C's digest_to_raw, whose result C ignores (FORMAT.md "DIGEST field"): the first 64 digits of the
+ * unescaped field are the digest, whatever follows; a field that does not start with 64 hex
+ * digits (C leaves undefined bytes) gives no digest.
+ */
+function parseDigest(ptr: usize, len: i32): Uint8Array | null {
+  if (len < 2 * DIGEST_SIZE) return null;
   const out = slab.alloc(DIGEST_SIZE);
-  if (len != 2 * DIGEST_SIZE || !decodeDigest(ptr, out.dataStart)) reject(line);
-  return out;
+  return decodeDigest(ptr, out.dataStart) ? out : null;
 }
 
 /** KEY=VALUE fields with the per-node budget of §2.11 (step 14). */

@@ -15,10 +15,12 @@ import type { Repo } from '../ostree/repo.js';
 import { checkObject } from './object-file.js';
 import { backingObjects, listCfsObjects, listImages, reachable, stubImage, summarize, type ReachProblem } from './reach.js';
 import { cfsPaths } from './store.js';
+import { reclaimRepoTemps } from './temps.js';
 
 export type FsckProblem = ReachProblem;
 
 export async function fsckRepo(repo: Repo): Promise<FsckProblem[]> {
+  reclaimRepoTemps(repo); // temp files of killed processes are garbage, not problems
   const p = cfsPaths(repo);
   const reach = await reachable(repo);
   const problems: FsckProblem[] = [...reach.problems];

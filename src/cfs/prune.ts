@@ -14,6 +14,7 @@ import type { Repo } from '../ostree/repo.js';
 import { pruneBlobCache } from '../registry/cache-prune.js';
 import { listCfsObjects, listImages, reachable, stubImage } from './reach.js';
 import { cfsPaths } from './store.js';
+import { reclaimRepoTemps } from './temps.js';
 
 export interface PruneOptions {
   /** Parents kept behind each ref'd commit (-1, the default: all history). */
@@ -26,6 +27,8 @@ export interface PruneResult {
   commits: number;
   images: number;
   objects: number;
+  /** Temp files of killed processes reclaimed (src/cfs/temps.ts). */
+  temps?: number;
   /** Bytes of the deleted files. */
   bytes: number;
 }
@@ -68,6 +71,9 @@ export async function prune(repo: Repo, opts: PruneOptions = {}): Promise<PruneR
       if (!keep.objects.has(hex) && (await remove(join(p.objects, hex.slice(0, 2), hex.slice(2))))) result.objects++;
     }
     result.bytes += await pruneBlobCache(repo, keep.commits, opts.dryRun);
+    const temps = reclaimRepoTemps(repo, { dryRun: opts.dryRun });
+    result.temps = temps.paths.length;
+    result.bytes += temps.bytes;
     return result;
   });
 }

@@ -4,7 +4,7 @@
  * `run(args: string[]): Promise<number>` returning the exit status; modules load lazily so a
  * command pays only for what it uses.
  */
-import { CfsError } from '../errors.js';
+import { ioError, isSystemError } from '../errors.js';
 import { type CommandTable, commandList } from './command-table.js';
 
 const commands: CommandTable = {
@@ -41,15 +41,37 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`cfskit: unknown command '${name}'\n${usage()}`);
     return 1;
   }
+  guardStdout(name);
   try {
     return await (await command.load()).run(args);
   } catch (err) {
-    if (err instanceof CfsError) {
-      process.stderr.write(`cfskit ${name}: ${err.message}\n`);
+    // a command that waited on its own stdout write gets the stdout error back
+    if (isSystemError(err) && err.code === 'EPIPE' && err.path === undefined) return EXIT_SIGPIPE;
+    const e = ioError(err);
+    if (e) {
+      process.stderr.write(`cfskit ${name}: ${e.message}\n`);
       return 1;
     }
     throw err;
   }
+}
+
+/** What a shell reports for a process SIGPIPE killed (128 + 13). */
+export const EXIT_SIGPIPE = 141;
+
+/**
+ * The one handler of stdout errors, for every command. Node ignores SIGPIPE, so a closed pipe
+ * (`cfskit log ... | head -1`) comes back as EPIPE: cfskit then ends at once and quietly with 141,
+ * what coreutils shows under a shell's default SIGPIPE (with SIGPIPE ignored they print "write
+ * error: Broken pipe" and exit 1; Node cannot see the disposition it inherited). Any other error
+ * (ENOSPC on `> /dev/full`, EIO) is one line naming stdout, exit 1.
+ */
+function guardStdout(name: string): void {
+  process.stdout.on('error', (err) => {
+    if (isSystemError(err) && err.code === 'EPIPE') process.exit(EXIT_SIGPIPE);
+    process.stderr.write(`cfskit ${name}: ${ioError(err, 'stdout')?.message ?? String(err)}\n`);
+    process.exit(1);
+  });
 }
 
 main(process.argv.slice(2)).then(

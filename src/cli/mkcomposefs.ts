@@ -6,6 +6,7 @@
 import { closeSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { CfsError } from '../errors.js';
+import { disownTemp, ownTemp, tempPath } from '../temp-name.js';
 import { buildDumpStream } from '../composefs/build.js';
 import type { Node } from '../composefs/tree.js';
 // Directory/tar/OCI sources, the tree writer, the hasher and the progress bar load only when used
@@ -253,12 +254,12 @@ class AtomicFile {
   readonly fd: number;
 
   constructor(readonly target: string) {
-    // Unpredictability is not needed: the name is opened exclusively ('wx').
-    const unique = `${process.pid.toString(16)}${Math.floor(Math.random() * 2 ** 32).toString(16)}`;
-    this.tmp = join(dirname(target), `.${basename(target)}.${unique}.tmp`);
+    this.tmp = tempPath(dirname(target));
+    ownTemp(this.tmp);
     try {
       this.fd = openSync(this.tmp, 'wx', 0o644);
     } catch (e) {
+      disownTemp(this.tmp);
       throw new CfsError(`Failed to open output file: ${(e as Error).message}`, { file: target, code: 'EIO' });
     }
   }
@@ -271,6 +272,7 @@ class AtomicFile {
     fsyncSync(this.fd);
     closeSync(this.fd);
     renameSync(this.tmp, this.target);
+    disownTemp(this.tmp);
   }
 
   abort(): void {
@@ -284,6 +286,7 @@ class AtomicFile {
     } catch {
       /* already gone */
     }
+    disownTemp(this.tmp);
   }
 }
 

@@ -4,9 +4,9 @@
  * partial is ever visible under the final name. The temp+fsync+rename step is writeViaTemp.
  */
 import { mkdirSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { nodeFs, removeIfExists, writeViaTemp } from '../sysroot/fs.js';
+import { tempPath } from '../temp-name.js';
 
 export interface AtomicOptions {
   /** Directory for the temporary file (same filesystem as the target); default: the target's. */
@@ -22,7 +22,7 @@ export function writeFileAtomic(path: string, data: Uint8Array | string, opts: A
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true });
   // A unique temp name: several writers (worker threads, processes) share tmpDir.
-  const tmp = join(opts.tmpDir ?? dir, `.tmp-${randomBytes(8).toString('hex')}`);
+  const tmp = tempPath(opts.tmpDir ?? dir);
   let placed: boolean;
   try {
     placed = writeViaTemp(nodeFs, tmp, path, data, { mode: opts.mode, sync: true, noReplace: opts.noReplace });

@@ -4,8 +4,9 @@
  * its fs-verity SHA-256 digest in hex split after two characters (spec §1.7).
  *
  * Content is hashed once, while it is copied: bytes stream through the fs-verity hasher into a
- * temp file in DIR, which is fsynced and then renamed to its digest name, so an object only ever
- * appears complete and under its true digest. An existing object of the right size is left alone.
+ * temp file in DIR (src/temp-name.ts), which is fsynced and then renamed to its digest name, so an
+ * object only ever appears complete and under its true digest. An existing object of the right
+ * size is left alone. A failed system call (ENOSPC, EIO, ...) is a CfsError naming the file.
  *
  * Per object only the fsync goes to the thread pool (so several run at once); open, write, close
  * and rename are synchronous calls, cheaper than a thread-pool round trip each.
@@ -13,10 +14,10 @@
 import {
   closeSync, constants, fchmodSync, fsync, lstatSync, mkdirSync, openSync, promises as fsp, readSync, renameSync, rmSync, writeSync,
 } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { digestBytes, FsverityHasher } from '../fsverity/index.js';
-import { CfsError, type ErrorPlace } from '../errors.js';
+import { CfsError, type ErrorPlace, ioError, naming } from '../errors.js';
+import { disownTemp, ownTemp, tempPath } from '../temp-name.js';
 
 /** Objects up to this size are collected in memory first, so a duplicate costs no write. */
 const MEMORY_OBJECT_MAX = 1 << 20;
@@ -56,9 +57,6 @@ export class ObjectStore {
   private readonly fanout = new Set<string>();
   /** Objects stored (or being stored) by this process: a duplicate costs no system call. */
   private readonly known = new Set<string>();
-  /** Temp names: a random prefix per store instance and a counter. */
-  private readonly tempPrefix = `.tmp-${randomBytes(6).toString('hex')}-`;
-  private temps = 0;
   /** Object writes (write, fsync, rename) still running; see background(). */
   private readonly pending = new Set<Promise<void>>();
   private failure: { error: unknown } | null = null;
@@ -95,14 +93,14 @@ export class ObjectStore {
         if (seen > size) throw sizeError(origin, size, seen);
         hasher.update(chunk);
         if (tmp) {
-          writeAll(tmp.fd, chunk);
+          writeAll(tmp, chunk);
         } else if (seen <= BigInt(MEMORY_OBJECT_MAX)) {
           held.push(chunk.slice());
         } else {
           tmp = this.openTemp();
-          for (const h of held) writeAll(tmp.fd, h);
+          for (const h of held) writeAll(tmp, h);
           held.length = 0;
-          writeAll(tmp.fd, chunk);
+          writeAll(tmp, chunk);
         }
       }
       if (seen !== size) throw sizeError(origin, size, seen);
@@ -164,7 +162,7 @@ export class ObjectStore {
     this.mkFanout(hex.slice(0, 2));
     const tmp = this.openTemp(hex.slice(0, 2));
     try {
-      for (const p of parts) writeAll(tmp.fd, p);
+      for (const p of parts) writeAll(tmp, p);
     } catch (err) {
       discard(tmp);
       throw err;
@@ -186,11 +184,13 @@ export class ObjectStore {
 
   private async tryReflink(path: string | Buffer, size: bigint, origin: ContentOrigin): Promise<StoredObject | null> {
     await this.init();
-    const tmpPath = this.tempName();
+    const tmpPath = tempPath(this.dir);
+    ownTemp(tmpPath);
     try {
       await fsp.copyFile(path, tmpPath, constants.COPYFILE_FICLONE_FORCE);
     } catch {
       await fsp.rm(tmpPath, { force: true });
+      disownTemp(tmpPath);
       return null;
     }
     let tmp: TempFile | null = null;
@@ -207,18 +207,23 @@ export class ObjectStore {
   }
 
   private init(): Promise<void> {
-    this.ready ??= fsp.mkdir(this.dir, { recursive: true, mode: FANOUT_MODE }).then(() => undefined);
+    this.ready ??= fsp.mkdir(this.dir, { recursive: true, mode: FANOUT_MODE }).then(
+      () => undefined,
+      (e: unknown) => Promise.reject(ioError(e, this.dir) ?? e),
+    );
     return this.ready;
   }
 
-  /** A fresh temp name in the store's top directory, or in its `XX` directory `xx`. */
-  private tempName(xx = ''): string {
-    return join(this.dir, xx, `${this.tempPrefix}${this.temps++}`);
-  }
-
+  /** A fresh temp file in the store's top directory, or in its `XX` directory `xx`. */
   private openTemp(xx = ''): TempFile {
-    const path = this.tempName(xx);
-    return { path, fd: openSync(path, 'wx', OBJECT_MODE) };
+    const path = tempPath(join(this.dir, xx));
+    ownTemp(path);
+    try {
+      return { path, fd: openSync(path, 'wx', OBJECT_MODE) };
+    } catch (e) {
+      disownTemp(path);
+      throw ioError(e, path) ?? e;
+    }
   }
 
   /** True when the object exists with the expected size; a wrong-sized object is replaced. */
@@ -246,10 +251,11 @@ export class ObjectStore {
       tmp.fd = -1;
       this.mkFanout(hex.slice(0, 2));
       renameSync(tmp.path, this.pathOf(hex));
+      disownTemp(tmp.path);
     } catch (err) {
       this.known.delete(hex);
       discard(tmp);
-      throw err;
+      throw ioError(err, tmp.path) ?? err;
     }
   }
 
@@ -258,7 +264,7 @@ export class ObjectStore {
     try {
       mkdirSync(join(this.dir, xx), { mode: FANOUT_MODE });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(err, join(this.dir, xx)) ?? err;
     }
     this.fanout.add(xx);
   }
@@ -340,8 +346,10 @@ export function sizeError(origin: ContentOrigin, expected: bigint, seen: bigint)
   return new CfsError(`content size mismatch: ${why}`, { ...origin, code: origin.code ?? 'ESIZE' });
 }
 
-function writeAll(fd: number, chunk: Uint8Array): void {
-  for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off, chunk.length - off);
+function writeAll(tmp: TempFile, chunk: Uint8Array): void {
+  naming(tmp.path, () => {
+    for (let off = 0; off < chunk.length; ) off += writeSync(tmp.fd, chunk, off, chunk.length - off);
+  });
 }
 
 /** Closes (if still open) and removes a temp file. */
@@ -355,4 +363,5 @@ function discard(tmp: TempFile): void {
     tmp.fd = -1;
   }
   rmSync(tmp.path, { force: true });
+  disownTemp(tmp.path);
 }

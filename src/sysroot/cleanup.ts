@@ -23,6 +23,7 @@ import { writeDeploymentRefs } from './deployment-refs.js';
 import { type Fs, nodeFs, removeTree } from './fs.js';
 import { deployName, parseDeployName, paths } from './layout.js';
 import { withSysrootLock } from './lock.js';
+import { reclaimSysrootTemps } from './temps.js';
 
 export interface CleanupOptions {
   fs?: Fs;
@@ -46,6 +47,7 @@ export async function cleanup(sysroot: string, o: CleanupOptions = {}): Promise<
     // a store prune refuses when anything deployed cannot be read: find out before deleting anything
     if (o.prune) await pruneRepo(openRepo(paths.repo(sysroot)), { depth: 0, dryRun: true });
     const result = cleanupLocked(sysroot, o.fs ?? nodeFs);
+    result.removed.push(...reclaimSysrootTemps(sysroot));
     if (o.prune) result.pruned = await pruneRepo(openRepo(paths.repo(sysroot)), { depth: 0 });
     return result;
   };

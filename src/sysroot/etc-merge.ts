@@ -10,7 +10,7 @@
  * Paths inside etc/ are handled as raw bytes (latin1 strings internally).
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { CfsError } from '../errors.js';
+import { CfsError, naming } from '../errors.js';
 import { type Node, type Xattr, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, compareBytes } from '../composefs/tree.js';
 import { ETC_ATTRS_NAME, type EtcAttrs, type EtcAttrsTable, formatEtcAttrs, parseEtcAttrs } from './etc-attrs.js';
 import { type Fs, nodeFs, removeIfExists, removeTree, writeFileReplace } from './fs.js';
@@ -127,23 +127,26 @@ class EtcMerge {
 
   // ---- the new defaults ---------------------------------------------------------------------
 
+  /** Writes one node of the new defaults (a failed system call is a CfsError naming its path). */
   private checkout(d: EtcDefaults, node: Node, rel: string): void {
     const info = nodeInfo(node);
     const path = this.newPath(rel);
-    if (info.type === S_IFDIR) {
-      this.f.mkdir(path, 0o700);
-      this.setAttrs(path, rel, info);
-      for (const c of sortedChildren(node)) this.checkout(d, c, join(rel, L(c.name)));
-    } else if (info.type === S_IFREG) {
-      const src = d.content(node);
-      if ('bytes' in src) this.f.writeFile(path, src.bytes, 0o600);
-      else this.f.copyFile(src.path, path, 0o600);
-      this.setAttrs(path, rel, info);
-    } else if (info.type === S_IFLNK) {
-      this.f.symlink(Buffer.from(node.target.payload ?? new Uint8Array(0)), path);
-      this.setAttrs(path, rel, info);
-    }
-    // other types are skipped, as ostree's copy_dir_recurse does
+    naming(path, () => {
+      if (info.type === S_IFDIR) {
+        this.f.mkdir(path, 0o700);
+        this.setAttrs(path, rel, info);
+      } else if (info.type === S_IFREG) {
+        const src = d.content(node);
+        if ('bytes' in src) this.f.writeFile(path, src.bytes, 0o600);
+        else this.f.copyFile(src.path, path, 0o600);
+        this.setAttrs(path, rel, info);
+      } else if (info.type === S_IFLNK) {
+        this.f.symlink(Buffer.from(node.target.payload ?? new Uint8Array(0)), path);
+        this.setAttrs(path, rel, info);
+      }
+      // other types are skipped, as ostree's copy_dir_recurse does
+    });
+    if (info.type === S_IFDIR) for (const c of sortedChildren(node)) this.checkout(d, c, join(rel, L(c.name)));
   }
 
   // ---- diff (ostree_diff_dirs with IGNORE_XATTRS) ---------------------------------------------

@@ -3,7 +3,10 @@
  * `origin.unlocked`, and `libostree-transient.pinned`.
  */
 import { KeyFile } from './keyfile.js';
-import { type Fs, nodeFs, writeFileReplace } from './fs.js';
+import { dirname } from 'node:path';
+import { ioError } from '../errors.js';
+import { disownTemp, ownTemp, tempPath } from '../temp-name.js';
+import { type Fs, nodeFs, removeIfExists, writeViaTemp } from './fs.js';
 
 export const ORIGIN_GROUP = 'origin';
 /** OSTREE_ORIGIN_TRANSIENT_GROUP: keys that do not survive an upgrade. */
@@ -14,9 +17,25 @@ export function readOrigin(path: string, f: Fs = nodeFs): KeyFile | undefined {
   return KeyFile.parse(f.readFile(path), path);
 }
 
-/** Rewrites the origin via temp + fsync + rename, as ostree does (spec §3.9 pin). */
+/**
+ * Rewrites the origin via temp + fsync + rename, as ostree does (spec §3.9 pin); the temp file is
+ * named by src/temp-name.ts, so admin cleanup reclaims one a killed process left.
+ */
 export function writeOrigin(path: string, origin: KeyFile, f: Fs = nodeFs): void {
-  writeFileReplace(f, path, origin.toString(), { mode: 0o644, sync: true });
+  const tmp = tempPath(dirname(path));
+  ownTemp(tmp);
+  try {
+    writeViaTemp(f, tmp, path, origin.toString(), { mode: 0o644, sync: true });
+  } catch (e) {
+    try {
+      removeIfExists(f, tmp);
+    } catch {
+      // the first failure is the one to report
+    }
+    throw ioError(e, path) ?? e;
+  } finally {
+    disownTemp(tmp);
+  }
 }
 
 /** ostree_deployment_is_pinned: `libostree-transient.pinned` as a boolean (unparseable → false). */

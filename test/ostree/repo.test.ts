@@ -8,6 +8,7 @@ import { CfsError } from '../../src/errors.js';
 import { initRepo, openRepo, INIT_MODES } from '../../src/ostree/repo.js';
 import { readCommit, resolveRev, writeStubCommit } from '../../src/ostree/commit.js';
 import { listRefs, readRef, writeRef, deleteRef } from '../../src/ostree/refs.js';
+import { isTempName } from '../../src/temp-name.js';
 import { LOCK_NAME, withRepoLock } from '../../src/ostree/lock.js';
 import { objectPath } from '../../src/ostree/objects.js';
 import { formatCommit } from '../../src/ostree/dump.js';
@@ -194,7 +195,7 @@ describe('ostree repository (spec §2) against ostree 2022.7', function () {
         expect(() => writeRef(repo, bad, sum), bad).to.throw(CfsError);
       }
       expect(ostree(path, 'refs').stdout.trim()).to.equal('exampleos/main');
-      expect(readdirSync(repo.tmpDir).filter((n) => n.startsWith('.tmp-'))).to.deep.equal([]);
+      expect(readdirSync(repo.tmpDir).filter(isTempName)).to.deep.equal([]);
     });
 
     it('refuses a corrupted commit object with a typed error', () => {

@@ -47,7 +47,7 @@ describe('sysroot lock', () => {
     const held = await lockSysroot(sysroot);
     const err = await rejection(lockSysroot(sysroot, { timeoutMs: 150 }));
     expect(err).to.have.property('code', 'ELOCKED');
-    expect(String(err)).to.contain(`${process.pid} ${hostname()}`);
+    expect(String(err)).to.contain(`pid ${process.pid} on ${hostname()}`);
     held.release();
     held.release(); // idempotent
     (await lockSysroot(sysroot, { timeoutMs: 1000 })).release();

@@ -203,9 +203,7 @@ class DumpBuilder {
     node.mtimeSec = toI64(sec);
     node.mtimeNsec = nsec;
     node.payload = payload;
-    // C ignores a malformed digest (undefined bytes, §3.3 DIGEST): an empty field (a short line)
-    // counts as none, anything else but 64 hex digits is refused.
-    if (digestText && digestText.length > 0) node.digest = parseDigest(digestText) ?? this.fail(`Invalid digest ${text(digestText)}`, line, 'DIGEST');
+    if (digestText) node.digest = parseDigest(digestText);
   }
 
   /** KEY=VALUE fields with the per-node budget of §2.11 (step 14). */
@@ -366,9 +364,13 @@ function fnv1a(b: Uint8Array, start: number, end: number): number {
   return h & 0x3fffffff;
 }
 
-/** Exactly 64 hex digits → 32 bytes; anything else null. */
+/**
+ * C's digest_to_raw, whose result C ignores (FORMAT.md "DIGEST field"): the first 64 digits of the
+ * unescaped field are the digest, whatever follows; a field that does not start with 64 hex
+ * digits (C leaves undefined bytes) gives no digest.
+ */
 function parseDigest(hex: Uint8Array): Uint8Array | null {
-  if (hex.length !== DIGEST_HEX_LENGTH) return null;
+  if (hex.length < DIGEST_HEX_LENGTH) return null;
   const out = new Uint8Array(DIGEST_HEX_LENGTH / 2);
   for (let i = 0; i < out.length; i++) {
     const hi = hexValue(hex[2 * i]);
