@@ -26,19 +26,21 @@ export function findPeer(name: string): string | null {
 export interface Sample {
   wall: number;
   rssMiB: number;
+  /** user + system seconds: steadier than wall time when the machine is loaded. */
+  cpu: number;
 }
 
-/** One run of `cmd args` through /usr/bin/time: wall seconds and peak RSS (NaN without /usr/bin/time). */
+/** One run of `cmd args` through /usr/bin/time: wall seconds, peak RSS and CPU time (NaN without /usr/bin/time). */
 export function timed(cmd: string, args: string[], opts: SpawnSyncOptions = {}): Sample {
   const hasTime = spawnSync('/usr/bin/time', ['true']).status === 0;
   const t0 = performance.now();
   const r = hasTime
-    ? spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...args], { ...opts, encoding: 'utf8', maxBuffer: 1 << 30 })
+    ? spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', cmd, ...args], { ...opts, encoding: 'utf8', maxBuffer: 1 << 30 })
     : spawnSync(cmd, args, { ...opts, encoding: 'utf8', maxBuffer: 1 << 30 });
   const wall = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${String(r.stderr).slice(-400)}`);
-  const kib = hasTime ? Number(String(r.stderr).trim().split('\n').pop()!.split(' ')[1]) : NaN;
-  return { wall, rssMiB: kib / 1024 };
+  const [, kib, user, sys] = hasTime ? String(r.stderr).trim().split('\n').pop()!.split(' ').map(Number) : [NaN, NaN, NaN, NaN];
+  return { wall, rssMiB: kib / 1024, cpu: user + sys };
 }
 
 /** The median of `runs` samples of each of several commands, run interleaved (a, b, a, b, …) so load hits all alike. */
@@ -47,7 +49,8 @@ export function interleaved(runs: number, fns: (() => Sample)[]): Sample[] {
   for (let i = 0; i < runs; i++) fns.forEach((fn, j) => all[j].push(fn()));
   return all.map((s) => {
     const walls = s.map((x) => x.wall).sort((a, b) => a - b);
-    return { wall: walls[Math.floor(walls.length / 2)], rssMiB: Math.max(...s.map((x) => x.rssMiB)) };
+    const cpus = s.map((x) => x.cpu).sort((a, b) => a - b);
+    return { wall: walls[Math.floor(walls.length / 2)], rssMiB: Math.max(...s.map((x) => x.rssMiB)), cpu: cpus[Math.floor(cpus.length / 2)] };
   });
 }
 
@@ -57,8 +60,8 @@ export function load(): string {
 
 /** One row: ours and the peer's wall time and memory, with the ratios and the target. */
 export function row(label: string, ours: Sample, peer: Sample | null, target: string): string {
-  const fmt = (s: Sample) => `${s.wall.toFixed(2)} s ${s.rssMiB.toFixed(0)} MiB`;
+  const fmt = (s: Sample) => `${s.wall.toFixed(2)} s (cpu ${s.cpu.toFixed(2)}) ${s.rssMiB.toFixed(0)} MiB`;
   if (!peer) return `${label.padEnd(44)} cfskit ${fmt(ours)}   (peer absent)`;
-  const ratio = `${(ours.wall / peer.wall).toFixed(2)}× wall, ${(ours.rssMiB / peer.rssMiB).toFixed(2)}× memory`;
-  return `${label.padEnd(44)} cfskit ${fmt(ours).padEnd(18)} peer ${fmt(peer).padEnd(18)} ${ratio}  [target ${target}]`;
+  const ratio = `${(ours.wall / peer.wall).toFixed(2)}× wall, ${(ours.cpu / peer.cpu).toFixed(2)}× cpu, ${(ours.rssMiB / peer.rssMiB).toFixed(2)}× memory`;
+  return `${label.padEnd(44)} cfskit ${fmt(ours).padEnd(30)} peer ${fmt(peer).padEnd(30)} ${ratio}  [target ${target}]`;
 }
