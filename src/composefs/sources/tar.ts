@@ -70,11 +70,19 @@ export function openInput(path: string): AsyncIterable<Uint8Array> {
  */
 async function* readInput(path: string): AsyncGenerator<Uint8Array> {
   const fd = openSync(path, 'r');
+  let regular: boolean;
   try {
-    if (!fstatSync(fd).isFile()) {
-      yield* createReadStream(path, { fd, autoClose: false, highWaterMark: 256 * 1024 });
-      return;
-    }
+    regular = fstatSync(fd).isFile();
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+  if (!regular) {
+    // the stream owns the descriptor (closes it when it ends or is destroyed)
+    yield* createReadStream(path, { fd, highWaterMark: 256 * 1024 });
+    return;
+  }
+  try {
     for (;;) {
       const buf = Buffer.allocUnsafe(INPUT_CHUNK);
       const n = readSync(fd, buf, 0, INPUT_CHUNK, null);
