@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { open, type FileHandle } from 'node:fs/promises';
 import { CfsError } from '../errors.js';
-import { leaseIoBuffer, type IoBuffer } from '../wasm/buffers.js';
+import { leaseIoBuffer } from '../wasm/buffers.js';
 import type { FsverityDigest } from './descriptor.js';
 import { addLevel1, FsverityHasher } from './hasher.js';
 import { resolveParams, type FsverityOptions } from './params.js';
@@ -19,6 +19,8 @@ import { rangePool } from './range.js';
  * more). Tests lower both to send small files through the workers.
  */
 export const parallelTuning = { jobBytes: 16 << 20, minBytes: 32 << 20 };
+/** hashOpenFile lets the event loop run after this many bytes. */
+const YIELD_BYTES = 16 << 20;
 
 export interface DigestFileOptions extends FsverityOptions {
   /** Threads hashing at once: 1 = the calling thread only; default: available parallelism. */
@@ -46,30 +48,36 @@ export async function digestFile(path: string, opts: DigestFileOptions = {}): Pr
     const workers = Math.max(1, Math.floor(opts.workers ?? availableParallelism()));
     let done = 0;
     if (st.isFile() && workers > 1) done = await hashInWorkers(path, file.fd, st.size, opts, hasher, workers);
-    await hashOnThisThread(path, file, done, hasher);
+    await hashOpenFile(file, hasher, done).catch((err: unknown) => Promise.reject(ioError(path, 'read error', err)));
   } finally {
     await file.close();
   }
   return hasher.digest();
 }
 
-/** Reads from `position` to the end, hashing each piece while the next one is being read. */
-async function hashOnThisThread(path: string, file: FileHandle, position: number, hasher: FsverityHasher): Promise<void> {
-  const io = [leaseIoBuffer(), leaseIoBuffer()];
-  const readAt = (buf: IoBuffer, pos: number) => buf.read(file, pos).catch((err: unknown) => Promise.reject(ioError(path, 'read error', err)));
-  let pending = readAt(io[0], position);
+/**
+ * Reads from `position` to the end on this thread, into Wasm memory where the bytes are hashed in
+ * place; returns the bytes read. Reads are synchronous (no thread-pool round trip; from the page
+ * cache a read costs a fraction of hashing it). The event loop gets a turn every YIELD_BYTES so
+ * workers fed from this thread are not starved.
+ */
+export async function hashOpenFile(file: FileHandle, hasher: FsverityHasher, position = 0): Promise<number> {
+  const start = position;
+  const io = leaseIoBuffer();
   try {
-    for (let i = 0; ; i ^= 1) {
-      const data = await pending;
-      if (data.length === 0) return;
+    for (let sinceYield = 0; ; ) {
+      const data = io.readSync(file.fd, position);
+      if (data.length === 0) return position - start;
       position += data.length;
-      pending = readAt(io[i ^ 1], position);
       hasher.update(data);
+      sinceYield += data.length;
+      if (sinceYield >= YIELD_BYTES) {
+        sinceYield = 0;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     }
   } finally {
-    // a read still in flight writes into its buffer: let it finish before the buffer goes back
-    await pending.catch(() => undefined);
-    for (const b of io) b.release();
+    io.release();
   }
 }
 

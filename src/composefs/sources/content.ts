@@ -6,12 +6,13 @@
  */
 import { Node } from '../tree.js';
 import { CfsError } from '../../errors.js';
-import { DigestBatch, digestBytes } from '../../fsverity/index.js';
+import { open } from 'node:fs/promises';
+import { DigestBatch, digestBytes, FsverityHasher, type FsverityDigest } from '../../fsverity/index.js';
+import { hashOpenFile } from '../../fsverity/file.js';
 import {
   hashChunks,
   ObjectStore,
   READ_CHUNK,
-  readChunks,
   readFileInto,
   readSmallFile,
   sizeError,
@@ -70,10 +71,20 @@ export async function fillContentFromFile(
     setExternal(node, obj);
     return;
   }
-  const obj = store
-    ? await store.addFile(path, size, origin)
-    : stored(await hashChunks(readChunks(path, size), size, origin));
-  setExternal(node, obj);
+  setExternal(node, store ? await store.addFile(path, size, origin) : stored(await hashLargeFile(path, size, origin)));
+}
+
+/** A large file's digest without a store: read into Wasm memory and hashed in place (no copy, no fresh buffers). */
+async function hashLargeFile(path: Buffer, size: bigint, origin: ContentOrigin): Promise<FsverityDigest> {
+  const file = await open(path, 'r');
+  try {
+    const hasher = new FsverityHasher();
+    const got = await hashOpenFile(file, hasher);
+    if (got !== Number(size)) throw sizeError(origin, size, BigInt(got));
+    return hasher.digest();
+  } finally {
+    await file.close();
+  }
 }
 
 /** True for a file the batch path takes: 65 bytes .. under READ_CHUNK (read in one call, hashed with others). */

@@ -8,6 +8,8 @@
 import { compareBytes, Node } from '../tree.js';
 
 export function finalizeHardlinks(root: Node): void {
+  const linked = linkedInodes(root);
+  if (linked.size === 0) return;
   const groups = new Map<Node, Node[]>();
   const stack: Node[] = [root];
   while (stack.length > 0) {
@@ -18,6 +20,7 @@ export function finalizeHardlinks(root: Node): void {
       continue;
     }
     const owner = n.target;
+    if (!linked.has(owner)) continue;
     const g = groups.get(owner);
     if (g) g.push(n);
     else groups.set(owner, [n]);
@@ -32,6 +35,21 @@ export function finalizeHardlinks(root: Node): void {
     primary.nlink = entries.length;
     for (let i = 1; i < entries.length; i++) makeAlias(entries[i], primary);
   }
+}
+
+/** The inodes some alias points at; only their entries are grouped (an unsorted walk: order does not matter here). */
+function linkedInodes(root: Node): Set<Node> {
+  const owners = new Set<Node>();
+  const stack: Node[] = [root];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n.children) {
+      for (const c of n.children) stack.push(c);
+    } else if (n.linkTo) {
+      owners.add(n.linkTo);
+    }
+  }
+  return owners;
 }
 
 /** An alias is a dirent only: the file type of its target, no inode fields (tree.ts). */

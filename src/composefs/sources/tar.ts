@@ -5,7 +5,7 @@
  * `SCHILY.xattr.*` values stay byte-exact. Regular files are inlined or digested exactly as the
  * directory source does (content.ts), their bytes streamed into the digest store when one is given.
  */
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import tar from 'tar-stream';
@@ -56,9 +56,42 @@ const TYPE_BITS: Record<EntryType, number> = {
   fifo: S_IFIFO,
 };
 
+/** Read size of a regular input file. */
+const INPUT_CHUNK = 1 << 20;
+
 /** The bytes of a file, or of stdin for `-`. */
 export function openInput(path: string): AsyncIterable<Uint8Array> {
-  return path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 256 * 1024 });
+  return path === '-' ? process.stdin : readInput(path);
+}
+
+/**
+ * A regular file is read synchronously in fresh chunks (no thread-pool round trip per chunk:
+ * that waiting was 8% of a /usr/share `.tar` build); a pipe or device streams.
+ */
+async function* readInput(path: string): AsyncGenerator<Uint8Array> {
+  const fd = openSync(path, 'r');
+  let regular: boolean;
+  try {
+    regular = fstatSync(fd).isFile();
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+  if (!regular) {
+    // the stream owns the descriptor (closes it when it ends or is destroyed)
+    yield* createReadStream(path, { fd, highWaterMark: 256 * 1024 });
+    return;
+  }
+  try {
+    for (;;) {
+      const buf = Buffer.allocUnsafe(INPUT_CHUNK);
+      const n = readSync(fd, buf, 0, INPUT_CHUNK, null);
+      if (n === 0) return;
+      yield buf.subarray(0, n);
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Builds the tree of tar layers `paths`, applied in order (the tar source). */
