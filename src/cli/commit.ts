@@ -18,46 +18,40 @@ import { writeStubCommit } from '../ostree/commit.js';
 import type { VarDict } from '../ostree/gvariant.js';
 import { withRepoLock } from '../ostree/lock.js';
 import { findKernel } from '../sysroot/bootcsum.js';
+import type { VerbSpec } from './args.js';
 import { parseCommand, repoOption } from './repo-args.js';
 
-const USAGE = `Usage: cfskit commit --repo=PATH --branch=REF [OPTIONS] SOURCE...
-       cfskit commit --repo=PATH --branch=REF [OPTIONS] --image=FILE
-       cfskit commit --repo=PATH --branch=REF [OPTIONS] --from-ostree-commit=REV
-
-Options:
-  -s, --subject=TEXT            one-line subject
-  -m, --body=TEXT               full description
-      --version=V               metadata "version"
-      --add-metadata-string=K=V extra string metadata (repeatable)
-      --parent=REV|none         parent commit (default: the branch's current commit)
-      --source=dir|tar|oci|dump SOURCE kind (default: a directory is dir, an OCI layout is oci,
-                                *.dump is dump, anything else tar layers)
-      --min-version=N --max-version=N   image format versions (default 0 and 1)
-      --timestamp=SECONDS       commit time (default SOURCE_DATE_EPOCH, else now)
-`;
+export const spec: VerbSpec = {
+  name: 'commit',
+  synopsis: ['--repo=PATH --branch=REF [OPTIONS] SOURCE...', '--repo=PATH --branch=REF [OPTIONS] --image=FILE', '--repo=PATH --branch=REF [OPTIONS] --from-ostree-commit=REV'],
+  description: `Build the composefs image of SOURCE (a directory, tar layers, an OCI image layout or a
+dumpfile), store it and its files in the repository's cfs/ store, and commit a stub commit
+naming it on REF. Prints the new commit's checksum.`,
+  options: {
+    repo: { type: 'string', value: 'PATH', help: 'the repository (required)' },
+    branch: { type: 'string', short: 'b', value: 'REF', help: 'the branch to commit on (required)' },
+    subject: { type: 'string', short: 's', value: 'TEXT', help: 'one-line subject' },
+    body: { type: 'string', short: 'm', value: 'TEXT', help: 'full description' },
+    version: { type: 'string', value: 'V', help: 'metadata "version"' },
+    'add-metadata-string': { type: 'string', multiple: true, value: 'K=V', help: 'extra string metadata' },
+    parent: { type: 'string', value: 'REV|none', help: "parent commit (default: the branch's current commit)" },
+    source: { type: 'string', value: 'KIND', help: 'SOURCE kind: dir, tar, oci or dump (default: a directory is dir, an OCI\nlayout is oci, *.dump is dump, anything else tar layers)' },
+    image: { type: 'string', value: 'FILE', help: 'commit this existing composefs image instead of building one' },
+    'from-ostree-commit': { type: 'string', value: 'REV', help: 'convert the ostree commit REV of the repository' },
+    'min-version': { type: 'string', value: 'N', help: 'lowest image format version (default 0)' },
+    'max-version': { type: 'string', value: 'N', help: 'highest image format version (default 1)' },
+    timestamp: { type: 'string', value: 'SECONDS', help: 'commit time (default SOURCE_DATE_EPOCH, else now)' },
+  },
+};
 
 export async function run(args: string[]): Promise<number> {
-  const p = parseCommand(args, {
-    repo: { type: 'string' },
-    branch: { type: 'string', short: 'b' },
-    subject: { type: 'string', short: 's' },
-    body: { type: 'string', short: 'm' },
-    version: { type: 'string' },
-    'add-metadata-string': { type: 'string', multiple: true },
-    parent: { type: 'string' },
-    source: { type: 'string' },
-    image: { type: 'string' },
-    'from-ostree-commit': { type: 'string' },
-    'min-version': { type: 'string' },
-    'max-version': { type: 'string' },
-    timestamp: { type: 'string' },
-  }, USAGE);
+  const p = parseCommand(args, spec.options, spec);
   if (!p) return 0;
   const v = p.values as Record<string, string | undefined>;
   if (!v.branch) throw usage('--branch is required');
   const inputs = [v.image !== undefined, v['from-ostree-commit'] !== undefined, p.positionals.length > 0].filter(Boolean).length;
   if (inputs !== 1) throw usage('give exactly one of SOURCE, --image or --from-ostree-commit');
-  const repo = repoOption(p, USAGE);
+  const repo = repoOption(p);
   const metadata: VarDict = ((p.values['add-metadata-string'] as string[] | undefined) ?? []).map((kv) => {
     const eq = kv.indexOf('=');
     if (eq <= 0) throw usage(`--add-metadata-string needs KEY=VALUE, got '${kv}'`);
@@ -100,7 +94,7 @@ export async function run(args: string[]): Promise<number> {
   return 0;
 }
 
-const usage = (reason: string) => new CfsError(`${reason}\n${USAGE}`, { code: 'EUSAGE' });
+const usage = (reason: string) => new CfsError(reason, { code: 'EUSAGE' });
 
 function intOption(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;

@@ -5,18 +5,18 @@
  * written before the next is loaded, as C does.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { CfsError } from '../errors.js';
 import { readImage } from '../composefs/erofs/reader.js';
 import { dumpChunks } from '../composefs/dumpfile/print.js';
 import { collectObjects, lsChunks, sortedObjects } from '../composefs/listing.js';
 import { digestFile } from '../fsverity/index.js';
 import type { Node } from '../composefs/tree.js';
+import { type VerbSpec, parseVerb } from './args.js';
 
-const USAGE = `Usage: cfskit info [--basedir=DIR] [--filter=NAME]... COMMAND IMAGE...
-       cfskit info measure-file [--c-empty-digest] FILE...
-
-Print the contents of composefs images, as composefs-info does.
+export const spec: VerbSpec = {
+  name: 'info',
+  synopsis: ['[--basedir=DIR] [--filter=NAME]... COMMAND IMAGE...', 'measure-file [--c-empty-digest] FILE...'],
+  description: `Print the contents of composefs images, as composefs-info does.
 
 Commands:
   ls               every path, with "/" for directories, "-> TARGET" for symlinks and
@@ -24,14 +24,13 @@ Commands:
   dump             the images as composefs dumpfiles (composefs-dump(5))
   objects          the backing-file paths the images reference, sorted, once each
   missing-objects  those of the objects that are not present under --basedir
-  measure-file     the fs-verity SHA-256 digest of each FILE
-
-Options:
-  --basedir=DIR     the object store for missing-objects
-  --filter=NAME     load only these entries of the root directory (repeatable)
-  --c-empty-digest  measure-file: print C libcomposefs's digest for an empty file
-                    (SHA-256 of a zero block as root hash, spec §1.6) instead of the kernel's
-`;
+  measure-file     the fs-verity SHA-256 digest of each FILE`,
+  options: {
+    basedir: { type: 'string', value: 'DIR', help: 'the object store for missing-objects' },
+    filter: { type: 'string', multiple: true, value: 'NAME', help: 'load only these entries of the root directory' },
+    'c-empty-digest': { type: 'boolean', help: "measure-file: print C libcomposefs's digest for an empty file\n(SHA-256 of a zero block as root hash, spec §1.6) instead of the kernel's" },
+  },
+};
 
 /**
  * Digest of an empty file as the kernel and fsverity-utils compute it, and as C libcomposefs's
@@ -46,7 +45,7 @@ type Command = (typeof COMMANDS)[number];
 const NL = Uint8Array.of(0x0a);
 
 function usageError(message: string): CfsError {
-  return new CfsError(`${message}\n${USAGE}`, { code: 'EUSAGE' });
+  return new CfsError(message, { code: 'EUSAGE' });
 }
 
 /** Writes to stdout, waiting when the pipe is full. */
@@ -123,27 +122,10 @@ async function runCommand(command: Command, images: string[], basedir: string | 
 }
 
 export async function run(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: {
-        basedir: { type: 'string' },
-        filter: { type: 'string', multiple: true },
-        'c-empty-digest': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (e) {
-    throw usageError((e as Error).message);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    await writeOut(USAGE);
-    return 0;
-  }
+  const parsed = parseVerb(spec, args);
+  if (!parsed) return 0;
+  const { positionals } = parsed;
+  const values = parsed.values as { basedir?: string; filter?: string[]; 'c-empty-digest'?: boolean };
   const [command, ...rest] = positionals;
   if (command === undefined) throw usageError('No command specified');
   if (!(COMMANDS as readonly string[]).includes(command)) throw new CfsError(`Unknown command '${command}'`, { code: 'EUSAGE' });

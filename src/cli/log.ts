@@ -2,15 +2,21 @@
 import { CfsError } from '../errors.js';
 import { readCommit, resolveRev } from '../ostree/commit.js';
 import { formatCommit } from '../ostree/dump.js';
+import type { VerbSpec } from './args.js';
 import { parseCommand, positionals, repoOption } from './repo-args.js';
 
-const USAGE = 'Usage: cfskit log --repo=PATH REV\n';
+export const spec: VerbSpec = {
+  name: 'log',
+  synopsis: ['--repo=PATH REV'],
+  description: 'Show the commit REV (a ref or checksum) and its parents, as ostree log does.',
+  options: { repo: { type: 'string', value: 'PATH', help: 'the repository (required)' } },
+};
 
 export async function run(args: string[]): Promise<number> {
-  const p = parseCommand(args, { repo: { type: 'string' } }, USAGE);
+  const p = parseCommand(args, spec.options, spec);
   if (!p) return 0;
-  const [rev] = positionals(p, 1, USAGE);
-  const repo = repoOption(p, USAGE);
+  const [rev] = positionals(p, 1);
+  const repo = repoOption(p);
   let checksum: string | null = resolveRev(repo, rev);
   const seen = new Set<string>();
   while (checksum && !seen.has(checksum)) {

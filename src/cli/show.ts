@@ -7,15 +7,24 @@ import { readCommit } from '../ostree/commit.js';
 import { formatCommit } from '../ostree/dump.js';
 import { lookup } from '../ostree/gvariant.js';
 import { printVariant } from '../ostree/gvariant-text.js';
+import type { VerbSpec } from './args.js';
 import { parseCommand, positionals, repoOption } from './repo-args.js';
 
-const USAGE = 'Usage: cfskit show --repo=PATH [--print-metadata-key=KEY] REV\n';
+export const spec: VerbSpec = {
+  name: 'show',
+  synopsis: ['--repo=PATH [--print-metadata-key=KEY] REV'],
+  description: 'Show the commit REV (a ref or checksum) as ostree show does.',
+  options: {
+    repo: { type: 'string', value: 'PATH', help: 'the repository (required)' },
+    'print-metadata-key': { type: 'string', value: 'KEY', help: 'print only this metadata value, in GVariant text' },
+  },
+};
 
 export async function run(args: string[]): Promise<number> {
-  const p = parseCommand(args, { repo: { type: 'string' }, 'print-metadata-key': { type: 'string' } }, USAGE);
+  const p = parseCommand(args, spec.options, spec);
   if (!p) return 0;
-  const [rev] = positionals(p, 1, USAGE);
-  const { checksum, commit } = readCommit(repoOption(p, USAGE), rev);
+  const [rev] = positionals(p, 1);
+  const { checksum, commit } = readCommit(repoOption(p), rev);
   const key = p.values['print-metadata-key'];
   if (typeof key === 'string') {
     const value = lookup(commit.metadata, key);

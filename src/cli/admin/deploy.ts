@@ -8,29 +8,36 @@ import { cleanupLocked } from '../../sysroot/cleanup.js';
 import { nodeFs } from '../../sysroot/fs.js';
 import { withSysrootLock } from '../../sysroot/lock.js';
 import { CfsError } from '../../errors.js';
+import type { VerbSpec } from '../args.js';
 import { parseCommand, positionals } from '../repo-args.js';
 import { SYSROOT_OPTION, sysrootOption } from './sysroot-arg.js';
 
-const USAGE = `Usage: cfskit admin deploy [--sysroot=DIR] --os=STATEROOT [--karg=K=V]... [--karg-append=K=V]...
-       [--retain] [--not-as-default] [--no-merge] [--verity] REF|COMMIT|IMAGE
-`;
+export const spec: VerbSpec = {
+  name: 'admin deploy',
+  synopsis: ['[--sysroot=DIR] --os=STATEROOT [OPTIONS] REF|COMMIT|IMAGE'],
+  description: `Deploy a composefs image into STATEROOT and make it the default boot entry, merging /etc
+from the current deployment, then clean up as ostree admin deploy does. The source is a ref or
+stub commit of the sysroot's repository, or IMAGE: the hex fs-verity digest of an image in the
+repository's cfs/images store.`,
+  options: {
+    ...SYSROOT_OPTION,
+    os: { type: 'string', value: 'STATEROOT', help: 'the stateroot to deploy into (required; see admin os-init)' },
+    karg: { type: 'string', multiple: true, value: 'K=V', help: "kernel argument replacing every value of K (kargs start from the\nmerge deployment's)" },
+    'karg-append': { type: 'string', multiple: true, value: 'K=V', help: 'kernel argument appended as is' },
+    retain: { type: 'boolean', help: 'keep every current deployment of the stateroot (default: the pinned,\nbooted and rollback ones only)' },
+    'not-as-default': { type: 'boolean', help: 'insert after the booted deployment instead of first (the default entry)' },
+    'no-merge': { type: 'boolean', help: "start /etc from the image's defaults only and ignore the merge\ndeployment's kernel arguments" },
+    verity: { type: 'boolean', help: 'require fs-verity on the image at boot (composefs=verity: a digest mismatch\nor a file system without verity refuses to boot)' },
+  },
+};
 
 export async function run(args: string[]): Promise<number> {
-  const p = parseCommand(args, {
-    ...SYSROOT_OPTION,
-    os: { type: 'string' },
-    karg: { type: 'string', multiple: true },
-    'karg-append': { type: 'string', multiple: true },
-    retain: { type: 'boolean' },
-    'not-as-default': { type: 'boolean' },
-    'no-merge': { type: 'boolean' },
-    verity: { type: 'boolean' },
-  }, USAGE);
+  const p = parseCommand(args, spec.options, spec);
   if (!p) return 0;
-  const [source] = positionals(p, 1, USAGE);
+  const [source] = positionals(p, 1);
   const sysroot = sysrootOption(p);
   const stateroot = p.values.os;
-  if (typeof stateroot !== 'string' || stateroot === '') throw new CfsError(`--os is required\n${USAGE}`, { code: 'EUSAGE' });
+  if (typeof stateroot !== 'string' || stateroot === '') throw new CfsError('--os is required', { code: 'EUSAGE' });
   const r = await withSysrootLock(sysroot, async () => {
     const result = await deploy({
       sysroot, stateroot, source, locked: true,
