@@ -4,6 +4,7 @@
  * suggestion, a pointer to the help; exit 2). Other errors, usage ones included, are one line
  * from the entry point (exit 1).
  */
+import { CfsError } from '../errors.js';
 import { UsageError, nearest } from './args.js';
 import { type CommandTable, commandList } from './command-table.js';
 
@@ -20,6 +21,18 @@ export function usageFailure(verb: string, reason: string, suggestion?: string):
   const did = suggestion ? `Did you mean '${suggestion}'?\n` : '';
   process.stderr.write(`${verb ? `cfskit ${verb}` : 'cfskit'}: ${reason}\n${did}Try 'cfskit help${verb ? ` ${verb}` : ''}' for more information.\n`);
   return 2;
+}
+
+/**
+ * A system call's failure that no layer below worded (node's "CODE: description, syscall 'path'")
+ * as one CfsError line: "path: description".
+ */
+function asCfsError(e: unknown): unknown {
+  const sys = e as NodeJS.ErrnoException;
+  if (!(e instanceof Error) || e instanceof CfsError || typeof sys.code !== 'string' || typeof sys.syscall !== 'string') return e;
+  const path = sys.path === undefined ? undefined : sys.path.length > 120 ? `${sys.path.slice(0, 100)}...(${sys.path.length} bytes)` : sys.path;
+  const reason = e.message.replace(/^[A-Z0-9_]+: /, '').replace(/, \w+( '.*')?$/s, '');
+  return new CfsError(reason, { file: path, code: sys.code }, { cause: e });
 }
 
 /** Runs `args` (VERB ARGS...) in `group`. */
@@ -46,7 +59,7 @@ export async function dispatch(group: VerbGroup, args: string[]): Promise<number
     return await (await command.load()).run(rest);
   } catch (e) {
     if (e instanceof UsageError) return usageFailure(e.verb, e.message, e.suggestion);
-    throw e;
+    throw asCfsError(e);
   }
 }
 
