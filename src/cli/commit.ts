@@ -19,6 +19,7 @@ import type { VarDict } from '../ostree/gvariant.js';
 import { withRepoLock } from '../ostree/lock.js';
 import { findKernel } from '../sysroot/bootcsum.js';
 import type { VerbSpec } from './args.js';
+import { createProgress } from './progress.js';
 import { parseCommand, repoOption } from './repo-args.js';
 
 export const spec: VerbSpec = {
@@ -41,6 +42,7 @@ naming it on REF. Prints the new commit's checksum.`,
     'min-version': { type: 'string', value: 'N', help: 'lowest image format version (default 0)' },
     'max-version': { type: 'string', value: 'N', help: 'highest image format version (default 1)' },
     timestamp: { type: 'string', value: 'SECONDS', help: 'commit time (default SOURCE_DATE_EPOCH, else now)' },
+    quiet: { type: 'boolean', short: 'q', help: 'no progress display (drawn only when stderr is a terminal)' },
   },
 };
 
@@ -73,7 +75,7 @@ export async function run(args: string[]): Promise<number> {
     } else {
       root = v['from-ostree-commit'] !== undefined
         ? (await checkoutTree(repo, v['from-ostree-commit'], { store: new ObjectStore(cfs.objects) })).root
-        : await loadSource({ kind: await sourceKind(v.source, p.positionals), paths: p.positionals, options: { digestStore: cfs.objects } });
+        : await loadWithProgress(await sourceKind(v.source, p.positionals), p.positionals, cfs.objects, p.values.quiet === true);
       ({ image, version: formatVersion } = buildImage(root, writeOpts));
     }
     const hex = await storeImage(repo, image);
@@ -92,6 +94,16 @@ export async function run(args: string[]): Promise<number> {
   });
   process.stdout.write(`${checksum}\n`);
   return 0;
+}
+
+/** The SOURCE's tree, its files stored in `objects`, with a progress bar on a terminal. */
+async function loadWithProgress(kind: SourceSpec['kind'], paths: string[], objects: string, quiet: boolean): Promise<Node> {
+  const progress = createProgress({ quiet });
+  try {
+    return await loadSource({ kind, paths, options: { digestStore: objects, progress } });
+  } finally {
+    progress?.stop();
+  }
 }
 
 const usage = (reason: string) => new CfsError(reason, { code: 'EUSAGE' });

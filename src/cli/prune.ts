@@ -2,6 +2,7 @@
 import { CfsError } from '../errors.js';
 import { prune } from '../cfs/prune.js';
 import type { VerbSpec } from './args.js';
+import { withActivity } from './progress.js';
 import { parseCommand, positionals, repoOption } from './repo-args.js';
 
 export const spec: VerbSpec = {
@@ -12,6 +13,7 @@ export const spec: VerbSpec = {
     repo: { type: 'string', value: 'PATH', help: 'the repository (required)' },
     depth: { type: 'string', value: 'N', help: 'parents kept behind each ref (default -1: all history)' },
     'dry-run': { type: 'boolean', help: 'only print what would be deleted' },
+    quiet: { type: 'boolean', short: 'q', help: 'no progress display (drawn only when stderr is a terminal)' },
   },
 };
 
@@ -22,7 +24,8 @@ export async function run(args: string[]): Promise<number> {
   const depth = p.values.depth === undefined ? -1 : Number(p.values.depth);
   if (!Number.isInteger(depth) || depth < -1) throw new CfsError(`--depth needs an integer >= -1, got '${p.values.depth}'`, { code: 'EUSAGE' });
   const dryRun = p.values['dry-run'] === true;
-  const r = await prune(repoOption(p), { depth, dryRun });
+  const repo = repoOption(p);
+  const r = await withActivity('Pruning', () => prune(repo, { depth, dryRun }), { quiet: p.values.quiet === true });
   process.stdout.write(`${dryRun ? 'Would delete' : 'Deleted'} ${r.commits} commits, ${r.images} images, ${r.objects} objects, ${r.bytes} bytes\n`);
   return 0;
 }

@@ -9,6 +9,7 @@ import { nodeFs } from '../../sysroot/fs.js';
 import { withSysrootLock } from '../../sysroot/lock.js';
 import { CfsError } from '../../errors.js';
 import type { VerbSpec } from '../args.js';
+import { withActivity } from '../progress.js';
 import { parseCommand, positionals } from '../repo-args.js';
 import { SYSROOT_OPTION, sysrootOption } from './sysroot-arg.js';
 
@@ -27,6 +28,7 @@ repository's cfs/images store.`,
     retain: { type: 'boolean', help: 'keep every current deployment of the stateroot (default: the pinned,\nbooted and rollback ones only)' },
     'not-as-default': { type: 'boolean', help: 'insert after the booted deployment instead of first (the default entry)' },
     'no-merge': { type: 'boolean', help: "start /etc from the image's defaults only and ignore the merge\ndeployment's kernel arguments" },
+    quiet: { type: 'boolean', short: 'q', help: 'no progress display (drawn only when stderr is a terminal)' },
     verity: { type: 'boolean', help: 'require fs-verity on the image at boot (composefs=verity: a digest mismatch\nor a file system without verity refuses to boot)' },
   },
 };
@@ -38,7 +40,7 @@ export async function run(args: string[]): Promise<number> {
   const sysroot = sysrootOption(p);
   const stateroot = p.values.os;
   if (typeof stateroot !== 'string' || stateroot === '') throw new CfsError('--os is required', { code: 'EUSAGE' });
-  const r = await withSysrootLock(sysroot, async () => {
+  const r = await withActivity('Deploying', () => withSysrootLock(sysroot, async () => {
     const result = await deploy({
       sysroot, stateroot, source, locked: true,
       kargs: p.values.karg as string[] | undefined,
@@ -50,7 +52,7 @@ export async function run(args: string[]): Promise<number> {
     });
     cleanupLocked(sysroot, nodeFs);
     return result;
-  }, { onWait: (holder) => process.stderr.write(`Waiting for the sysroot lock (held by ${holder})\n`) });
+  }, { onWait: (holder) => process.stderr.write(`Waiting for the sysroot lock (held by ${holder})\n`) }), { quiet: p.values.quiet === true });
   const { modified, removed, added } = r.etc;
   process.stdout.write(`Copying /etc changes: ${modified.length} modified, ${removed.length} removed, ${added.length} added\n`);
   process.stdout.write(`Deployed ${r.dir} (composefs=${r.digest})\n`);
