@@ -12,6 +12,7 @@ import { collectObjects, lsChunks, sortedObjects } from '../composefs/listing.js
 import { digestFile } from '../fsverity/index.js';
 import type { Node } from '../composefs/tree.js';
 import { type VerbSpec, parseVerb } from './args.js';
+import { jsonText } from './commit-json.js';
 
 export const spec: VerbSpec = {
   name: 'info',
@@ -28,6 +29,7 @@ Commands:
   options: {
     basedir: { type: 'string', value: 'DIR', help: 'the object store for missing-objects' },
     filter: { type: 'string', multiple: true, value: 'NAME', help: 'load only these entries of the root directory' },
+    json: { type: 'boolean', help: 'objects, missing-objects: a JSON array of the paths; measure-file: a JSON\nobject of FILE to digest' },
     'c-empty-digest': { type: 'boolean', help: "measure-file: print C libcomposefs's digest for an empty file\n(SHA-256 of a zero block as root hash, spec §1.6) instead of the kernel's" },
   },
 };
@@ -91,15 +93,19 @@ function isPresent(basedir: string, object: Uint8Array): boolean {
   }
 }
 
-async function measureFiles(files: string[], cEmpty: boolean): Promise<void> {
+async function measureFiles(files: string[], cEmpty: boolean, json: boolean): Promise<void> {
   if (files.length === 0) throw usageError('No files specified');
+  const digests: Record<string, string> = {};
   for (const file of files) {
     const { hex } = await digestFile(file);
-    await writeOut(`${cEmpty && hex === EMPTY_DIGEST_KERNEL ? EMPTY_DIGEST_C : hex}\n`);
+    const digest = cEmpty && hex === EMPTY_DIGEST_KERNEL ? EMPTY_DIGEST_C : hex;
+    if (json) digests[file] = digest;
+    else await writeOut(`${digest}\n`);
   }
+  if (json) await writeOut(jsonText(digests));
 }
 
-async function runCommand(command: Command, images: string[], basedir: string | undefined, filter: Uint8Array[] | undefined): Promise<void> {
+async function runCommand(command: Command, images: string[], basedir: string | undefined, filter: Uint8Array[] | undefined, json: boolean): Promise<void> {
   if (basedir !== undefined) checkBasedir(basedir);
   if (images.length === 0) throw usageError('No image path specified');
   if (command === 'dump' || command === 'ls') {
@@ -116,16 +122,17 @@ async function runCommand(command: Command, images: string[], basedir: string | 
   const out: Uint8Array[] = [];
   for (const object of sortedObjects(objects.values())) {
     if (missingOnly && isPresent(basedir, object)) continue;
-    out.push(object, NL);
+    out.push(object);
   }
-  await writeOut(Buffer.concat(out));
+  // JSON strings are UTF-8: a path that is not valid UTF-8 shows U+FFFD there (the text form has its bytes).
+  await writeOut(json ? jsonText(out.map((o) => Buffer.from(o).toString('utf8'))) : Buffer.concat(out.flatMap((o) => [o, NL])));
 }
 
 export async function run(args: string[]): Promise<number> {
   const parsed = parseVerb(spec, args);
   if (!parsed) return 0;
   const { positionals } = parsed;
-  const values = parsed.values as { basedir?: string; filter?: string[]; 'c-empty-digest'?: boolean };
+  const values = parsed.values as { basedir?: string; filter?: string[]; 'c-empty-digest'?: boolean; json?: boolean };
   const [command, ...rest] = positionals;
   if (command === undefined) throw usageError('No command specified');
   if (!(COMMANDS as readonly string[]).includes(command)) throw new CfsError(`Unknown command '${command}'`, { code: 'EUSAGE' });
@@ -140,8 +147,10 @@ export async function run(args: string[]): Promise<number> {
   };
   process.stdout.on('error', onError);
   try {
-    if (command === 'measure-file') await measureFiles(rest, values['c-empty-digest'] === true);
-    else await runCommand(command as Command, rest, values.basedir, filter);
+    const json = values.json === true;
+    if (json && (command === 'ls' || command === 'dump')) throw usageError(`--json applies to objects, missing-objects and measure-file, not ${command}`);
+    if (command === 'measure-file') await measureFiles(rest, values['c-empty-digest'] === true, json);
+    else await runCommand(command as Command, rest, values.basedir, filter, json);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EPIPE') return 0;
     throw e;

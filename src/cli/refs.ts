@@ -7,6 +7,7 @@ import { CfsError } from '../errors.js';
 import { readCommit } from '../ostree/commit.js';
 import { deleteRef, listRefs, readRef, writeRef } from '../ostree/refs.js';
 import type { VerbSpec } from './args.js';
+import { jsonText } from './commit-json.js';
 import { parseCommand, positionals, repoOption } from './repo-args.js';
 
 export const spec: VerbSpec = {
@@ -17,6 +18,7 @@ export const spec: VerbSpec = {
     repo: { type: 'string', value: 'PATH', help: 'the repository (required)' },
     delete: { type: 'boolean', help: 'delete the refs given as arguments' },
     create: { type: 'string', value: 'NEW', help: 'create ref NEW pointing at the commit REV' },
+    json: { type: 'boolean', help: 'print the refs as an object of ref name to commit checksum as JSON' },
   },
 };
 
@@ -38,6 +40,7 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
   positionals(p, 0);
-  process.stdout.write([...listRefs(repo).keys()].map((r) => `${r}\n`).join(''));
+  const refs = listRefs(repo);
+  process.stdout.write(p.values.json ? jsonText(Object.fromEntries(refs)) : [...refs.keys()].map((r) => `${r}\n`).join(''));
   return 0;
 }
