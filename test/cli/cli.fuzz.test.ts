@@ -11,10 +11,8 @@ import fc from 'fast-check';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { OptionTable, VerbSpec } from '../../src/cli/args.js';
-import { subcommands as adminCommands } from '../../src/cli/admin.js';
-import type { CommandTable } from '../../src/cli/command-table.js';
-import { cliModule, runCli } from './in-process.js';
+import type { OptionTable } from '../../src/cli/args.js';
+import { runCli, verbSpecs } from './in-process.js';
 
 const RUNS = Number(process.env.CFSKIT_FUZZ_RUNS ?? 1000);
 
@@ -42,13 +40,7 @@ function snapshot(dir: string, at = ''): string[] {
 }
 
 async function verbs(): Promise<[string[], OptionTable][]> {
-  const { commands } = await cliModule();
-  const out: [string[], OptionTable][] = [];
-  for (const [name, c] of Object.entries(commands as CommandTable)) {
-    if (name !== 'admin') out.push([[name], ((await c.load()) as { spec: VerbSpec }).spec.options]);
-  }
-  for (const [name, c] of Object.entries(adminCommands)) out.push([['admin', name], ((await c.load()) as { spec: VerbSpec }).spec.options]);
-  return out;
+  return [...(await verbSpecs())].map(([name, spec]) => [name.split(' '), spec.options]);
 }
 
 /** One argument vector for a verb: its options (value given, empty, missing), unknown ones, positionals. */

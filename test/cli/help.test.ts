@@ -1,21 +1,9 @@
 import { expect } from 'chai';
 import { HELP_OPTION, type VerbSpec, optionLabel, parseVerb } from '../../src/cli/args.js';
 import { subcommands as adminCommands } from '../../src/cli/admin.js';
-import type { CommandTable } from '../../src/cli/command-table.js';
-import { cliModule, runCli } from './in-process.js';
+import { cliModule, runCli, verbSpecs } from './in-process.js';
 
-/** Every verb: [words after cfskit, its module's spec]. */
-async function verbs(): Promise<[string, VerbSpec][]> {
-  const { commands } = await cliModule();
-  const all: [string, VerbSpec | undefined][] = [];
-  for (const [name, c] of Object.entries(commands as CommandTable)) {
-    if (name === 'admin') continue;
-    all.push([name, ((await c.load()) as { spec?: VerbSpec }).spec]);
-  }
-  for (const [name, c] of Object.entries(adminCommands)) all.push([`admin ${name}`, ((await c.load()) as { spec?: VerbSpec }).spec]);
-  for (const [name, spec] of all) expect(spec, `${name}: its module exports no \`spec\` (src/cli/args.ts VerbSpec)`).to.not.equal(undefined);
-  return all as [string, VerbSpec][];
-}
+const verbs = async (): Promise<[string, VerbSpec][]> => [...(await verbSpecs())];
 
 describe('cfskit help: one option table per verb', () => {
   it('help VERB lists every option of the verb\'s table with its help text; the parser accepts each', async () => {

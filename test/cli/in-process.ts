@@ -61,3 +61,18 @@ export async function runCli(argv: string[]): Promise<CliResult> {
   process.exitCode = undefined;
   return r.error === undefined ? { status: r.value!, stdout: r.stdout, stderr: r.stderr } : { status: 70, stdout: r.stdout, stderr: r.stderr, internal: r.error };
 }
+
+/** Every verb's option table, by its words after `cfskit` ("commit", "admin deploy"); a verb without one fails. */
+export async function verbSpecs(): Promise<Map<string, import('../../src/cli/args.js').VerbSpec>> {
+  const { commands } = await cliModule();
+  const { subcommands } = await import('../../src/cli/admin.js');
+  const out = new Map<string, import('../../src/cli/args.js').VerbSpec>();
+  const add = async (name: string, load: () => Promise<unknown>) => {
+    const spec = ((await load()) as { spec?: import('../../src/cli/args.js').VerbSpec }).spec;
+    if (!spec) throw new Error(`${name}: its module exports no \`spec\` (src/cli/args.ts VerbSpec)`);
+    out.set(name, spec);
+  };
+  for (const [name, c] of Object.entries(commands as Record<string, { load: () => Promise<unknown> }>)) if (name !== 'admin') await add(name, c.load);
+  for (const [name, c] of Object.entries(subcommands)) await add(`admin ${name}`, c.load);
+  return out;
+}

@@ -10,10 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { VerbSpec } from '../../src/cli/args.js';
-import { subcommands as adminCommands } from '../../src/cli/admin.js';
-import type { CommandTable } from '../../src/cli/command-table.js';
-import { cliModule } from './in-process.js';
+import { verbSpecs } from './in-process.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const README = readFileSync(join(REPO, 'README.md'), 'utf8');
@@ -63,10 +60,7 @@ describe('README code blocks', function () {
   });
 
   it('the CLI synopsis names verbs that exist and options each verb accepts', async () => {
-    const { commands } = await cliModule();
-    const specs = new Map<string, VerbSpec>();
-    for (const [name, c] of Object.entries(commands as CommandTable)) if (name !== 'admin') specs.set(name, ((await c.load()) as { spec: VerbSpec }).spec);
-    for (const [name, c] of Object.entries(adminCommands)) specs.set(`admin ${name}`, ((await c.load()) as { spec: VerbSpec }).spec);
+    const specs = await verbSpecs();
     const synopsis = blocks('text').find((b) => b.startsWith('cfskit '))!;
     let checked = 0;
     for (const line of synopsis.split('\n').filter((l) => l.startsWith('cfskit '))) {
