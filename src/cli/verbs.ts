@@ -1,8 +1,8 @@
 /**
  * Dispatch of a verb table (`cfskit VERB`, `cfskit admin VERB`): `help [VERB]`, "did you mean"
  * for an unknown verb, and the printing of a refused argument vector (one reason line, a
- * suggestion, a pointer to the help; exit 2). Other errors, usage ones included, are one line
- * from the entry point (exit 1).
+ * suggestion, a pointer to the help; exit 2); other usage errors as one line naming the verb
+ * (exit 1). The remaining errors reach the entry point.
  */
 import { CfsError } from '../errors.js';
 import { UsageError, nearest } from './args.js';
@@ -59,6 +59,11 @@ export async function dispatch(group: VerbGroup, args: string[]): Promise<number
     return await (await command.load()).run(rest);
   } catch (e) {
     if (e instanceof UsageError) return usageFailure(e.verb, e.message, e.suggestion);
+    // Any other usage error: one line naming the whole verb ("cfskit admin deploy: ...").
+    if (e instanceof CfsError && e.code === 'EUSAGE') {
+      process.stderr.write(`cfskit ${sub ? `${sub} ` : ''}${name}: ${e.message}\n`);
+      return 1;
+    }
     throw asCfsError(e);
   }
 }
