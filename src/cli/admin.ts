@@ -2,10 +2,10 @@
  * `cfskit admin SUBCOMMAND`: sysroot operations, one module per subcommand in ./admin/ (spec
  * ostree.md §3). Each module exports `run(args)` like a top-level command.
  */
-import { CfsError } from '../errors.js';
-import { type CommandTable, commandList } from './command-table.js';
+import type { CommandTable } from './command-table.js';
+import { dispatch, groupUsage } from './verbs.js';
 
-const subcommands: CommandTable = {
+export const subcommands: CommandTable = {
   'init-fs': { summary: 'create an empty sysroot skeleton in DIR', load: () => import('./admin/init-fs.js') },
   'os-init': { summary: 'create a stateroot (its shared /var)', load: () => import('./admin/os-init.js') },
   status: { summary: 'list deployments as ostree admin status does', load: () => import('./admin/status.js') },
@@ -19,17 +19,6 @@ const subcommands: CommandTable = {
   verify: { summary: 'check the boot chain offline as a prepare-root would walk it', load: () => import('./admin/verify.js') },
 };
 
-function usage(): string {
-  return `Usage: cfskit admin SUBCOMMAND [ARGS...]\n\nSubcommands:\n${commandList(subcommands)}\n`;
-}
+const group = { prefix: 'cfskit admin', table: subcommands, usage: () => groupUsage('cfskit admin', subcommands) };
 
-export async function run(args: string[]): Promise<number> {
-  const [name, ...rest] = args;
-  if (!name || name === '--help' || name === '-h') {
-    (name ? process.stdout : process.stderr).write(usage());
-    return name ? 0 : 1;
-  }
-  const sub = subcommands[name];
-  if (!sub) throw new CfsError(`unknown admin subcommand '${name}'\n${usage()}`, { code: 'EUSAGE' });
-  return (await sub.load()).run(rest);
-}
+export const run = (args: string[]): Promise<number> => dispatch(group, args);

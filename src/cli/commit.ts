@@ -10,6 +10,7 @@ import { CfsError } from '../errors.js';
 import { buildImage } from '../composefs/index.js';
 import { readImage, readImageHeader } from '../composefs/erofs/reader.js';
 import { loadSource, type SourceSpec } from '../composefs/sources/index.js';
+import type { RegistryOptions } from '../composefs/sources/options.js';
 import type { Node } from '../composefs/tree.js';
 import { checkObject } from '../cfs/object-file.js';
 import { backingObjects, summarize } from '../cfs/reach.js';
@@ -23,48 +24,42 @@ import { findKernel } from '../sysroot/bootcsum.js';
 import { repoBlobCache } from '../registry/cache.js';
 import { provenanceMetadata } from '../registry/provenance.js';
 import { isDockerReference } from '../registry/reference.js';
+import type { VerbSpec } from './args.js';
+import { createProgress } from './progress.js';
 import { parseCommand, repoOption } from './repo-args.js';
-import { REGISTRY_OPTIONS, REGISTRY_USAGE, registryOptions } from './registry-args.js';
+import { registryOptions } from './registry-args.js';
+import { REGISTRY_OPTIONS } from './registry-options.js';
 
-const USAGE = `Usage: cfskit commit --repo=PATH --branch=REF [OPTIONS] SOURCE...
-       cfskit commit --repo=PATH --branch=REF [OPTIONS] --image=FILE
-       cfskit commit --repo=PATH --branch=REF [OPTIONS] --from-ostree-commit=REV
-
-Options:
-  -s, --subject=TEXT            one-line subject
-  -m, --body=TEXT               full description
-      --version=V               metadata "version"
-      --add-metadata-string=K=V extra string metadata (repeatable)
-      --parent=REV|none         parent commit (default: the branch's current commit)
-      --source=dir|tar|oci|dump SOURCE kind (default: a directory is dir, an OCI layout is oci,
-                                *.dump is dump, anything else tar layers)
-      --min-version=N --max-version=N   image format versions (default 0 and 1)
-      --timestamp=SECONDS       commit time (default SOURCE_DATE_EPOCH, else now)
-      --partial                 with --image: accept backing objects the repo does not hold and
-                                mark the commit partial (state/CHECKSUM.commitpartial, as ostree
-                                marks an incomplete pull); without it such an image is refused
-SOURCE may be docker://HOST[:PORT]/NAME[:TAG|@DIGEST]: pulled (blobs cached in the repo), its
-reference and manifest digest recorded in the commit's metadata.
-${REGISTRY_USAGE}`;
+export const spec: VerbSpec = {
+  name: 'commit',
+  synopsis: ['--repo=PATH --branch=REF [OPTIONS] SOURCE...', '--repo=PATH --branch=REF [OPTIONS] --image=FILE', '--repo=PATH --branch=REF [OPTIONS] --from-ostree-commit=REV'],
+  description: `Build the composefs image of SOURCE (a directory, tar layers, an OCI image layout or a
+dumpfile), store it and its files in the repository's cfs/ store, and commit a stub commit
+naming it on REF. Prints the new commit's checksum. SOURCE may be
+docker://HOST[:PORT]/NAME[:TAG|@DIGEST]: pulled (blobs cached in the repo), its reference and
+manifest digest recorded in the commit's metadata.`,
+  options: {
+    repo: { type: 'string', value: 'PATH', help: 'the repository (required)' },
+    branch: { type: 'string', short: 'b', value: 'REF', help: 'the branch to commit on (required)' },
+    subject: { type: 'string', short: 's', value: 'TEXT', help: 'one-line subject' },
+    body: { type: 'string', short: 'm', value: 'TEXT', help: 'full description' },
+    version: { type: 'string', value: 'V', help: 'metadata "version"' },
+    'add-metadata-string': { type: 'string', multiple: true, value: 'K=V', help: 'extra string metadata' },
+    parent: { type: 'string', value: 'REV|none', help: "parent commit (default: the branch's current commit)" },
+    source: { type: 'string', value: 'KIND', help: 'SOURCE kind: dir, tar, oci or dump (default: a directory is dir, an OCI\nlayout is oci, *.dump is dump, anything else tar layers)' },
+    image: { type: 'string', value: 'FILE', help: 'commit this existing composefs image instead of building one' },
+    'from-ostree-commit': { type: 'string', value: 'REV', help: 'convert the ostree commit REV of the repository' },
+    'min-version': { type: 'string', value: 'N', help: 'lowest image format version (default 0)' },
+    'max-version': { type: 'string', value: 'N', help: 'highest image format version (default 1)' },
+    timestamp: { type: 'string', value: 'SECONDS', help: 'commit time (default SOURCE_DATE_EPOCH, else now)' },
+    partial: { type: 'boolean', help: 'with --image: accept backing objects the repo does not hold and mark the\ncommit partial (state/CHECKSUM.commitpartial, as ostree marks an incomplete\npull); without it such an image is refused' },
+    ...REGISTRY_OPTIONS,
+    quiet: { type: 'boolean', short: 'q', help: 'no progress display (drawn only when stderr is a terminal)' },
+  },
+};
 
 export async function run(args: string[]): Promise<number> {
-  const p = parseCommand(args, {
-    repo: { type: 'string' },
-    branch: { type: 'string', short: 'b' },
-    subject: { type: 'string', short: 's' },
-    body: { type: 'string', short: 'm' },
-    version: { type: 'string' },
-    'add-metadata-string': { type: 'string', multiple: true },
-    parent: { type: 'string' },
-    source: { type: 'string' },
-    image: { type: 'string' },
-    'from-ostree-commit': { type: 'string' },
-    'min-version': { type: 'string' },
-    'max-version': { type: 'string' },
-    timestamp: { type: 'string' },
-    partial: { type: 'boolean' },
-    ...REGISTRY_OPTIONS,
-  }, USAGE);
+  const p = parseCommand(args, spec.options, spec);
   if (!p) return 0;
   const v = p.values as Record<string, string | undefined>;
   if (!v.branch) throw usage('--branch is required');
@@ -72,7 +67,7 @@ export async function run(args: string[]): Promise<number> {
   if (inputs !== 1) throw usage('give exactly one of SOURCE, --image or --from-ostree-commit');
   const partial = p.values.partial === true;
   if (partial && v.image === undefined) throw usage('--partial goes with --image');
-  const repo = repoOption(p, USAGE);
+  const repo = repoOption(p);
   const metadata: VarDict = ((p.values['add-metadata-string'] as string[] | undefined) ?? []).map((kv) => {
     const eq = kv.indexOf('=');
     if (eq <= 0) throw usage(`--add-metadata-string needs KEY=VALUE, got '${kv}'`);
@@ -98,10 +93,10 @@ export async function run(args: string[]): Promise<number> {
       const cfs = await openCfs(repo);
       root = v['from-ostree-commit'] !== undefined
         ? (await checkoutTree(repo, v['from-ostree-commit'], { store: new ObjectStore(cfs.objects) })).root
-        : await loadSource({ kind: await sourceKind(v.source, p.positionals), paths: p.positionals, options: { digestStore: cfs.objects, registry: isDockerReference(p.positionals[0]) ? {
-          ...registryOptions((name) => v[name]), cacheDir: repoBlobCache(repo), cacheLocked: true,
+        : await loadWithProgress(await sourceKind(v.source, p.positionals), p.positionals, cfs.objects, p.values.quiet === true, isDockerReference(p.positionals[0]) ? {
+          ...registryOptions((name) => v[name], p.values.quiet === true), cacheDir: repoBlobCache(repo), cacheLocked: true,
           onPulled: (pulled) => metadata.push(...provenanceMetadata(pulled)),
-        } : undefined } });
+        } : undefined);
       ({ image, version: formatVersion } = buildImage(root, writeOpts));
     }
     const hex = await storeImage(repo, image);
@@ -135,7 +130,17 @@ function hasObject(objects: string, hex: string): boolean {
   }
 }
 
-const usage = (reason: string) => new CfsError(`${reason}\n${USAGE}`, { code: 'EUSAGE' });
+/** The SOURCE's tree, its files stored in `objects`, with a progress bar on a terminal. */
+async function loadWithProgress(kind: SourceSpec['kind'], paths: string[], objects: string, quiet: boolean, registry?: RegistryOptions): Promise<Node> {
+  const progress = createProgress({ quiet });
+  try {
+    return await loadSource({ kind, paths, options: { digestStore: objects, progress, registry } });
+  } finally {
+    progress?.stop();
+  }
+}
+
+const usage = (reason: string) => new CfsError(reason, { code: 'EUSAGE' });
 
 function intOption(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;

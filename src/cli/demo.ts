@@ -8,10 +8,18 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { type VerbSpec, parseVerb } from './args.js';
 import { run as admin } from './admin.js';
 import { run as commit } from './commit.js';
 import { run as log } from './log.js';
+import { positionals } from './repo-args.js';
+
+export const spec: VerbSpec = {
+  name: 'demo',
+  synopsis: ['[--keep=DIR]'],
+  description: 'Run commit → deploy → /etc change → commit → deploy with merge → status → verify on the\nembedded sample OS, in a throwaway sysroot.',
+  options: { keep: { type: 'string', value: 'DIR', help: 'build the sysroot in DIR/sysroot and keep it' } },
+};
 
 /** The sample tars, found from src/cli and dist/cli alike. */
 const sample = (name: string) => fileURLToPath(new URL(`../../src/demo/${name}`, import.meta.url));
@@ -23,11 +31,10 @@ async function step(title: string, command: (args: string[]) => Promise<number>,
 }
 
 export async function run(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { keep: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-  if (values.help) {
-    process.stdout.write('Usage: cfskit demo [--keep=DIR]\n  Runs commit → deploy → /etc change → commit → deploy with merge → status → verify\n  in a throwaway sysroot (kept in DIR with --keep).\n');
-    return 0;
-  }
+  const p = parseVerb(spec, args);
+  if (!p) return 0;
+  positionals(p, 0);
+  const values = p.values as { keep?: string };
   const top = values.keep ?? (await mkdtemp(join(tmpdir(), 'cfskit-demo-')));
   const sysroot = join(top, 'sysroot');
   const repo = join(sysroot, 'ostree', 'repo');

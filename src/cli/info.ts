@@ -5,7 +5,6 @@
  * written before the next is loaded, as C does.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { CfsError } from '../errors.js';
 import { readImage } from '../composefs/erofs/reader.js';
 import { dumpChunks } from '../composefs/dumpfile/print.js';
@@ -13,11 +12,13 @@ import { collectObjects, lsChunks, sortedObjects } from '../composefs/listing.js
 import { digestFile } from '../fsverity/index.js';
 import { backingObject } from '../cfs/backing-path.js';
 import type { Node } from '../composefs/tree.js';
+import { type VerbSpec, parseVerb } from './args.js';
+import { jsonText } from './commit-json.js';
 
-const USAGE = `Usage: cfskit info [--basedir=DIR] [--filter=NAME]... COMMAND IMAGE...
-       cfskit info measure-file [--c-empty-digest] FILE...
-
-Print the contents of composefs images, as composefs-info does.
+export const spec: VerbSpec = {
+  name: 'info',
+  synopsis: ['[--basedir=DIR] [--filter=NAME]... COMMAND IMAGE...', 'measure-file [--c-empty-digest] FILE...'],
+  description: `Print the contents of composefs images, as composefs-info does.
 
 Commands:
   ls               every path, with "/" for directories, "-> TARGET" for symlinks and
@@ -25,14 +26,14 @@ Commands:
   dump             the images as composefs dumpfiles (composefs-dump(5))
   objects          the backing-file paths the images reference, sorted, once each
   missing-objects  those of the objects that are not present under --basedir
-  measure-file     the fs-verity SHA-256 digest of each FILE
-
-Options:
-  --basedir=DIR     the object store for missing-objects
-  --filter=NAME     load only these entries of the root directory (repeatable)
-  --c-empty-digest  measure-file: print C libcomposefs's digest for an empty file
-                    (SHA-256 of a zero block as root hash, spec §1.6) instead of the kernel's
-`;
+  measure-file     the fs-verity SHA-256 digest of each FILE`,
+  options: {
+    basedir: { type: 'string', value: 'DIR', help: 'the object store for missing-objects' },
+    filter: { type: 'string', multiple: true, value: 'NAME', help: 'load only these entries of the root directory' },
+    json: { type: 'boolean', help: 'objects, missing-objects: a JSON array of the paths; measure-file: a JSON\nobject of FILE to digest' },
+    'c-empty-digest': { type: 'boolean', help: "measure-file: print C libcomposefs's digest for an empty file\n(SHA-256 of a zero block as root hash, spec §1.6) instead of the kernel's" },
+  },
+};
 
 /**
  * Digest of an empty file as the kernel and fsverity-utils compute it, and as C libcomposefs's
@@ -47,7 +48,7 @@ type Command = (typeof COMMANDS)[number];
 const NL = Uint8Array.of(0x0a);
 
 function usageError(message: string): CfsError {
-  return new CfsError(`${message}\n${USAGE}`, { code: 'EUSAGE' });
+  return new CfsError(message, { code: 'EUSAGE' });
 }
 
 /** Writes to stdout, waiting when the pipe is full. */
@@ -102,15 +103,19 @@ function isPresent(basedir: string, object: Uint8Array): boolean {
   }
 }
 
-async function measureFiles(files: string[], cEmpty: boolean): Promise<void> {
+async function measureFiles(files: string[], cEmpty: boolean, json: boolean): Promise<void> {
   if (files.length === 0) throw usageError('No files specified');
+  const digests: Record<string, string> = {};
   for (const file of files) {
     const { hex } = await digestFile(file);
-    await writeOut(`${cEmpty && hex === EMPTY_DIGEST_KERNEL ? EMPTY_DIGEST_C : hex}\n`);
+    const digest = cEmpty && hex === EMPTY_DIGEST_KERNEL ? EMPTY_DIGEST_C : hex;
+    if (json) digests[file] = digest;
+    else await writeOut(`${digest}\n`);
   }
+  if (json) await writeOut(jsonText(digests));
 }
 
-async function runCommand(command: Command, images: string[], basedir: string | undefined, filter: Uint8Array[] | undefined): Promise<void> {
+async function runCommand(command: Command, images: string[], basedir: string | undefined, filter: Uint8Array[] | undefined, json: boolean): Promise<void> {
   if (basedir !== undefined) checkBasedir(basedir);
   if (images.length === 0) throw usageError('No image path specified');
   if (command === 'dump' || command === 'ls') {
@@ -127,33 +132,17 @@ async function runCommand(command: Command, images: string[], basedir: string | 
   const out: Uint8Array[] = [];
   for (const object of sortedObjects(objects.values())) {
     if (missingOnly && isPresent(basedir, object)) continue;
-    out.push(object, NL);
+    out.push(object);
   }
-  await writeOut(Buffer.concat(out));
+  // JSON strings are UTF-8: a path that is not valid UTF-8 shows U+FFFD there (the text form has its bytes).
+  await writeOut(json ? jsonText(out.map((o) => Buffer.from(o).toString('utf8'))) : Buffer.concat(out.flatMap((o) => [o, NL])));
 }
 
 export async function run(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: {
-        basedir: { type: 'string' },
-        filter: { type: 'string', multiple: true },
-        'c-empty-digest': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (e) {
-    throw usageError((e as Error).message);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    await writeOut(USAGE);
-    return 0;
-  }
+  const parsed = parseVerb(spec, args);
+  if (!parsed) return 0;
+  const { positionals } = parsed;
+  const values = parsed.values as { basedir?: string; filter?: string[]; 'c-empty-digest'?: boolean; json?: boolean };
   const [command, ...rest] = positionals;
   if (command === undefined) throw usageError('No command specified');
   if (!(COMMANDS as readonly string[]).includes(command)) throw new CfsError(`Unknown command '${command}'`, { code: 'EUSAGE' });
@@ -168,8 +157,10 @@ export async function run(args: string[]): Promise<number> {
   };
   process.stdout.on('error', onError);
   try {
-    if (command === 'measure-file') await measureFiles(rest, values['c-empty-digest'] === true);
-    else await runCommand(command as Command, rest, values.basedir, filter);
+    const json = values.json === true;
+    if (json && (command === 'ls' || command === 'dump')) throw usageError(`--json applies to objects, missing-objects and measure-file, not ${command}`);
+    if (command === 'measure-file') await measureFiles(rest, values['c-empty-digest'] === true, json);
+    else await runCommand(command as Command, rest, values.basedir, filter, json);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EPIPE') return 0;
     throw e;

@@ -5,9 +5,11 @@
  * command pays only for what it uses.
  */
 import { ioError, isSystemError } from '../errors.js';
+import { subcommands as adminCommands } from './admin.js';
 import { type CommandTable, commandList } from './command-table.js';
+import { dispatch, groupUsage } from './verbs.js';
 
-const commands: CommandTable = {
+export const commands: CommandTable = {
   init: { summary: 'create an ostree repository', load: () => import('./init.js') },
   log: { summary: 'show a commit and its history', load: () => import('./log.js') },
   show: { summary: 'show a commit or one of its metadata keys', load: () => import('./show.js') },
@@ -15,35 +17,28 @@ const commands: CommandTable = {
   commit: { summary: 'store a composefs image and commit a stub commit naming it', load: () => import('./commit.js') },
   prune: { summary: 'delete unreachable stub commits, images and cfs objects', load: () => import('./prune.js') },
   fsck: { summary: 'check stub commits and the cfs/ store', load: () => import('./fsck.js') },
-  admin: { summary: 'sysroot deployments: init-fs, os-init, status', load: () => import('./admin.js') },
+  admin: { summary: 'sysroot deployments: init-fs, os-init, deploy, status, verify, ... (cfskit admin help)', load: () => import('./admin.js') },
   mkcomposefs: { summary: 'build a composefs image (as mkcomposefs 1.0.8)', load: () => import('./mkcomposefs.js') },
   info: { summary: 'list, dump or check the objects of composefs images (as composefs-info)', load: () => import('./info.js') },
   demo: { summary: 'the main job end to end on an embedded sample OS, in a throwaway sysroot', load: () => import('./demo.js') },
   digest: { summary: 'print fs-verity digests of files (as fsverity digest)', load: () => import('./digest.js') },
 };
 
-function usage(): string {
-  return `Usage: cfskit COMMAND [ARGS...]\n\nCommands:\n${commandList(commands)}\n\nRun 'cfskit COMMAND --help' for a command's options.\n`;
-}
+const group = {
+  prefix: 'cfskit',
+  table: commands,
+  usage: () => `${groupUsage('cfskit', commands)}\nAdmin commands (cfskit admin COMMAND):\n${commandList(adminCommands)}\n`,
+};
 
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...args] = argv;
-  if (!name || name === '--help' || name === '-h') {
-    (name ? process.stdout : process.stderr).write(usage());
-    return name ? 0 : 1;
-  }
+  const [name] = argv;
   if (name === '--version') {
     process.stdout.write('cfskit 0.1.0\n');
     return 0;
   }
-  const command = commands[name];
-  if (!command) {
-    process.stderr.write(`cfskit: unknown command '${name}'\n${usage()}`);
-    return 1;
-  }
   guardStdout(name);
   try {
-    return await (await command.load()).run(args);
+    return await dispatch(group, argv);
   } catch (err) {
     // a command that waited on its own stdout write gets the stdout error back
     if (isSystemError(err) && err.code === 'EPIPE' && err.path === undefined) return EXIT_SIGPIPE;
@@ -66,10 +61,13 @@ export const EXIT_SIGPIPE = 141;
  * error: Broken pipe" and exit 1; Node cannot see the disposition it inherited). Any other error
  * (ENOSPC on `> /dev/full`, EIO) is one line naming stdout, exit 1.
  */
-function guardStdout(name: string): void {
+let guarded = false;
+function guardStdout(name: string | undefined): void {
+  if (guarded) return;
+  guarded = true;
   process.stdout.on('error', (err) => {
     if (isSystemError(err) && err.code === 'EPIPE') process.exit(EXIT_SIGPIPE);
-    process.stderr.write(`cfskit ${name}: ${ioError(err, 'stdout')?.message ?? String(err)}\n`);
+    process.stderr.write(`cfskit${name ? ` ${name}` : ''}: ${ioError(err, 'stdout')?.message ?? String(err)}\n`);
     process.exit(1);
   });
 }

@@ -3,7 +3,7 @@
  * composefs-image.md §4.1). The image goes to a temporary name in the target directory and is
  * renamed into place, so a failed run leaves no file (unlike C, which leaves an empty one).
  */
-import { closeSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { CfsError } from '../errors.js';
 import { disownTemp, ownTemp, tempPath } from '../temp-name.js';
@@ -12,70 +12,40 @@ import type { Node } from '../composefs/tree.js';
 // Directory/tar/OCI sources, the tree writer, the hasher and the progress bar load only when used
 // (a --from-file build without --print-digest skips them all).
 import type { LoadOptions } from '../composefs/sources/index.js';
+import { type VerbSpec, parseVerb } from './args.js';
+import { REGISTRY_OPTIONS } from './registry-options.js';
 
-const USAGE = `Usage: cfskit mkcomposefs [OPTIONS] SOURCE IMAGE
-       cfskit mkcomposefs --print-digest-only [OPTIONS] SOURCE
-       cfskit mkcomposefs [OPTIONS] --from-tar=FILE... | --from-oci=[oci:]DIR[:TAG]|docker://REF IMAGE
-
-Build a composefs image byte-identical to mkcomposefs 1.0.8.
-
-Options:
-  --from-file           SOURCE is a dumpfile (composefs-dump(5)); '-' reads stdin
-  --min-version=N       base format version (default 0)
-  --max-version=N       highest version for the automatic upgrade (default 1)
-  --use-epoch           all mtimes 0.0 (directory sources)
-  --print-digest        print the image's fs-verity digest after writing it
-  --print-digest-only   print the digest only; write no image
-  --digest-store=DIR    copy external files into DIR (directory sources)
-  --skip-devices        leave out device nodes (directory sources)
-  --skip-xattrs         read no xattrs (directory sources)
-  --user-xattrs         read only user.* xattrs (directory sources)
-  --threads=N           threads hashing a directory source's files (default: all cores);
-                        does not change the output
-  --from-tar=FILE       the source is tar layers (no SOURCE argument): repeat for each layer,
-                        applied in order with OCI whiteouts; gzip/zstd detected; '-' is stdin
-  --from-oci=DIR[:TAG]  the source is the image in an OCI image layout (no SOURCE argument);
-                        docker://HOST[:PORT]/NAME[:TAG|@DIGEST] pulls it from a registry
-  --tls-verify=BOOL --authfile=FILE --creds=USER:PASS --platform=OS/ARCH[/VARIANT]
-                        registry access for docker:// (as skopeo)
-  --preserve-hardlinks  directory sources: files sharing st_dev/st_ino become one inode
-                        (default, like C 1.0.8: every path its own inode with nlink 1)
-  --owner=UID:GID       give every entry this owner
-  --overrides=FILE      dumpfile lines whose MODE/UID/GID/MTIME/xattrs replace those of the
-                        source's paths ('-' fields keep them)
-  --quiet               no progress bar (drawn only when stderr is a terminal)
-IMAGE '-' writes to stdout. CFS_PARSE_STRICT in the environment turns on strict dumpfile parsing.
+export const spec: VerbSpec = {
+  name: 'mkcomposefs',
+  synopsis: ['[OPTIONS] SOURCE IMAGE', '--print-digest-only [OPTIONS] SOURCE', '[OPTIONS] --from-tar=FILE... | --from-oci=[oci:]DIR[:TAG]|docker://REF IMAGE'],
+  description: `Build a composefs image byte-identical to mkcomposefs 1.0.8. SOURCE is a directory (or a
+dumpfile with --from-file). IMAGE '-' writes to stdout. CFS_PARSE_STRICT in the environment
+turns on strict dumpfile parsing. Long options may be abbreviated to a unique prefix.
 Node.js cannot read extended attributes: directory sources carry none (as --skip-xattrs);
 set them with --overrides, or use a tar/OCI source, which carries them (SCHILY.xattr.*).
 Where a directory source has no real POSIX modes and owners (Windows; FAT, exFAT, SMB/CIFS, ntfs3
 mounts on Linux) cfskit warns once and uses: directories 0755, files 0644, files starting with '#!'
-or an ELF header 0755, symlinks 0777, owner 0:0; --overrides lines or a tar/OCI source state the truth.
-`;
-
-/** Long options: whether each takes a value (GNU getopt_long, unambiguous prefixes accepted). */
-const OPTIONS: Record<string, boolean> = {
-  'from-file': false,
-  'min-version': true,
-  'max-version': true,
-  'use-epoch': false,
-  'print-digest': false,
-  'print-digest-only': false,
-  'digest-store': true,
-  'skip-devices': false,
-  'skip-xattrs': false,
-  'user-xattrs': false,
-  threads: true,
-  'from-tar': true,
-  'from-oci': true,
-  'preserve-hardlinks': false,
-  owner: true,
-  overrides: true,
-  quiet: false,
-  'tls-verify': true,
-  authfile: true,
-  creds: true,
-  platform: true,
-  help: false,
+or an ELF header 0755, symlinks 0777, owner 0:0; --overrides lines or a tar/OCI source state the truth.`,
+  options: {
+    'from-file': { type: 'boolean', help: "SOURCE is a dumpfile (composefs-dump(5)); '-' reads stdin" },
+    'min-version': { type: 'string', value: 'N', help: 'base format version (default 0)' },
+    'max-version': { type: 'string', value: 'N', help: 'highest version for the automatic upgrade (default 1)' },
+    'use-epoch': { type: 'boolean', help: 'all mtimes 0.0 (directory sources)' },
+    'print-digest': { type: 'boolean', help: "print the image's fs-verity digest after writing it" },
+    'print-digest-only': { type: 'boolean', help: 'print the digest only; write no image' },
+    'digest-store': { type: 'string', value: 'DIR', help: 'copy external files into DIR (directory sources)' },
+    'skip-devices': { type: 'boolean', help: 'leave out device nodes (directory sources)' },
+    'skip-xattrs': { type: 'boolean', help: 'read no xattrs (directory sources)' },
+    'user-xattrs': { type: 'boolean', help: 'read only user.* xattrs (directory sources)' },
+    threads: { type: 'string', value: 'N', help: "threads hashing a directory source's files (default: all cores);\ndoes not change the output" },
+    'from-tar': { type: 'string', multiple: true, value: 'FILE', help: "the source is tar layers (no SOURCE argument): repeat for each layer,\napplied in order with OCI whiteouts; gzip/zstd detected; '-' is stdin" },
+    'from-oci': { type: 'string', value: 'DIR[:TAG]', help: 'the source is the image in an OCI image layout (no SOURCE argument);\ndocker://HOST[:PORT]/NAME[:TAG|@DIGEST] pulls it from a registry' },
+    'preserve-hardlinks': { type: 'boolean', help: 'directory sources: files sharing st_dev/st_ino become one inode\n(default, like C 1.0.8: every path its own inode with nlink 1)' },
+    owner: { type: 'string', value: 'UID:GID', help: 'give every entry this owner' },
+    overrides: { type: 'string', value: 'FILE', help: "dumpfile lines whose MODE/UID/GID/MTIME/xattrs replace those of the\nsource's paths ('-' fields keep them)" },
+    quiet: { type: 'boolean', help: 'no progress bar (drawn only when stderr is a terminal)' },
+    ...REGISTRY_OPTIONS,
+  },
 };
 
 /** Options for a directory SOURCE, passed to the directory loader. */
@@ -101,8 +71,6 @@ function parseOwner(text: string): { uid: number; gid: number } {
   return { uid: Number(m[1]), gid: Number(m[2]) };
 }
 
-class UsageError extends Error {}
-
 /** Stands for SOURCE when --from-tar or --from-oci gives it. */
 const LAYERED_SOURCE = '(layers)';
 
@@ -113,40 +81,16 @@ interface Parsed {
   fromTar: string[];
 }
 
-function parseArgs(args: string[]): Parsed {
+/** The table's parse as a map of the options given (GNU getopt_long, unambiguous prefixes accepted). */
+function parseArgs(args: string[]): Parsed | null {
+  const p = parseVerb(spec, args);
+  if (!p) return null;
   const values = new Map<string, string | true>();
-  const positional: string[] = [];
-  const fromTar: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--') {
-      positional.push(...args.slice(i + 1));
-      break;
-    }
-    if (!a.startsWith('--')) {
-      if (a.startsWith('-') && a !== '-') throw new UsageError(`invalid option -- '${a.slice(1)}'`);
-      positional.push(a);
-      continue;
-    }
-    const eq = a.indexOf('=');
-    const given = a.slice(2, eq < 0 ? undefined : eq);
-    const exact = given in OPTIONS ? [given] : [];
-    const matches = exact.length ? exact : Object.keys(OPTIONS).filter((o) => o.startsWith(given));
-    if (matches.length !== 1) {
-      throw new UsageError(matches.length ? `option '--${given}' is ambiguous` : `unrecognized option '--${given}'`);
-    }
-    const name = matches[0];
-    if (OPTIONS[name]) {
-      if (eq >= 0) values.set(name, a.slice(eq + 1));
-      else if (i + 1 < args.length) values.set(name, args[++i]);
-      else throw new CfsError('option needs a value', { field: `--${name}`, code: 'EUSAGE' });
-      if (name === 'from-tar') fromTar.push(values.get(name) as string);
-    } else {
-      if (eq >= 0) throw new UsageError(`option '--${name}' doesn't allow an argument`);
-      values.set(name, true);
-    }
+  for (const [name, v] of Object.entries(p.values)) {
+    if (v === undefined) continue;
+    values.set(name, Array.isArray(v) ? (v.at(-1) as string) : (v as string | true));
   }
-  return { values, positional, fromTar };
+  return { values, positional: p.positionals, fromTar: (p.values['from-tar'] as string[] | undefined) ?? [] };
 }
 
 /** strtol with the whole string consumed (spec §4.1.2: "Invalid min version %s"). */
@@ -166,6 +110,14 @@ function versions(values: Map<string, string | true>): { minVersion: number; max
   };
 }
 
+function readFailing(path: string, read: () => number): number {
+  try {
+    return read();
+  } catch (e) {
+    throw new CfsError(`Failed to read: ${(e as NodeJS.ErrnoException).code === 'EISDIR' ? 'Is a directory' : (e as Error).message}`, { file: path, code: 'EIO' });
+  }
+}
+
 /** A dumpfile's bytes in 1 MiB reads into one reused buffer (the parser copies what it keeps). */
 async function* readChunks(path: string): AsyncGenerator<Uint8Array> {
   let fd: number;
@@ -176,7 +128,7 @@ async function* readChunks(path: string): AsyncGenerator<Uint8Array> {
   }
   try {
     const buf = new Uint8Array(1 << 20);
-    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0;) yield buf.subarray(0, n);
+    for (let n; (n = readFailing(path, () => readSync(fd, buf, 0, buf.length, null))) > 0;) yield buf.subarray(0, n);
   } finally {
     closeSync(fd);
   }
@@ -254,6 +206,9 @@ class AtomicFile {
   readonly fd: number;
 
   constructor(readonly target: string) {
+    if (statSync(target, { throwIfNoEntry: false })?.isDirectory()) {
+      throw new CfsError('Failed to open output file: Is a directory', { file: target, code: 'EISDIR' });
+    }
     this.tmp = tempPath(dirname(target));
     ownTemp(this.tmp);
     try {
@@ -294,33 +249,21 @@ function writeStdout(data: Uint8Array | string): Promise<void> {
   return new Promise((resolve, reject) => process.stdout.write(data, (err) => (err ? reject(err) : resolve())));
 }
 
-function usageFailure(message: string): number {
-  process.stderr.write(`cfskit mkcomposefs: ${message}\n${USAGE}`);
-  return 1;
-}
+const usageFailure = (message: string) => new CfsError(message, { code: 'EUSAGE' });
 
 export async function run(args: string[]): Promise<number> {
-  let parsed: Parsed;
-  try {
-    parsed = parseArgs(args);
-  } catch (e) {
-    if (e instanceof UsageError) return usageFailure(e.message);
-    throw e;
-  }
+  const parsed = parseArgs(args);
+  if (!parsed) return 0;
   const { values } = parsed;
-  if (values.has('help')) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
   const sources = ['from-file', 'from-tar', 'from-oci'].filter((o) => values.has(o));
-  if (sources.length > 1) return usageFailure(`--${sources.join(' and --')} cannot be combined`);
+  if (sources.length > 1) throw usageFailure(`--${sources.join(' and --')} cannot be combined`);
   // --from-tar/--from-oci name the source themselves: every argument is then the image
   const positional = values.has('from-tar') || values.has('from-oci') ? [LAYERED_SOURCE, ...parsed.positional] : parsed.positional;
   const digestOnly = values.has('print-digest-only');
-  if (positional.length < 1) return usageFailure('No source path specified');
-  if (positional.length > 2) return usageFailure('Too many arguments');
-  if (digestOnly && positional.length === 2) return usageFailure('Cannot specify destination path with --print-digest-only');
-  if (!digestOnly && positional.length < 2) return usageFailure('No destination path specified');
+  if (positional.length < 1) throw usageFailure('No source path specified');
+  if (positional.length > 2) throw usageFailure('Too many arguments');
+  if (digestOnly && positional.length === 2) throw usageFailure('Cannot specify destination path with --print-digest-only');
+  if (!digestOnly && positional.length < 2) throw usageFailure('No destination path specified');
   const [source, image] = positional;
   if (source === '') throw new CfsError('Empty source path specified', { code: 'EUSAGE' });
   const toStdout = image === '-';

@@ -7,19 +7,6 @@ import { MultiBar, Presets } from 'cli-progress';
 import { CfsError } from '../errors.js';
 import type { PullProgress, RegistryOptions } from '../composefs/sources/options.js';
 
-export const REGISTRY_OPTIONS = {
-  'tls-verify': { type: 'string' },
-  authfile: { type: 'string' },
-  creds: { type: 'string' },
-  platform: { type: 'string' },
-} as const;
-
-export const REGISTRY_USAGE = `      --tls-verify=BOOL         docker:// sources: require HTTPS and a verified certificate (default true)
-      --authfile=FILE           docker:// sources: credentials file (default: $REGISTRY_AUTH_FILE,
-                                $XDG_RUNTIME_DIR/containers/auth.json, ~/.docker/config.json)
-      --creds=USER:PASS         docker:// sources: credentials
-      --platform=OS/ARCH[/V]    docker:// sources: the image of an index (default linux/host arch)
-`;
 
 /** RegistryOptions from the flags (`get` returns a flag's value); progress on a TTY unless quiet. */
 export function registryOptions(get: (name: string) => string | undefined, quiet = false): RegistryOptions {

@@ -7,23 +7,35 @@ import { readCommit } from '../ostree/commit.js';
 import { formatCommit } from '../ostree/dump.js';
 import { lookup } from '../ostree/gvariant.js';
 import { printVariant } from '../ostree/gvariant-text.js';
+import type { VerbSpec } from './args.js';
+import { commitJson, jsonText } from './commit-json.js';
 import { parseCommand, positionals, repoOption } from './repo-args.js';
 
-const USAGE = 'Usage: cfskit show --repo=PATH [--print-metadata-key=KEY] REV\n';
+export const spec: VerbSpec = {
+  name: 'show',
+  synopsis: ['--repo=PATH [--print-metadata-key=KEY] REV'],
+  description: 'Show the commit REV (a ref or checksum) as ostree show does.',
+  options: {
+    repo: { type: 'string', value: 'PATH', help: 'the repository (required)' },
+    'print-metadata-key': { type: 'string', value: 'KEY', help: 'print only this metadata value, in GVariant text' },
+    json: { type: 'boolean', help: 'print the commit (checksum, parent, timestamp, subject, body, metadata in\nGVariant text); with --print-metadata-key, the value as a JSON string as JSON' },
+  },
+};
 
 export async function run(args: string[]): Promise<number> {
-  const p = parseCommand(args, { repo: { type: 'string' }, 'print-metadata-key': { type: 'string' } }, USAGE);
+  const p = parseCommand(args, spec.options, spec);
   if (!p) return 0;
-  const [rev] = positionals(p, 1, USAGE);
-  const { checksum, commit } = readCommit(repoOption(p, USAGE), rev);
+  const [rev] = positionals(p, 1);
+  const { checksum, commit } = readCommit(repoOption(p), rev);
   const key = p.values['print-metadata-key'];
   if (typeof key === 'string') {
     const value = lookup(commit.metadata, key);
     if (!value) throw new CfsError(`No such metadata key '${key}'`, { field: 'print-metadata-key', code: 'ENOKEY' });
     // Values are stored big-endian and decoded as such, which is what ostree's byte swap shows.
-    process.stdout.write(`${printVariant(value.type, value.value)}\n`);
+    const text = printVariant(value.type, value.value);
+    process.stdout.write(p.values.json ? jsonText(text) : `${text}\n`);
     return 0;
   }
-  process.stdout.write(formatCommit(checksum, commit));
+  process.stdout.write(p.values.json ? jsonText(commitJson(checksum, commit)) : formatCommit(checksum, commit));
   return 0;
 }

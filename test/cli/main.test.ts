@@ -10,9 +10,9 @@ describe('cfskit CLI dispatcher (compiled dist/)', () => {
     expect(r.status).to.equal(0);
     expect(r.stdout).to.match(/^Usage: cfskit COMMAND/);
   });
-  it('rejects an unknown command with exit 1 and names it', () => {
-    const r = cli(['no-such-command']);
-    expect(r.status).to.equal(1);
-    expect(r.stderr).to.contain("unknown command 'no-such-command'");
+  it('rejects an unknown command with exit 2, names it and suggests the nearest', () => {
+    const r = cli(['comit']);
+    expect(r.status).to.equal(2);
+    expect(r.stderr).to.equal("cfskit: unknown command 'comit'\nDid you mean 'commit'?\nTry 'cfskit help' for more information.\n");
   });
 });

@@ -121,7 +121,8 @@ describe('cfskit info (whole process)', function () {
     ];
     for (const [args, message] of cases) {
       const r = cfskit(args);
-      expect(r.status, args.join(' ')).to.equal(1);
+      // An unknown option is a refused argument vector: exit 2 (src/cli/args.ts).
+      expect(r.status, args.join(' ')).to.equal(args.includes('--bogus') ? 2 : 1);
       expect(r.stderr, args.join(' ')).to.match(message);
       expect(r.stderr, args.join(' ')).not.to.contain('internal error');
     }

@@ -114,16 +114,22 @@ describe('cfskit digest CLI = fsverity digest', function () {
       expect(t.status).to.not.equal(0); // fsverity exits 2 for usage errors, 1 for the others
       expect(t.stdout).to.equal('');
       expect(r.stdout).to.equal('');
+      // An unknown option is a refused argument vector: exit 2 and a pointer to the help (src/cli/args.ts).
+      if (mention === '--no-such-option') {
+        expect(r.status).to.equal(2);
+        expect(r.stderr).to.equal("cfskit digest: unrecognized option '--no-such-option'\nTry 'cfskit help digest' for more information.\n");
+        return;
+      }
       expect(r.status).to.equal(1);
       expectOneErrorLine(r, mention);
     });
   }
 
-  it('refuses no FILE with exit 1 and the usage', () => {
+  it('refuses no FILE with exit 1 in one line', () => {
     const r = ours([], dir);
     expect(theirs([], dir).status).to.not.equal(0);
     expect(r.status).to.equal(1);
-    expect(r.stderr).to.match(/^cfskit digest: no FILE given\nUsage: cfskit digest /);
+    expect(r.stderr).to.equal('cfskit digest: no FILE given\n');
   });
 
   it('compiled dist/ CLI hashes a file in worker threads and prints what fsverity prints', function () {

@@ -10,34 +10,43 @@ import { withSysrootLock } from '../../sysroot/lock.js';
 import { CfsError } from '../../errors.js';
 import { deployFromRegistry } from '../../registry/deploy.js';
 import { isDockerReference } from '../../registry/reference.js';
+import type { VerbSpec } from '../args.js';
+import { withActivity } from '../progress.js';
 import { parseCommand, positionals } from '../repo-args.js';
-import { REGISTRY_OPTIONS, registryOptions } from '../registry-args.js';
+import { registryOptions } from '../registry-args.js';
+import { REGISTRY_OPTIONS } from '../registry-options.js';
 import { SYSROOT_OPTION, sysrootOption } from './sysroot-arg.js';
 
-const USAGE = `Usage: cfskit admin deploy [--sysroot=DIR] --os=STATEROOT [--karg=K=V]... [--karg-append=K=V]...
-       [--retain] [--not-as-default] [--no-merge] [--verity] REF|COMMIT|IMAGE
-       ... [--tls-verify=BOOL] [--authfile=FILE] [--creds=USER:PASS] [--platform=OS/ARCH] docker://HOST/NAME[:TAG]
-A docker:// reference is pulled, committed and deployed; the deployment then follows it
-(origin container-image-reference).
-`;
+export const spec: VerbSpec = {
+  name: 'admin deploy',
+  synopsis: ['[--sysroot=DIR] --os=STATEROOT [OPTIONS] REF|COMMIT|IMAGE|docker://HOST/NAME[:TAG]'],
+  description: `Deploy a composefs image into STATEROOT and make it the default boot entry, merging /etc
+from the current deployment, then clean up as ostree admin deploy does. The source is a ref or
+stub commit of the sysroot's repository, or IMAGE: the hex fs-verity digest of an image in the
+repository's cfs/images store. A docker:// reference is pulled, committed and deployed; the
+deployment then follows it (origin container-image-reference).`,
+  options: {
+    ...SYSROOT_OPTION,
+    os: { type: 'string', value: 'STATEROOT', help: 'the stateroot to deploy into (required; see admin os-init)' },
+    karg: { type: 'string', multiple: true, value: 'K=V', help: "kernel argument replacing every value of K (kargs start from the\nmerge deployment's)" },
+    'karg-append': { type: 'string', multiple: true, value: 'K=V', help: 'kernel argument appended as is' },
+    retain: { type: 'boolean', help: 'keep every current deployment of the stateroot (default: the pinned,\nbooted and rollback ones only)' },
+    'not-as-default': { type: 'boolean', help: 'insert after the booted deployment instead of first (the default entry)' },
+    'no-merge': { type: 'boolean', help: "start /etc from the image's defaults only and ignore the merge\ndeployment's kernel arguments" },
+    quiet: { type: 'boolean', short: 'q', help: 'no progress display (drawn only when stderr is a terminal)' },
+    verity: { type: 'boolean', help: 'require fs-verity on the image at boot (composefs=verity: a digest mismatch\nor a file system without verity refuses to boot)' },
+    ...REGISTRY_OPTIONS,
+  },
+};
 
 export async function run(args: string[]): Promise<number> {
-  const p = parseCommand(args, {
-    ...SYSROOT_OPTION,
-    os: { type: 'string' },
-    karg: { type: 'string', multiple: true },
-    'karg-append': { type: 'string', multiple: true },
-    retain: { type: 'boolean' },
-    'not-as-default': { type: 'boolean' },
-    'no-merge': { type: 'boolean' },
-    verity: { type: 'boolean' },
-    ...REGISTRY_OPTIONS,
-  }, USAGE);
+  const p = parseCommand(args, spec.options, spec);
   if (!p) return 0;
-  const [source] = positionals(p, 1, USAGE);
+  const [source] = positionals(p, 1);
   const sysroot = sysrootOption(p);
   const stateroot = p.values.os;
-  if (typeof stateroot !== 'string' || stateroot === '') throw new CfsError(`--os is required\n${USAGE}`, { code: 'EUSAGE' });
+  if (typeof stateroot !== 'string' || stateroot === '') throw new CfsError('--os is required', { code: 'EUSAGE' });
+  const quiet = p.values.quiet === true;
   const options = {
     sysroot, stateroot,
     kargs: p.values.karg as string[] | undefined,
@@ -48,12 +57,12 @@ export async function run(args: string[]): Promise<number> {
     composefs: p.values.verity ? 'verity' as const : 'yes' as const,
   };
   const r = isDockerReference(source)
-    ? await deployFromRegistry({ ...options, reference: source, registry: registryOptions((name) => p.values[name] as string | undefined) })
-    : await withSysrootLock(sysroot, async () => {
+    ? await deployFromRegistry({ ...options, reference: source, registry: registryOptions((name) => p.values[name] as string | undefined, quiet) })
+    : await withActivity('Deploying', () => withSysrootLock(sysroot, async () => {
       const result = await deploy({ ...options, source, locked: true });
       cleanupLocked(sysroot, nodeFs);
       return result;
-    }, { onWait: (holder) => process.stderr.write(`Waiting for the sysroot lock (held by ${holder})\n`) });
+    }, { onWait: (holder) => process.stderr.write(`Waiting for the sysroot lock (held by ${holder})\n`) }), { quiet });
   const { modified, removed, added } = r.etc;
   process.stdout.write(`Copying /etc changes: ${modified.length} modified, ${removed.length} removed, ${added.length} added\n`);
   process.stdout.write(`Deployed ${r.dir} (composefs=${r.digest})\n`);

@@ -1,4 +1,6 @@
 /** `cfskit admin unpin INDEX [--sysroot DIR]` = `ostree admin pin --unpin INDEX`. */
 import { runPin } from './pin.js';
 
-export const run = (args: string[]) => runPin(args, true, 'Usage: cfskit admin unpin [--sysroot=DIR] INDEX\n');
+export { unpinSpec as spec } from './pin.js';
+
+export const run = (args: string[]) => runPin(args, true);

@@ -400,8 +400,12 @@ function finishTail(b: DumpBuilder, tail: Uint8Array, strict: boolean): void {
   b.line(tail, 0, tail.length, b.lines + 1);
 }
 
-/** Parses a whole dumpfile held in memory. The tree does not alias the input (its bytes are copied). */
-export function parseDump(input: Uint8Array, opts: ParseDumpOptions = {}): Node {
+/**
+ * Parses a whole dumpfile held in memory: bytes, or text (encoded as UTF-8). The tree does not
+ * alias the input (its bytes are copied).
+ */
+export function parseDump(text: Uint8Array | string, opts: ParseDumpOptions = {}): Node {
+  const input = typeof text === 'string' ? new Uint8Array(Buffer.from(text, 'utf8')) : text;
   const strict = opts.strict ?? false;
   const b = new DumpBuilder(strict, opts.file);
   const tail = feedLines(b, input, 0, input.length, 1);

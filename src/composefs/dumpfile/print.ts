@@ -23,11 +23,13 @@ export function* dumpChunks(root: Node): Generator<Uint8Array> {
   if (out.length > 0) yield out.take();
 }
 
-/** The whole dump as one byte array. */
-export function printDump(root: Node): Uint8Array {
+/** The whole dump as one byte array, or as text with 'utf8' (a dump is ASCII: names are escaped). */
+export function printDump(root: Node): Uint8Array;
+export function printDump(root: Node, encoding: 'utf8'): string;
+export function printDump(root: Node, encoding?: 'utf8'): Uint8Array | string {
   const chunks = [...dumpChunks(root)];
-  if (chunks.length === 1) return chunks[0];
-  return Buffer.concat(chunks);
+  const bytes = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+  return encoding ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8') : bytes;
 }
 
 function dumpLine(out: ByteSink, node: Node, path: Uint8Array): void {

@@ -2,6 +2,7 @@
  * One entry point for every image source: a directory, tar layers, an OCI image layout or a
  * dumpfile, each giving the tree the EROFS writer takes (src/composefs/tree.ts).
  */
+import { stat } from 'node:fs/promises';
 import type { Node } from '../tree.js';
 import { CfsError } from '../../errors.js';
 import { parseDumpStream } from '../dumpfile/parse.js';
@@ -46,6 +47,11 @@ export async function loadSource(spec: SourceSpec): Promise<Node> {
   const { kind, paths } = spec;
   if (paths.length === 0 || (kind !== 'tar' && paths.length > 1)) {
     throw new CfsError(`a ${kind} source takes ${kind === 'tar' ? 'one or more paths' : 'exactly one path'}`, { code: 'EUSAGE' });
+  }
+  if (kind === 'dir') {
+    const st = await stat(paths[0]).catch((e: NodeJS.ErrnoException) => e);
+    if (st instanceof Error) throw new CfsError(`error accessing: ${st.code === 'ENOENT' ? 'no such file or directory' : st.message}`, { file: paths[0], code: 'EDIR' });
+    if (!st.isDirectory()) throw new CfsError('error accessing: not a directory', { file: paths[0], code: 'EDIR' });
   }
   if (kind === 'dump') return parseDumpStream(openInput(paths[0]), { file: paths[0], strict: !!process.env.CFS_PARSE_STRICT });
   const store = opts.digestStore ? new ObjectStore(opts.digestStore, { deferWrites: true }) : null;

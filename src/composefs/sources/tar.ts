@@ -242,6 +242,8 @@ export async function* readTar(
       } catch (err) {
         throw asTarError(err, file, internals._offset);
       }
+      // GNU tar refuses a zero-byte archive (a real empty one is two zero blocks).
+      if (r.done && internals._offset === 0) throw new CfsError('empty archive: not a tar archive', { file, offset: 0, code: 'ETAR' });
       if (r.done) break;
       const stream = r.value;
       const offset = stream.offset;
@@ -270,6 +272,9 @@ export async function* readTar(
 function asTarError(err: unknown, file: string, offset: number): CfsError {
   if (err instanceof CfsError) return err;
   const why = err instanceof Error ? err.message : String(err);
+  const sys = err as NodeJS.ErrnoException;
+  // A file that cannot be opened or read: node's "CODE: description, syscall 'path'" as "cannot open: description".
+  if (sys.syscall) return new CfsError(`cannot ${sys.syscall === 'open' ? 'open' : 'read'}: ${why.replace(/^[A-Z]+: /, '').replace(/, .*$/, '')}`, { file, code: 'EIO' }, { cause: err });
   const reason = /Unexpected end of data/.test(why) ? 'truncated archive' : `malformed archive: ${why}`;
   return new CfsError(reason, { file, offset, code: 'ETAR' }, { cause: err });
 }
