@@ -17,6 +17,10 @@ import { checkoutTree } from '../ostree/checkout-tree.js';
 import { writeStubCommit } from '../ostree/commit.js';
 import type { VarDict } from '../ostree/gvariant.js';
 import { withRepoLock } from '../ostree/lock.js';
+import { autoUpdateSummary } from '../ostree/summary.js';
+import { signCommit } from '../sign/commit.js';
+import { parseSecretKey } from '../sign/ed25519.js';
+import { writeRef } from '../ostree/refs.js';
 import { findKernel } from '../sysroot/bootcsum.js';
 import { parseCommand, repoOption } from './repo-args.js';
 
@@ -34,6 +38,7 @@ Options:
                                 *.dump is dump, anything else tar layers)
       --min-version=N --max-version=N   image format versions (default 0 and 1)
       --timestamp=SECONDS       commit time (default SOURCE_DATE_EPOCH, else now)
+      --sign=SECRET-KEY         sign with this base64 ed25519 secret key (repeatable)
 `;
 
 export async function run(args: string[]): Promise<number> {
@@ -51,6 +56,7 @@ export async function run(args: string[]): Promise<number> {
     'min-version': { type: 'string' },
     'max-version': { type: 'string' },
     timestamp: { type: 'string' },
+    sign: { type: 'string', multiple: true },
   }, USAGE);
   if (!p) return 0;
   const v = p.values as Record<string, string | undefined>;
@@ -64,6 +70,7 @@ export async function run(args: string[]): Promise<number> {
     return [kv.slice(0, eq), { type: 's', value: kv.slice(eq + 1) }];
   });
   const writeOpts = { minVersion: intOption(v['min-version'], 'min-version'), maxVersion: intOption(v['max-version'], 'max-version') };
+  const secretKeys = ((p.values.sign as string[] | undefined) ?? []).map(parseSecretKey);
   const timestamp = v.timestamp === undefined ? undefined : BigInt(intOption(v.timestamp, 'timestamp')!);
 
   // Everything under the writer lock, so a concurrent prune cannot collect the new objects.
@@ -83,7 +90,7 @@ export async function run(args: string[]): Promise<number> {
       ({ image, version: formatVersion } = buildImage(root, writeOpts));
     }
     const hex = await storeImage(repo, image);
-    return writeStubCommit(repo, {
+    const commit = writeStubCommit(repo, {
       branch: v.branch!,
       subject: v.subject,
       body: v.body,
@@ -94,7 +101,13 @@ export async function run(args: string[]): Promise<number> {
       version: v.version,
       kernelVersion: findKernel(root)?.kver,
       timestamp,
+      keepRef: true,
     });
+    // signed before the branch moves, so the ref never names an unsigned commit
+    if (secretKeys.length) signCommit(repo, commit, secretKeys);
+    writeRef(repo, v.branch!, commit);
+    autoUpdateSummary(repo);
+    return commit;
   });
   process.stdout.write(`${checksum}\n`);
   return 0;

@@ -81,9 +81,10 @@ export class ObjectStore {
 
   /**
    * Stores the bytes of `chunks` (exactly `size` bytes, else a CfsError naming `origin`) and
-   * returns their digest.
+   * returns their digest. With `expect` (64 hex), content with another digest is refused before
+   * anything is renamed into the store.
    */
-  async addStream(chunks: AsyncIterable<Uint8Array>, size: bigint, origin: ContentOrigin): Promise<StoredObject> {
+  async addStream(chunks: AsyncIterable<Uint8Array>, size: bigint, origin: ContentOrigin, expect?: string): Promise<StoredObject> {
     await this.init();
     const hasher = new FsverityHasher();
     const held: Uint8Array[] = [];
@@ -107,6 +108,8 @@ export class ObjectStore {
       }
       if (seen !== size) throw sizeError(origin, size, seen);
       const d = hasher.digest();
+      if (expect !== undefined && d.hex !== expect)
+        throw new CfsError(`fs-verity digest ${d.hex}, expected ${expect}`, { ...origin, code: origin.code ?? 'EDIGEST' });
       const written = tmp;
       tmp = null;
       await this.background(() => (written ? this.commitNew(written, d.hex, size) : this.putWhole(held, d.hex, size)));
