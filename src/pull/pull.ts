@@ -32,6 +32,8 @@ import { decodeDetached, readDetached, writeDetached } from '../sign/commitmeta.
 import { verifyCommitSignature } from '../sign/commit.js';
 import { readKeysFile } from '../sign/ed25519.js';
 import { HttpClient, type HttpOptions } from './http.js';
+import { convertedFrom, pullOstreeCommit } from './ostree-commit.js';
+import { mapLimit } from '../composefs/sources/dir.js';
 
 /** Largest image pull holds in memory. */
 export const MAX_IMAGE_SIZE = 1 << 30;
@@ -127,6 +129,7 @@ async function pullLocked(repo: Repo, remote: Remote, client: HttpClient, o: Pul
   const incoming: Incoming[] = [];
   const seen = new Set<string>();
   const tips: { name: string; checksum: string }[] = [];
+  const conversions: { tip: { name: string; checksum: string }; checksum: string; bytes: Uint8Array; commit: Commit }[] = [];
   for (const name of names) {
     const checksum = fromSummary?.get(name) ?? (await fetchRef(client, name));
     tips.push({ name, checksum });
@@ -137,6 +140,11 @@ async function pullLocked(repo: Repo, remote: Remote, client: HttpClient, o: Pul
       // a parent the server no longer has ends the history (as after `prune --depth`)
       const c = await fetchCommit(repo, client, next, keys, remote, level === 0 ? name : undefined);
       if (!c) break;
+      if (c.ostree) {
+        // an ordinary ostree commit: converted into a stub commit (ostree-commit.ts); no history
+        if (level === 0) conversions.push({ tip: tips[tips.length - 1], checksum: next, bytes: c.incoming.bytes ?? readLocalCommit(repo, next)!, commit: c.commit });
+        break;
+      }
       incoming.push(c.incoming);
       next = c.commit.parent;
     }
@@ -158,22 +166,30 @@ async function pullLocked(repo: Repo, remote: Remote, client: HttpClient, o: Pul
   if (!o.dryRun) {
     o.progress?.setTotal(Number(bytes));
     const store = new ObjectStore(cfs.objects);
-    const queue = [...missing];
-    const worker = async () => {
-      for (let item = queue.shift(); item; item = queue.shift()) {
-        const [hex, size] = item;
-        const path = `cfs/objects/${cfsObjectPath(hex)}`;
-        await client.get(path, (body) => store.addStream(body.chunks, size, { file: client.urlOf(path), code: 'EFETCH' }, hex));
-        o.progress?.advance(1, Number(size));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(o.concurrency ?? 16, Math.max(queue.length, 1)) }, worker));
+    await mapLimit([...missing], o.concurrency ?? 16, async ([hex, size]) => {
+      const path = `cfs/objects/${cfsObjectPath(hex)}`;
+      await client.get(path, (body) => store.addStream(body.chunks, size, { file: client.urlOf(path), code: 'EFETCH' }, hex));
+      o.progress?.advance(1, Number(size));
+    });
     // parents before children, so a stored commit always has its image and objects
     for (const c of [...incoming].reverse()) {
       if (c.imageBytes) await storeImage(repo, c.imageBytes);
       if (!c.bytes) continue;
       if (c.detached) writeDetached(repo, c.checksum, decodeDetached(c.detached));
       writeMetadata(repo, 'commit', c.bytes);
+    }
+  }
+  for (const c of conversions) {
+    const ref = refName(c.tip.name);
+    const current = readRef(repo, ref);
+    const done = current && convertedFrom(readCommitAt(repo, current)) === c.checksum;
+    if (done) c.tip.checksum = current;
+    else if (o.dryRun) result.commits++;
+    else {
+      const r = await pullOstreeCommit(repo, client, c.checksum, c.bytes, c.commit, { parent: current ?? null, concurrency: o.concurrency ?? 16, progress: o.progress });
+      c.tip.checksum = r.stub;
+      result.commits++;
+      result.objects += r.fetched;
     }
   }
   for (const t of tips) {
@@ -194,6 +210,10 @@ async function fetchRef(client: HttpClient, name: string): Promise<string> {
   return text;
 }
 
+function readCommitAt(repo: Repo, checksum: string): Commit {
+  return decodeCommit(readMetadata(repo, 'commit', checksum), checksum);
+}
+
 function readLocalCommit(repo: Repo, checksum: string): Uint8Array | undefined {
   try {
     return readMetadata(repo, 'commit', checksum, true);
@@ -208,7 +228,7 @@ function readLocalCommit(repo: Repo, checksum: string): Uint8Array | undefined {
  * metadata, its signature where the remote wants one, the ref binding of a ref's tip, and its
  * image (stored here, else fetched and checked against the commit's composefs digest).
  */
-async function fetchCommit(repo: Repo, client: HttpClient, checksum: string, keys: string[], remote: Remote, ref?: string): Promise<{ incoming: Incoming; commit: Commit } | undefined> {
+async function fetchCommit(repo: Repo, client: HttpClient, checksum: string, keys: string[], remote: Remote, ref?: string): Promise<{ incoming: Incoming; commit: Commit; ostree?: boolean } | undefined> {
   const rel = `objects/${checksum.slice(0, 2)}/${checksum.slice(2)}`;
   const local = readLocalCommit(repo, checksum);
   const bytes = local ?? (await client.getBytes(`${rel}.commit`, MAX_METADATA_SIZE, ref === undefined));
@@ -225,6 +245,7 @@ async function fetchCommit(repo: Repo, client: HttpClient, checksum: string, key
   }
   if (remote.signVerify) verifyCommitSignature(bytes, checksum, detached, keys);
   if (ref !== undefined) checkRefBinding(commit, checksum, ref, url);
+  if (!lookup(commit.metadata, META.composefsDigest)) return { incoming: { checksum, bytes: local ? undefined : bytes, detached: detachedBytes, image: '' }, commit, ostree: true };
   const image = stubImageDigest(commit, url);
   const incoming: Incoming = { checksum, bytes: local ? undefined : bytes, detached: detachedBytes, image };
   const cfsObjects = join(repo.path, 'cfs', 'objects');
