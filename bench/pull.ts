@@ -3,13 +3,14 @@
  * repo (`cfskit commit`: stub commit + image + cfs objects) and as an ordinary ostree archive
  * commit (`ostree commit`). cfskit pull and real `ostree pull` each into a fresh repo (cold), then
  * after 1% of the files changed (incremental). Prints both wall times, the ratio, the requests
- * and bytes each made (nginx's access log), and the load average. Figures are noisy on a shared
+ * and bytes each made (nginx's access log), the CPU seconds of each client and the load average. Figures are noisy on a shared
  * machine.
  *
  *   npx tsx bench/pull.ts [--files=50000]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Nginx } from '../test/pull/nginx.js';
@@ -31,16 +32,29 @@ function writeTree(dir: string, version: string, changed: Set<number>): void {
     const sub = join(dir, 'usr', 'share', `d${i % 500}`);
     if (i < 500) mkdirSync(sub, { recursive: true });
     const size = 200 + ((i * 7919) % 16000);
-    const head = `${changed.has(i) ? version : 'base'} ${i} `;
-    writeFileSync(join(sub, `f${i}`), head + 'x'.repeat(size));
+    writeFileSync(join(sub, `f${i}`), noise(`${changed.has(i) ? version : 'base'} ${i}`, size));
   }
   mkdirSync(join(dir, 'etc'), { recursive: true });
 }
 
+/** Poorly compressible deterministic bytes (SHA-256 in counter mode), like real binaries. */
+function noise(seed: string, size: number): Buffer {
+  const out = Buffer.alloc(size);
+  for (let off = 0, n = 0; off < size; off += 32, n++) createHash('sha256').update(`${seed}/${n}`).digest().copy(out, off);
+  return out;
+}
+
+/** Wall ms of f. */
 function timed(f: () => void): number {
   const t = performance.now();
   f();
   return performance.now() - t;
+}
+
+/** CPU seconds (user + system) of the children this process waited for (Linux /proc). */
+function childCpu(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / 100; // cutime + cstime, clock ticks
 }
 
 const served = join(work, 'www');
@@ -67,14 +81,18 @@ try {
 
   const round = (name: string) => {
     nginx.clearLog();
+    let cpu = childCpu();
     const ours = timed(() => cfskit('pull', `--repo=${cfsClient}`, 'origin'));
+    const ourCpu = childCpu() - cpu;
     const ourLog = traffic(nginx.accessLog);
     nginx.clearLog();
+    cpu = childCpu();
     const theirs = timed(() => run('ostree', ['pull', `--repo=${ostreeClient}`, 'origin', 'os/main']));
+    const theirCpu = childCpu() - cpu;
     const theirLog = traffic(nginx.accessLog);
-    console.log(`${name}: cfskit pull ${ours.toFixed(0)} ms (${ourLog.requests} requests, ${mib(ourLog.bytes)} MiB); ` +
-      `ostree pull ${theirs.toFixed(0)} ms (${theirLog.requests} requests, ${mib(theirLog.bytes)} MiB); ` +
-      `ratio ${(ours / theirs).toFixed(2)}x; load average ${loadavg()[0].toFixed(1)}`);
+    console.log(`${name}: cfskit pull ${ours.toFixed(0)} ms, ${ourCpu.toFixed(1)} s CPU (${ourLog.requests} requests, ${mib(ourLog.bytes)} MiB); ` +
+      `ostree pull ${theirs.toFixed(0)} ms, ${theirCpu.toFixed(1)} s CPU (${theirLog.requests} requests, ${mib(theirLog.bytes)} MiB); ` +
+      `wall ratio ${(ours / theirs).toFixed(2)}x, CPU ratio ${(ourCpu / theirCpu).toFixed(2)}x; load average ${loadavg()[0].toFixed(1)}`);
   };
   round('cold');
   const changed = new Set(Array.from({ length: Math.ceil(files / 100) }, (_, k) => k * 100 + 7));

@@ -69,7 +69,14 @@ export class ObjectStore {
    */
   constructor(
     dir: string,
-    private readonly opts: { deferWrites?: boolean } = {},
+    private readonly opts: {
+      deferWrites?: boolean;
+      /**
+       * false: no fsync per object; the caller makes the whole filesystem durable once (syncfs)
+       * before anything names the objects, as ostree's pull does. Default true.
+       */
+      syncEach?: boolean;
+    } = {},
   ) {
     this.dir = dir;
   }
@@ -244,7 +251,7 @@ export class ObjectStore {
     this.known.add(hex);
     try {
       fchmodSync(tmp.fd, OBJECT_MODE);
-      await new Promise<void>((resolve, reject) => fsync(tmp.fd, (err) => (err ? reject(err) : resolve())));
+      if (this.opts.syncEach !== false) await new Promise<void>((resolve, reject) => fsync(tmp.fd, (err) => (err ? reject(err) : resolve())));
       closeSync(tmp.fd);
       tmp.fd = -1;
       this.mkFanout(hex.slice(0, 2));
