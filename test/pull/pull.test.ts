@@ -114,6 +114,25 @@ describe('cfskit pull over nginx: publish, pull, deploy, upgrade', function () {
     expect(cli('admin', 'upgrade', `--sysroot=${sysroot}`).ok().stdout).to.equal('No update available.\n');
   });
 
+  it('upgrade --pull-only fetches without deploying, --deploy-only deploys what is pulled; switch follows another ref', () => {
+    const before = deploymentDir();
+    const v3 = publish(server, dir, '3.0', osVersion('3.0', FILES, [5]));
+    expect(runPeer('ostree', ['summary', '--view', `--repo=${server}`]).stdout).to.contain(v3); // auto-update-summary
+    expect(cli('admin', 'upgrade', `--sysroot=${sysroot}`, '--pull-only').ok().stdout).to.equal(`Pulled ${v3}\n`);
+    expect(deploymentDir()).to.equal(before);
+    nginx.clearLog();
+    expect(cli('admin', 'upgrade', `--sysroot=${sysroot}`, '--deploy-only').ok().stdout).to.contain('Deployed ');
+    expect(nginx.requests()).to.deep.equal([]);
+    expect(deploymentDir()).to.contain(v3);
+    const other = publish(server, dir, 'other', osVersion('other', FILES), '-b', 'os/other');
+    expect(cli('admin', 'switch', `--sysroot=${sysroot}`, 'os/other').ok().stdout).to.contain('Deployed ');
+    expect(deploymentDir()).to.contain(other);
+    expect(readFileSync(originFile(), 'utf8')).to.equal('[origin]\nrefspec=origin:os/other\n');
+    expect(cli('admin', 'switch', `--sysroot=${sysroot}`, 'origin:os/main').ok().stdout).to.contain('Deployed ');
+    expect(deploymentDir()).to.contain(v3);
+    expect(cli('admin', 'verify', `--sysroot=${sysroot}`).status).to.equal(0);
+  });
+
   it('real ostree pulls the stub commits and prints the composefs digest', () => {
     const client = join(dir, 'ostree-client');
     runPeer('ostree', ['init', `--repo=${client}`, '--mode=archive']);
