@@ -81,3 +81,12 @@ export type {
   DeployOptions, DeployResult, VerifyOptions, VerifyProblem, VerifyReport, CleanupOptions, CleanupResult,
   KargsEdit, OperationOptions,
 } from './sysroot/index.js';
+
+// Publishing, remotes, signatures, pull over HTTP(S), upgrade
+export { encodeSummary, decodeSummary, buildSummary, updateSummary, autoUpdateSummary, type Summary, type SummaryRef } from './ostree/summary.js';
+export { addRemote, deleteRemote, listRemotes, readRemote, type Remote } from './remote/config.js';
+export { parseSecretKey, parsePublicKey, signData, verifyData, readKeysFile, type SecretKey } from './sign/ed25519.js';
+export { signCommit, verifyCommitSignature } from './sign/commit.js';
+export { pull, remoteRefs, type PullOptions, type PullResult, type PulledRef } from './pull/pull.js';
+export { HttpClient, type HttpOptions } from './pull/http.js';
+export { upgrade, type UpgradeOptions, type UpgradeResult } from './upgrade/upgrade.js';
