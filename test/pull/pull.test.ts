@@ -133,6 +133,22 @@ describe('cfskit pull over nginx: publish, pull, deploy, upgrade', function () {
     expect(cli('admin', 'verify', `--sysroot=${sysroot}`).status).to.equal(0);
   });
 
+  it('--mirror writes refs/heads, --depth pulls history', () => {
+    const mirror = join(dir, 'mirror');
+    cli('init', `--repo=${mirror}`, '--mode=archive').ok();
+    cli('remote', 'add', `--repo=${mirror}`, '--no-gpg-verify', 'origin', nginx.url).ok();
+    cli('pull', `--repo=${mirror}`, '--mirror', '--depth=1', 'origin', 'os/main').ok();
+    expect(cli('refs', `--repo=${mirror}`).ok().stdout).to.equal('os/main\n');
+    const log = (repo: string) => cli('log', `--repo=${repo}`, 'os/main').stdout.match(/^commit /gm)?.length;
+    expect(log(mirror)).to.equal(2);
+    cli('pull', `--repo=${mirror}`, '--mirror', '--depth=-1', 'origin:os/main').ok();
+    expect(log(mirror)).to.equal(3);
+    expect(cli('fsck', `--repo=${mirror}`).ok().stdout).to.equal('no problems found\n');
+    // without refs or branches= the summary lists what to pull
+    cli('pull', `--repo=${mirror}`, '--mirror', 'origin').ok();
+    expect(cli('refs', `--repo=${mirror}`).ok().stdout).to.equal('os/main\nos/other\n');
+  });
+
   it('real ostree pulls the stub commits and prints the composefs digest', () => {
     const client = join(dir, 'ostree-client');
     runPeer('ostree', ['init', `--repo=${client}`, '--mode=archive']);

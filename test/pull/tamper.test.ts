@@ -102,6 +102,15 @@ describe('cfskit sign and pull refusals over nginx', function () {
     expect(cli('refs', `--repo=${client}`).ok().stdout).to.equal('origin:os/main\n');
     expect(cli('fsck', `--repo=${client}`).ok().stdout).to.equal('no problems found\n');
     cli('sign', '--verify', `--repo=${client}`, 'origin:os/main', key.public).ok();
+    // trusted keys from a file (verification-ed25519-file): only the other key → refused
+    const keys = join(dir, 'trusted');
+    writeFileSync(keys, `${other.public}\n`);
+    const second = join(dir, 'client-file');
+    cli('init', `--repo=${second}`, '--mode=bare-user-only').ok();
+    cli('remote', 'add', `--repo=${second}`, `--sign-verify=ed25519=file:${keys}`, 'origin', nginx.url, 'os/main').ok();
+    expect(cli('pull', `--repo=${second}`, 'origin').stderr).to.match(/no signature of commit [0-9a-f]{64} verifies with the 1 trusted key/);
+    writeFileSync(keys, `${other.public}\n${key.public}\n`);
+    cli('pull', `--repo=${second}`, 'origin').ok();
   });
 
   function objectRel(): string {
