@@ -62,6 +62,12 @@ const cfsRepo = join(served, 'cfskit');
 const ostreeRepo = join(served, 'ostree');
 const tree = join(work, 'tree');
 const nginx = new Nginx(served, join(work, 'nginx'));
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => void nginx.stop().finally(() => {
+    rmSync(work, { recursive: true, force: true });
+    process.exit(130);
+  }));
+}
 try {
   mkdirSync(served);
   console.log(`${files} files; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
