@@ -13,6 +13,10 @@ export class FaultProxy {
   plan: (path: string) => Fault = () => 'pass';
   delayMs = 0;
   readonly faults: Record<Fault, number> = { pass: 0, drop: 0, error500: 0, truncate: 0, stall: 0 };
+  /** Requests being answered now, the most at once, and TCP connections accepted. */
+  inFlight = 0;
+  maxInFlight = 0;
+  connections = 0;
   private server?: http.Server;
   private readonly sockets = new Set<Socket>();
   private readonly agent = new http.Agent({ keepAlive: true });
@@ -32,6 +36,7 @@ export class FaultProxy {
   async start(): Promise<void> {
     this.server = http.createServer((req, res) => void this.handle(req, res));
     this.server.on('connection', (s) => {
+      this.connections++;
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
@@ -47,6 +52,8 @@ export class FaultProxy {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const fault = this.plan(req.url ?? '/');
     this.faults[fault]++;
+    this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
+    res.once('close', () => this.inFlight--);
     if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
     if (fault === 'error500') {
       res.writeHead(500, { 'content-length': '0' });

@@ -2,7 +2,7 @@
  * Network faults and crashes: every fault of the proxy (dropped connection mid-body, 500,
  * truncated body, a stall past the timeout) is retried and the pull completes; faults beyond
  * the retries fail the pull with one line and no ref, and the re-run fetches only what is
- * missing; `kill -9` of the pull at random points (30 times): the re-run completes and the repo
+ * missing; keep-alive with at least 8 requests in flight; `kill -9` of the pull at random points (30 times): the re-run completes and the repo
  * verifies every time.
  */
 import { expect } from 'chai';
@@ -115,8 +115,14 @@ describe('cfskit pull under network faults and kill -9', function () {
   it(`kill -9 at ${KILLS} random points: each re-run completes and the repo verifies`, async () => {
     proxy.delayMs = 20;
     const t0 = Date.now();
+    const [connections, requests] = [proxy.connections, proxy.faults.pass];
+    proxy.maxInFlight = 0;
     (await pull(freshRepo())).ok();
     const full = Date.now() - t0;
+    // keep-alive with at least 8 requests in flight: ~155 requests over at most 16 connections
+    expect(proxy.maxInFlight).to.be.at.least(8);
+    expect(proxy.faults.pass - requests).to.be.greaterThan(150);
+    expect(proxy.connections - connections).to.be.at.most(16);
     let interrupted = 0;
     for (let k = 0; k < KILLS; k++) {
       const repo = freshRepo();
