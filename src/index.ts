@@ -87,5 +87,13 @@ export { parseReference, formatReference, isDockerReference, type ImageReference
 export { pullToCache, loadRegistryImage, remoteDigest, parsePlatform, type PulledImage, type Platform } from './registry/pull.js';
 export { BlobCache, repoBlobCache } from './registry/cache.js';
 export { commitRegistryImage, deployFromRegistry, registryOrigin, type RegistryCommit, type RegistryDeployOptions } from './registry/deploy.js';
-export { upgradeFromRegistry, type UpgradeOptions } from './registry/upgrade.js';
+export { upgradeFromRegistry, type UpgradeOptions as RegistryUpgradeOptions } from './registry/upgrade.js';
 export { commitProvenance, type Provenance } from './registry/provenance.js';
+// Publishing, remotes, signatures, pull over HTTP(S), upgrade
+export { encodeSummary, decodeSummary, buildSummary, updateSummary, autoUpdateSummary, type Summary, type SummaryRef } from './ostree/summary.js';
+export { addRemote, deleteRemote, listRemotes, readRemote, type Remote } from './remote/config.js';
+export { parseSecretKey, parsePublicKey, signData, verifyData, readKeysFile, type SecretKey } from './sign/ed25519.js';
+export { signCommit, verifyCommitSignature } from './sign/commit.js';
+export { pull, remoteRefs, type PullOptions, type PullResult, type PulledRef } from './pull/pull.js';
+export { HttpClient, type HttpOptions } from './pull/http.js';
+export { upgrade, type UpgradeOptions, type UpgradeResult } from './upgrade/upgrade.js';

@@ -16,6 +16,8 @@ export const subcommands: CommandTable = {
   unpin: { summary: 'undo pin INDEX', load: () => import('./admin/unpin.js') },
   kargs: { summary: 'edit a deployment\'s kernel arguments (new boot version)', load: () => import('./admin/kargs.js') },
   cleanup: { summary: 'delete what no deployment references, then GC the cfs store', load: () => import('./admin/cleanup.js') },
+  upgrade: { summary: 'pull the default deployment\'s origin and deploy it if it changed', load: () => import('./admin/upgrade.js') },
+  switch: { summary: 'pull [REMOTE:]REF and deploy it, following it from now on', load: () => import('./admin/switch.js') },
   verify: { summary: 'check the boot chain offline as a prepare-root would walk it', load: () => import('./admin/verify.js') },
 };
 

@@ -20,6 +20,10 @@ import { checkoutTree } from '../ostree/checkout-tree.js';
 import { writeStubCommit } from '../ostree/commit.js';
 import type { VarDict } from '../ostree/gvariant.js';
 import { withRepoLock } from '../ostree/lock.js';
+import { autoUpdateSummary } from '../ostree/summary.js';
+import { signCommit } from '../sign/commit.js';
+import { parseSecretKey } from '../sign/ed25519.js';
+import { writeRef } from '../ostree/refs.js';
 import { findKernel } from '../sysroot/bootcsum.js';
 import { repoBlobCache } from '../registry/cache.js';
 import { provenanceMetadata } from '../registry/provenance.js';
@@ -74,6 +78,7 @@ export async function run(args: string[]): Promise<number> {
     return [kv.slice(0, eq), { type: 's', value: kv.slice(eq + 1) }];
   });
   const writeOpts = { minVersion: intOption(v['min-version'], 'min-version'), maxVersion: intOption(v['max-version'], 'max-version') };
+  const secretKeys = ((p.values.sign as string[] | undefined) ?? []).map(parseSecretKey);
   const timestamp = v.timestamp === undefined ? undefined : BigInt(intOption(v.timestamp, 'timestamp')!);
 
   // Everything under the writer lock, so a concurrent prune cannot collect the new objects.
@@ -111,8 +116,12 @@ export async function run(args: string[]): Promise<number> {
       version: v.version,
       kernelVersion: findKernel(root)?.kver,
       timestamp,
+      keepRef: true,
     });
-    if (partial) await markPartial(repo, commit);
+    // signed before the branch moves, so the ref never names an unsigned commit
+    if (secretKeys.length) signCommit(repo, commit, secretKeys);
+    writeRef(repo, v.branch!, commit);
+    autoUpdateSummary(repo);
     return commit;
   });
   process.stdout.write(`${checksum}\n`);

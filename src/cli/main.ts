@@ -22,6 +22,10 @@ export const commands: CommandTable = {
   info: { summary: 'list, dump or check the objects of composefs images (as composefs-info)', load: () => import('./info.js') },
   demo: { summary: 'the main job end to end on an embedded sample OS, in a throwaway sysroot', load: () => import('./demo.js') },
   digest: { summary: 'print fs-verity digests of files (as fsverity digest)', load: () => import('./digest.js') },
+  remote: { summary: 'add, list, delete remotes; list a remote\'s refs', load: () => import('./remote.js') },
+  pull: { summary: 'fetch stub commits, images and objects from a remote over HTTP(S)', load: () => import('./pull.js') },
+  summary: { summary: 'regenerate the summary file served to clients', load: () => import('./summary.js') },
+  sign: { summary: 'sign a commit with ed25519 or verify its signatures', load: () => import('./sign.js') },
 };
 
 const group = {

@@ -3,6 +3,8 @@ import { CfsError } from '../errors.js';
 import { prune } from '../cfs/prune.js';
 import type { VerbSpec } from './args.js';
 import { withActivity } from './progress.js';
+import { withRepoLock } from '../ostree/lock.js';
+import { autoUpdateSummary } from '../ostree/summary.js';
 import { parseCommand, positionals, repoOption } from './repo-args.js';
 
 export const spec: VerbSpec = {
@@ -26,6 +28,7 @@ export async function run(args: string[]): Promise<number> {
   const dryRun = p.values['dry-run'] === true;
   const repo = repoOption(p);
   const r = await withActivity('Pruning', () => prune(repo, { depth, dryRun }), { quiet: p.values.quiet === true });
+  if (!dryRun) await withRepoLock(repo, () => autoUpdateSummary(repo));
   process.stdout.write(`${dryRun ? 'Would delete' : 'Deleted'} ${r.commits} commits, ${r.images} images, ${r.objects} objects, ${r.bytes} bytes\n`);
   return 0;
 }

@@ -42,6 +42,8 @@ export interface StubCommitOptions {
   kernelVersion?: string;
   /** Seconds since the epoch; default SOURCE_DATE_EPOCH, else now. */
   timestamp?: bigint;
+  /** Bind the commit to `branch` but leave the ref alone (the caller moves it, e.g. after signing). */
+  keepRef?: boolean;
 }
 
 /**
@@ -81,7 +83,7 @@ export function writeStubCommit(repo: Repo, o: StubCommitOptions): string {
     rootMeta: writeMetadata(repo, 'dirmeta', ROOT_DIRMETA),
   };
   const checksum = writeMetadata(repo, 'commit', encodeCommit(commit));
-  if (o.branch !== undefined) writeRef(repo, o.branch, checksum);
+  if (o.branch !== undefined && !o.keepRef) writeRef(repo, o.branch, checksum);
   return checksum;
 }
 

@@ -67,7 +67,14 @@ export class ObjectStore {
    */
   constructor(
     dir: string,
-    private readonly opts: { deferWrites?: boolean } = {},
+    private readonly opts: {
+      deferWrites?: boolean;
+      /**
+       * false: no fsync per object; the caller makes the whole filesystem durable once (syncfs)
+       * before anything names the objects, as ostree's pull does. Default true.
+       */
+      syncEach?: boolean;
+    } = {},
   ) {
     this.dir = dir;
   }
@@ -79,9 +86,10 @@ export class ObjectStore {
 
   /**
    * Stores the bytes of `chunks` (exactly `size` bytes, else a CfsError naming `origin`) and
-   * returns their digest.
+   * returns their digest. With `expect` (64 hex), content with another digest is refused before
+   * anything is renamed into the store.
    */
-  async addStream(chunks: AsyncIterable<Uint8Array>, size: bigint, origin: ContentOrigin): Promise<StoredObject> {
+  async addStream(chunks: AsyncIterable<Uint8Array>, size: bigint, origin: ContentOrigin, expect?: string): Promise<StoredObject> {
     await this.init();
     const hasher = new FsverityHasher();
     const held: Uint8Array[] = [];
@@ -105,6 +113,8 @@ export class ObjectStore {
       }
       if (seen !== size) throw sizeError(origin, size, seen);
       const d = hasher.digest();
+      if (expect !== undefined && d.hex !== expect)
+        throw new CfsError(`fs-verity digest ${d.hex}, expected ${expect}`, { ...origin, code: origin.code ?? 'EDIGEST' });
       const written = tmp;
       tmp = null;
       await this.background(() => (written ? this.commitNew(written, d.hex, size) : this.putWhole(held, d.hex, size)));
@@ -246,7 +256,7 @@ export class ObjectStore {
     this.known.add(hex);
     try {
       fchmodSync(tmp.fd, OBJECT_MODE);
-      await new Promise<void>((resolve, reject) => fsync(tmp.fd, (err) => (err ? reject(err) : resolve())));
+      if (this.opts.syncEach !== false) await new Promise<void>((resolve, reject) => fsync(tmp.fd, (err) => (err ? reject(err) : resolve())));
       closeSync(tmp.fd);
       tmp.fd = -1;
       this.mkFanout(hex.slice(0, 2));

@@ -53,6 +53,23 @@ export function setPinned(origin: KeyFile, pinned: boolean): void {
   else origin.removeKey(TRANSIENT_GROUP, 'pinned');
 }
 
+/**
+ * The keys of `[origin]` that name where a deployment's updates come from: `refspec=[REMOTE:]REF`
+ * (an ostree repo), `container-image-reference=…` (a container registry, as ostree-rs-ext
+ * writes it). The first present key wins.
+ */
+export const ORIGIN_SOURCE_KEYS = ['refspec', 'container-image-reference'] as const;
+export type OriginSourceKey = (typeof ORIGIN_SOURCE_KEYS)[number];
+
+/** The source an origin follows (kind + value), or undefined when it names none we know. */
+export function originSource(origin: KeyFile | undefined): { kind: OriginSourceKey; value: string } | undefined {
+  for (const kind of ORIGIN_SOURCE_KEYS) {
+    const value = origin?.getString(ORIGIN_GROUP, kind);
+    if (value) return { kind, value };
+  }
+  return undefined;
+}
+
 /** A new origin following `refspec` (ostree_sysroot_origin_new_from_refspec). */
 export function originForRefspec(refspec: string): KeyFile {
   const kf = new KeyFile();

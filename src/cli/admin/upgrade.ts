@@ -1,0 +1,44 @@
+/**
+ * `cfskit admin upgrade [--sysroot=DIR] [--os=STATEROOT] [--pull-only] [--deploy-only]`: pull the
+ * default deployment's origin and deploy it (with the /etc merge) when the commit changed;
+ * "No update available." otherwise, as `ostree admin upgrade` (src/upgrade/).
+ */
+import { CfsError } from '../../errors.js';
+import { upgrade, type UpgradeResult } from '../../upgrade/upgrade.js';
+import { createProgress } from '../progress.js';
+import { parseCommand, positionals } from '../repo-args.js';
+import { SYSROOT_OPTION, sysrootOption } from './sysroot-arg.js';
+
+const USAGE = 'Usage: cfskit admin upgrade [--sysroot=DIR] [--os=STATEROOT] [--pull-only] [--deploy-only]\n';
+
+export async function run(args: string[]): Promise<number> {
+  const p = parseCommand(args, { ...SYSROOT_OPTION, os: { type: 'string' }, 'pull-only': { type: 'boolean' }, 'deploy-only': { type: 'boolean' } }, USAGE);
+  if (!p) return 0;
+  positionals(p, 0, USAGE);
+  if (p.values['pull-only'] && p.values['deploy-only']) throw new CfsError(`Cannot simultaneously specify --pull-only and --deploy-only\n${USAGE}`, { code: 'EUSAGE' });
+  const progress = createProgress();
+  let r: UpgradeResult;
+  try {
+    r = await upgrade({
+      sysroot: sysrootOption(p), os: p.values.os as string | undefined, pullOnly: p.values['pull-only'] === true,
+      deployOnly: p.values['deploy-only'] === true, progress, onWait: waiting,
+    });
+  } finally {
+    progress?.stop();
+  }
+  report(r, p.values['pull-only'] === true);
+  return 0;
+}
+
+export function waiting(holder: string): void {
+  process.stderr.write(`Waiting for the sysroot lock (held by ${holder})\n`);
+}
+
+export function report(r: UpgradeResult, pullOnly: boolean): void {
+  if (r.deployed) {
+    const { modified, removed, added } = r.deployed.etc;
+    process.stdout.write(`Copying /etc changes: ${modified.length} modified, ${removed.length} removed, ${added.length} added\n`);
+    process.stdout.write(`Deployed ${r.deployed.dir} (composefs=${r.deployed.digest})\n`);
+  } else if (pullOnly) process.stdout.write(r.checksum === r.previous ? 'No update available.\n' : `Pulled ${r.checksum}\n`);
+  else process.stdout.write('No update available.\n');
+}

@@ -1,0 +1,49 @@
+/**
+ * `cfskit sign --repo=R [--sign-type=ed25519] [--keys-file=F] COMMIT [SECRET-KEY...]` adds ed25519
+ * signatures to the commit's detached metadata; `--verify` checks them against PUBKEY... and the
+ * keys file, as `ostree sign` does (src/sign/).
+ */
+import { CfsError } from '../errors.js';
+import { readCommit } from '../ostree/commit.js';
+import { readMetadata } from '../ostree/objects.js';
+import { autoUpdateSummary } from '../ostree/summary.js';
+import { withRepoLock } from '../ostree/lock.js';
+import { signCommit, verifyCommitSignature } from '../sign/commit.js';
+import { readDetached } from '../sign/commitmeta.js';
+import { parseSecretKey, readKeysFile, SIGN_TYPE } from '../sign/ed25519.js';
+import { parseCommand, repoOption } from './repo-args.js';
+
+const USAGE = `Usage: cfskit sign --repo=PATH [--sign-type=ed25519] [--keys-file=FILE] COMMIT [SECRET-KEY...]
+       cfskit sign --verify --repo=PATH [--sign-type=ed25519] [--keys-file=FILE] COMMIT [PUBLIC-KEY...]
+Keys are base64: a secret key is 64 bytes (seed and public key), a public key 32 bytes.
+`;
+
+export async function run(args: string[]): Promise<number> {
+  const p = parseCommand(args, {
+    repo: { type: 'string' },
+    'sign-type': { type: 'string', short: 's' },
+    'keys-file': { type: 'string' },
+    verify: { type: 'boolean' },
+  }, USAGE);
+  if (!p) return 0;
+  const type = (p.values['sign-type'] as string | undefined) ?? SIGN_TYPE;
+  if (type !== SIGN_TYPE) throw new CfsError(`Requested signature type is not implemented: '${type}' (cfskit signs ed25519)`, { field: 'sign-type', code: 'EUSAGE' });
+  const [rev, ...given] = p.positionals;
+  if (!rev) throw new CfsError(`COMMIT is required\n${USAGE}`, { code: 'EUSAGE' });
+  const repo = repoOption(p, USAGE);
+  const keysFile = p.values['keys-file'] as string | undefined;
+  const keys = [...given, ...(keysFile ? readKeysFile(keysFile) : [])];
+  const { checksum } = readCommit(repo, rev);
+  if (p.values.verify) {
+    const key = verifyCommitSignature(readMetadata(repo, 'commit', checksum, true), checksum, readDetached(repo, checksum), keys);
+    process.stdout.write(`ed25519: Signature verified successfully with key '${key}'\n`);
+    return 0;
+  }
+  if (keys.length === 0) throw new CfsError(`give at least one SECRET-KEY or --keys-file\n${USAGE}`, { code: 'EUSAGE' });
+  const secret = keys.map(parseSecretKey);
+  await withRepoLock(repo, () => {
+    signCommit(repo, checksum, secret);
+    autoUpdateSummary(repo);
+  });
+  return 0;
+}

@@ -1,0 +1,326 @@
+/**
+ * `cfskit pull`: copies stub commits, their images and the backing objects the images name from
+ * a remote's static repository (refs/heads/REF, objects/XX/REST.commit, .commitmeta,
+ * cfs/objects/XX/REST) into this repository. Order, per ref: ref → commit (SHA-256 = its name)
+ * → detached metadata → ed25519 signature where the remote wants one → image (fs-verity =
+ * the commit's ostree.composefs.digest.v0) → each backing object missing here (fs-verity = the
+ * digest the image names; its path comes from that digest) through the store's atomic write →
+ * image link → commitmeta → commit → the ref, last. Anything that does not verify is refused
+ * before it is renamed into place, so a failed pull changes no ref and stores nothing
+ * unverified; a re-run fetches only what is still missing.
+ */
+import { spawnSync } from 'node:child_process';
+import { lstatSync, readdirSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CfsError } from '../errors.js';
+import { readImage } from '../composefs/erofs/reader.js';
+import type { Node } from '../composefs/tree.js';
+import type { ProgressSink } from '../composefs/sources/options.js';
+import { digestBytes } from '../fsverity/index.js';
+import { openCfs, storeImage } from '../cfs/store.js';
+import { ObjectStore, objectPath as cfsObjectPath } from '../store/objects.js';
+import { META } from '../ostree/commit.js';
+import { decodeCommit, type Commit } from '../ostree/formats.js';
+import { lookup, type VarDict } from '../ostree/gvariant.js';
+import { withRepoLock } from '../ostree/lock.js';
+import { MAX_METADATA_SIZE, isChecksum, readMetadata, sha256Hex, toHex, writeMetadata } from '../ostree/objects.js';
+import { isValidRefName, readRef, writeRef } from '../ostree/refs.js';
+import type { Repo } from '../ostree/repo.js';
+import { decodeSummary } from '../ostree/summary.js';
+import { readRemote, type Remote } from '../remote/config.js';
+import { decodeDetached, readDetached, writeDetached } from '../sign/commitmeta.js';
+import { verifyCommitSignature } from '../sign/commit.js';
+import { readKeysFile } from '../sign/ed25519.js';
+import { HttpClient, type HttpOptions } from './http.js';
+import { convertedFrom, pullOstreeCommit } from './ostree-commit.js';
+import { mapLimit } from '../composefs/sources/dir.js';
+
+/** Largest image pull holds in memory. */
+export const MAX_IMAGE_SIZE = 1 << 30;
+const MAX_REF_SIZE = 1024;
+
+export interface PullOptions extends HttpOptions {
+  /** Name of a remote in the repo's config. */
+  remote: string;
+  /** Refs to pull; default the remote's `branches=`, else every ref of its summary. */
+  refs?: string[];
+  /** Parent commits to pull behind each ref (-1: all; default 0). */
+  depth?: number;
+  /** Write refs/heads/REF instead of refs/remotes/REMOTE/REF. */
+  mirror?: boolean;
+  /** Fetch and verify metadata and images, count what would be fetched, write nothing. */
+  dryRun?: boolean;
+  progress?: ProgressSink;
+}
+
+export interface PulledRef {
+  /** The ref written (`REMOTE:REF`, or REF with mirror). */
+  ref: string;
+  checksum: string;
+  /** Where the ref pointed before (undefined: it did not exist). */
+  previous?: string;
+}
+
+export interface PullResult {
+  refs: PulledRef[];
+  /** Commits written (or, dry-run, that would be). */
+  commits: number;
+  /** Backing objects fetched (or missing, dry-run) and their bytes. */
+  objects: number;
+  bytes: number;
+  /** HTTP requests made, bytes received, retries. */
+  requests: number;
+  received: number;
+  retries: number;
+}
+
+/** A commit on its way in: what is written once everything it names is stored. */
+interface Incoming {
+  checksum: string;
+  /** The commit's bytes when fetched (undefined: already stored here). */
+  bytes?: Uint8Array;
+  detached?: Uint8Array;
+  image: string;
+  /** The image's bytes when fetched. */
+  imageBytes?: Uint8Array;
+}
+
+export async function pull(repo: Repo, o: PullOptions): Promise<PullResult> {
+  const remote = readRemote(repo, o.remote);
+  const client = new HttpClient(remote.url, o);
+  try {
+    return await withRepoLock(repo, () => pullLocked(repo, remote, client, o));
+  } finally {
+    client.close();
+  }
+}
+
+/** The refs a remote's summary lists (`cfskit remote refs`): name → checksum. */
+export async function remoteRefs(repo: Repo, name: string, opts: HttpOptions = {}): Promise<Map<string, string>> {
+  const client = new HttpClient(readRemote(repo, name).url, opts);
+  try {
+    const s = await fetchSummary(client);
+    if (!s) throw new CfsError('the remote has no summary file', { file: client.urlOf('summary'), code: 'EREMOTE' });
+    return s;
+  } finally {
+    client.close();
+  }
+}
+
+async function fetchSummary(client: HttpClient): Promise<Map<string, string> | undefined> {
+  const bytes = await client.getBytes('summary', 64 << 20, true);
+  if (!bytes) return undefined;
+  return new Map(decodeSummary(bytes, client.urlOf('summary')).refs.map((r) => [r.name, r.checksum]));
+}
+
+async function pullLocked(repo: Repo, remote: Remote, client: HttpClient, o: PullOptions): Promise<PullResult> {
+  const cfs = await openCfs(repo);
+  if (!o.dryRun) removeStaleTemps(cfs.objects);
+  const keys = remote.signVerify ? [...remote.ed25519Keys, ...(remote.ed25519File ? readKeysFile(remote.ed25519File) : [])] : [];
+  let names = o.refs?.length ? o.refs : remote.branches;
+  let fromSummary: Map<string, string> | undefined;
+  if (names.length === 0) {
+    fromSummary = await fetchSummary(client);
+    if (!fromSummary) throw new CfsError(`no ref given, remote "${remote.name}" has no branches= and no summary`, { file: client.urlOf('summary'), code: 'EREMOTE' });
+    names = [...fromSummary.keys()];
+  }
+  for (const n of names) if (!isValidRefName(n)) throw new CfsError(`invalid ref name '${n}'`, { field: 'ref', code: 'EREF' });
+
+  const incoming: Incoming[] = [];
+  const seen = new Set<string>();
+  const tips: { name: string; checksum: string }[] = [];
+  const conversions: { tip: { name: string; checksum: string }; checksum: string; bytes: Uint8Array; commit: Commit }[] = [];
+  for (const name of names) {
+    const checksum = fromSummary?.get(name) ?? (await fetchRef(client, name));
+    tips.push({ name, checksum });
+    const depth = o.depth ?? 0;
+    let next: string | null = checksum;
+    for (let level = 0; next && (depth < 0 || level <= depth) && !seen.has(next); level++) {
+      seen.add(next);
+      // a parent the server no longer has ends the history (as after `prune --depth`)
+      const c = await fetchCommit(repo, client, next, keys, remote, level === 0 ? name : undefined);
+      if (!c) break;
+      if (c.ostree) {
+        // an ordinary ostree commit: converted into a stub commit (ostree-commit.ts); no history
+        if (level === 0) conversions.push({ tip: tips[tips.length - 1], checksum: next, bytes: c.incoming.bytes ?? readLocalCommit(repo, next)!, commit: c.commit });
+        break;
+      }
+      incoming.push(c.incoming);
+      next = c.commit.parent;
+    }
+  }
+
+  // Backing objects the images name that are missing here: digest → size.
+  const missing = new Map<string, bigint>();
+  for (const c of incoming) {
+    for (const [hex, size] of backingSizes(c.imageBytes ?? (await readLocalImage(cfs.objects, c.image)), c.image)) {
+      if (!missing.has(hex) && !hasObject(cfs.objects, hex, size)) missing.set(hex, size);
+    }
+  }
+  let bytes = 0n;
+  for (const s of missing.values()) bytes += s;
+  const result: PullResult = {
+    refs: [], commits: incoming.filter((c) => c.bytes).length, objects: missing.size, bytes: Number(bytes), requests: 0, received: 0, retries: 0,
+  };
+  const refName = (name: string) => (o.mirror ? name : `${remote.name}:${name}`);
+  if (!o.dryRun) {
+    o.progress?.setTotal(Number(bytes));
+    // on Linux one syncfs after the objects instead of an fsync each (what ostree's pull does)
+    const syncfs = process.platform === 'linux';
+    const store = new ObjectStore(cfs.objects, { syncEach: !syncfs });
+    await mapLimit([...missing], o.concurrency ?? 16, async ([hex, size]) => {
+      const path = `cfs/objects/${cfsObjectPath(hex)}`;
+      await client.get(path, (body) => store.addStream(body.chunks, size, { file: client.urlOf(path), code: 'EFETCH' }, hex));
+      o.progress?.advance(1, Number(size));
+    });
+    if (syncfs && missing.size > 0) syncFilesystem(cfs.objects);
+    // parents before children, so a stored commit always has its image and objects
+    for (const c of [...incoming].reverse()) {
+      if (c.imageBytes) await storeImage(repo, c.imageBytes);
+      if (!c.bytes) continue;
+      if (c.detached) writeDetached(repo, c.checksum, decodeDetached(c.detached));
+      writeMetadata(repo, 'commit', c.bytes);
+    }
+  }
+  for (const c of conversions) {
+    const ref = refName(c.tip.name);
+    const current = readRef(repo, ref);
+    const done = current && convertedFrom(readCommitAt(repo, current)) === c.checksum;
+    if (done) c.tip.checksum = current;
+    else if (o.dryRun) result.commits++;
+    else {
+      const r = await pullOstreeCommit(repo, client, c.checksum, c.bytes, c.commit, { parent: current ?? null, concurrency: o.concurrency ?? 16, progress: o.progress });
+      c.tip.checksum = r.stub;
+      result.commits++;
+      result.objects += r.fetched;
+    }
+  }
+  for (const t of tips) {
+    const ref = refName(t.name);
+    const previous = readRef(repo, ref);
+    if (!o.dryRun && previous !== t.checksum) writeRef(repo, ref, t.checksum);
+    result.refs.push({ ref, checksum: t.checksum, previous });
+  }
+  Object.assign(result, { requests: client.stats.requests, received: client.stats.bytes, retries: client.stats.retries });
+  return result;
+}
+
+async function fetchRef(client: HttpClient, name: string): Promise<string> {
+  const path = `refs/heads/${name}`;
+  const bytes = await client.getBytes(path, MAX_REF_SIZE);
+  const text = Buffer.from(bytes!).toString('utf8').trim();
+  if (!isChecksum(text)) throw new CfsError('ref does not hold a checksum', { file: client.urlOf(path), code: 'EREF' });
+  return text;
+}
+
+function readCommitAt(repo: Repo, checksum: string): Commit {
+  return decodeCommit(readMetadata(repo, 'commit', checksum), checksum);
+}
+
+function readLocalCommit(repo: Repo, checksum: string): Uint8Array | undefined {
+  try {
+    return readMetadata(repo, 'commit', checksum, true);
+  } catch (e) {
+    if (e instanceof CfsError && e.code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+/**
+ * The commit (stored here, else fetched and checked against its checksum), its detached
+ * metadata, its signature where the remote wants one, the ref binding of a ref's tip, and its
+ * image (stored here, else fetched and checked against the commit's composefs digest).
+ */
+async function fetchCommit(repo: Repo, client: HttpClient, checksum: string, keys: string[], remote: Remote, ref?: string): Promise<{ incoming: Incoming; commit: Commit; ostree?: boolean } | undefined> {
+  const rel = `objects/${checksum.slice(0, 2)}/${checksum.slice(2)}`;
+  const local = readLocalCommit(repo, checksum);
+  const bytes = local ?? (await client.getBytes(`${rel}.commit`, MAX_METADATA_SIZE, ref === undefined));
+  if (!bytes) return undefined;
+  const url = client.urlOf(`${rel}.commit`);
+  if (!local && sha256Hex(bytes) !== checksum) throw new CfsError(`commit content has SHA-256 ${sha256Hex(bytes)}, expected ${checksum}`, { file: url, code: 'ECHECKSUM' });
+  const commit = decodeCommit(bytes, url);
+  let detachedBytes: Uint8Array | undefined;
+  let detached: VarDict | undefined;
+  if (local) detached = readDetached(repo, checksum);
+  else {
+    detachedBytes = (await client.getBytes(`${rel}.commitmeta`, MAX_METADATA_SIZE, true)) ?? undefined;
+    if (detachedBytes) detached = decodeDetached(detachedBytes, client.urlOf(`${rel}.commitmeta`));
+  }
+  if (remote.signVerify) verifyCommitSignature(bytes, checksum, detached, keys);
+  if (ref !== undefined) checkRefBinding(commit, checksum, ref, url);
+  if (!lookup(commit.metadata, META.composefsDigest)) return { incoming: { checksum, bytes: local ? undefined : bytes, detached: detachedBytes, image: '' }, commit, ostree: true };
+  const image = stubImageDigest(commit, url);
+  const incoming: Incoming = { checksum, bytes: local ? undefined : bytes, detached: detachedBytes, image };
+  const cfsObjects = join(repo.path, 'cfs', 'objects');
+  if (!hasObject(cfsObjects, image)) {
+    const path = `cfs/objects/${cfsObjectPath(image)}`;
+    const img = (await client.getBytes(path, MAX_IMAGE_SIZE))!;
+    const d = digestBytes(img).hex;
+    if (d !== image) throw new CfsError(`image has fs-verity digest ${d}, expected ${image} (ostree.composefs.digest.v0 of commit ${checksum})`, { file: client.urlOf(path), code: 'EDIGEST' });
+    incoming.imageBytes = img;
+  }
+  return { incoming, commit };
+}
+
+/** ostree's ref binding: a commit bound to refs may only be pulled under one of them. */
+function checkRefBinding(commit: Commit, checksum: string, ref: string, file: string): void {
+  const v = lookup(commit.metadata, META.refBinding);
+  if (!v) return;
+  const bound = v.type === 'as' ? (v.value as string[]) : [];
+  if (!bound.includes(ref)) throw new CfsError(`commit ${checksum} is bound to ref(s) ${bound.map((b) => `'${b}'`).join(', ') || '(none)'}, not '${ref}'`, { file, field: META.refBinding, code: 'EREFBINDING' });
+}
+
+/** The image a stub commit names: `ostree.composefs.digest.v0`, equal to `cfskit.image` when that is present. */
+function stubImageDigest(commit: Commit, file: string): string {
+  const v = lookup(commit.metadata, META.composefsDigest);
+  if (v?.type !== 'ay' || (v.value as Uint8Array).length !== 32) throw new CfsError('not a composefs stub commit (no ostree.composefs.digest.v0)', { file, field: META.composefsDigest, code: 'ENOTSTUB' });
+  const hex = toHex(v.value as Uint8Array);
+  const named = lookup(commit.metadata, META.image);
+  if (named && named.value !== hex) throw new CfsError(`cfskit.image ${String(named.value)} differs from ostree.composefs.digest.v0 ${hex}`, { file, field: META.image, code: 'EDIGEST' });
+  return hex;
+}
+
+/** Digest → size of every backing object an image names (digests come from the image, paths from them). */
+function backingSizes(image: Uint8Array, hex: string): Map<string, bigint> {
+  const out = new Map<string, bigint>();
+  const stack: Node[] = [readImage(image, { file: `image ${hex}` })];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n.children) stack.push(...n.children);
+    if (n.digest) out.set(toHex(n.digest), n.size);
+  }
+  return out;
+}
+
+async function readLocalImage(objects: string, hex: string): Promise<Uint8Array> {
+  return readFile(join(objects, cfsObjectPath(hex)));
+}
+
+function hasObject(objects: string, hex: string, size?: bigint): boolean {
+  const st = lstatSync(join(objects, cfsObjectPath(hex)), { bigint: true, throwIfNoEntry: false });
+  return st !== undefined && st.isFile() && (size === undefined || st.size === size);
+}
+
+/** syncfs(2) of the filesystem holding `path`, through coreutils `sync -f`. */
+function syncFilesystem(path: string): void {
+  const r = spawnSync('sync', ['-f', path], { stdio: 'ignore' });
+  if (r.status !== 0) throw new CfsError(`sync -f failed (${r.error?.message ?? `exit ${r.status}`})`, { file: path, code: 'ESYNC' });
+}
+
+/** Temp files a killed writer left in the store (`.tmp-*`); called under the writer lock. */
+function removeStaleTemps(objects: string): void {
+  const sweep = (dir: string) => {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      if (n.startsWith('.tmp-')) rmSync(join(dir, n), { force: true });
+      else if (dir === objects && /^[0-9a-f]{2}$/.test(n)) sweep(join(dir, n));
+    }
+  };
+  sweep(objects);
+}

@@ -1,0 +1,83 @@
+/**
+ * Parsers of what a remote serves: the summary, detached metadata (signatures) and keys. Random
+ * and mutated inputs either parse or fail with a CfsError; valid ones round-trip.
+ */
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { createPrivateKey, sign } from 'node:crypto';
+import { CfsError } from '../../src/errors.js';
+import { decodeSummary, encodeSummary, type Summary } from '../../src/ostree/summary.js';
+import { decodeDetached, encodeDetached, signaturesOf, withSignatures } from '../../src/sign/commitmeta.js';
+import { parsePublicKey, parseSecretKey, verifyData } from '../../src/sign/ed25519.js';
+import { keyPair } from './fixture.js';
+
+const runs = Number(process.env.CFSKIT_FUZZ_RUNS ?? 2000);
+
+function onlyCfsError(f: () => unknown): void {
+  try {
+    f();
+  } catch (e) {
+    if (!(e instanceof CfsError)) throw e;
+  }
+}
+
+const hex = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('hex'));
+const arbSummary: fc.Arbitrary<Summary> = fc.record({
+  refs: fc.uniqueArray(fc.record({
+    name: fc.stringMatching(/^[a-z][a-z0-9/]{0,20}$/),
+    checksum: hex,
+    size: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+    timestamp: fc.option(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), { nil: undefined }),
+    version: fc.option(fc.string({ maxLength: 20 }), { nil: undefined }),
+  }), { selector: (r) => r.name, maxLength: 8 }),
+  metadata: fc.constant([['ostree.summary.mode', { type: 's', value: 'archive-z2' }]] as Summary['metadata']),
+});
+
+describe('pull parsers fuzz', () => {
+  it('summary: encode → decode round-trips', () => {
+    fc.assert(fc.property(arbSummary, (s) => {
+      const back = decodeSummary(encodeSummary(s));
+      const sorted = [...s.refs].sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
+      expect(back.refs).to.deep.equal(sorted);
+    }), { seed: 21, numRuns: runs });
+  });
+
+  it('summary: random and mutated bytes parse or fail with CfsError', () => {
+    fc.assert(fc.property(arbSummary, fc.uint8Array({ maxLength: 200 }), fc.nat(), fc.integer({ min: 1, max: 255 }), (s, junk, pos, x) => {
+      onlyCfsError(() => decodeSummary(junk));
+      const enc = encodeSummary(s).slice();
+      if (enc.length) enc[pos % enc.length] ^= x;
+      onlyCfsError(() => decodeSummary(enc));
+      onlyCfsError(() => decodeSummary(enc.subarray(0, pos % (enc.length + 1))));
+    }), { seed: 22, numRuns: runs });
+  });
+
+  it('detached metadata: mutated signatures parse or fail with CfsError, never verify', () => {
+    const k = keyPair();
+    const data = new TextEncoder().encode('commit bytes');
+    const sig = new Uint8Array(Buffer.from(sign(null, data, createPrivateKey({
+      key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.from(k.secret, 'base64').subarray(0, 32)]), format: 'der', type: 'pkcs8',
+    }))));
+    const enc = encodeDetached(withSignatures([], [sig]));
+    expect(verifyData(data, signaturesOf(decodeDetached(enc)), [k.public])).to.equal(k.public);
+    fc.assert(fc.property(fc.nat(), fc.integer({ min: 1, max: 255 }), fc.uint8Array({ maxLength: 200 }), (pos, x, junk) => {
+      onlyCfsError(() => decodeDetached(junk));
+      const bad = enc.slice();
+      bad[pos % bad.length] ^= x;
+      onlyCfsError(() => {
+        const sigs = signaturesOf(decodeDetached(bad));
+        const same = sigs.length === 1 && Buffer.from(sigs[0]).equals(sig);
+        if (!same) expect(verifyData(data, sigs, [k.public])).to.equal(undefined);
+      });
+    }), { seed: 23, numRuns: runs });
+  });
+
+  it('keys: random text is a key or a CfsError', () => {
+    fc.assert(fc.property(fc.string({ maxLength: 120 }), fc.base64String({ maxLength: 100 }), (s, b) => {
+      for (const t of [s, b]) {
+        onlyCfsError(() => parseSecretKey(t));
+        onlyCfsError(() => parsePublicKey(t));
+      }
+    }), { seed: 24, numRuns: runs });
+  });
+});
