@@ -57,6 +57,7 @@ manifest digest recorded in the commit's metadata.`,
     'max-version': { type: 'string', value: 'N', help: 'highest image format version (default 1)' },
     timestamp: { type: 'string', value: 'SECONDS', help: 'commit time (default SOURCE_DATE_EPOCH, else now)' },
     partial: { type: 'boolean', help: 'with --image: accept backing objects the repo does not hold and mark the\ncommit partial (state/CHECKSUM.commitpartial, as ostree marks an incomplete\npull); without it such an image is refused' },
+    sign: { type: 'string', multiple: true, value: 'SECRET-KEY', help: 'sign with this base64 ed25519 secret key (as ostree sign)' },
     ...REGISTRY_OPTIONS,
     quiet: { type: 'boolean', short: 'q', help: 'no progress display (drawn only when stderr is a terminal)' },
   },
@@ -118,6 +119,7 @@ export async function run(args: string[]): Promise<number> {
       timestamp,
       keepRef: true,
     });
+    if (partial) await markPartial(repo, commit);
     // signed before the branch moves, so the ref never names an unsigned commit
     if (secretKeys.length) signCommit(repo, commit, secretKeys);
     writeRef(repo, v.branch!, commit);
