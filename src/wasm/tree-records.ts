@@ -5,12 +5,12 @@
  * refused here, as the writer would (spec composefs-image.md §2.9 P4). Every node is first held to
  * the limits the dumpfile parser enforces (src/composefs/dumpfile/parse.ts), refused with the
  * parser's reason (code ETREE, the node's path as the field) before a record is sent: names, integer
- * ranges, content and payload sizes, symlink targets, and the xattr budget.
+ * ranges, inline content and payload sizes, symlink targets, and the xattr budget.
  */
 import { CfsError } from '../errors.js';
 import { INLINE_CONTENT_MAX, MAX_NAME_LENGTH, PATH_MAX } from '../composefs/erofs/format.js';
 import { writeError } from '../composefs/write-error.js';
-import { isDir, isLnk, type Node } from '../composefs/tree.js';
+import { isLnk, type Node } from '../composefs/tree.js';
 import { preorder } from '../composefs/walk.js';
 import { refusedXattr } from '../composefs/xattr-budget.js';
 
@@ -63,17 +63,12 @@ function checkLimits(n: Node): void {
   if (n.parent) {
     if (name.length === 0 || name.length > MAX_NAME_LENGTH || name.includes(SLASH) || name.includes(0)) fail("Can't add child");
   }
-  const target = n.linkTo;
-  if (target) {
-    if (isDir(n.mode) || isDir(target.mode)) fail("Directories can't be hardlinked");
-    return; // an alias is written with its target's fields
-  }
+  if (n.linkTo) return; // an alias is written with its target's fields
   for (const [field, v] of [['NLINK', n.nlink], ['UID', n.uid], ['GID', n.gid], ['RDEV', n.rdev], ['MTIME', n.mtimeNsec]] as const) {
     if (!Number.isInteger(v) || v < 0 || v > U32_MAX) fail(`Invalid integer ${v}`, field);
   }
   if (n.size < 0n || n.size > U64_MAX) fail(`Invalid integer ${n.size}`, 'SIZE');
   const content = n.content;
-  if (content && BigInt(content.length) !== n.size) fail(`Invalid content size ${content.length}, must match size ${n.size}`, 'CONTENT');
   const payload = n.payload;
   if (isLnk(n.mode)) {
     if (!payload || payload.length === 0 || payload.length >= PATH_MAX || payload.includes(0)) fail('Invalid symlink', 'PAYLOAD');
