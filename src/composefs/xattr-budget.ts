@@ -39,3 +39,22 @@ export function budgetAfterSet(
   const sum = t + entry;
   return sum < 0 || sum > XATTR_BUDGET_MAX ? null : sum;
 }
+
+/**
+ * The first of `xattrs` that C refuses when they are set in order (a key set again replaces the
+ * earlier value, as in a dumpfile line), or null. A key with a NUL byte is refused too: C takes keys
+ * as C strings.
+ */
+export function refusedXattr(xattrs: readonly { key: Uint8Array; value: Uint8Array }[]): { key: Uint8Array; value: Uint8Array } | null {
+  let total = 0;
+  const lengths = new Map<string, number>();
+  for (const x of xattrs) {
+    const name = Buffer.from(x.key.buffer, x.key.byteOffset, x.key.length).toString('latin1');
+    const old = lengths.get(name);
+    const next = x.key.includes(0) ? null : budgetAfterSet(total, lengths.size, x.key.length, x.value.length, old ?? -1);
+    if (next === null) return x;
+    total = next;
+    lengths.set(name, x.value.length);
+  }
+  return null;
+}

@@ -12,6 +12,7 @@ import { CfsError } from '../errors.js';
 /** Same depth from src/wasm and dist/wasm. */
 const WASM_URL = new URL('../../build/cfskit.wasm', import.meta.url);
 const COMPOSEFS_WASM_URL = new URL('../../build/composefs.wasm', import.meta.url);
+const ZSTD_WASM_URL = new URL('../../build/zstd.wasm', import.meta.url);
 
 /** Exports every bridge relies on; each bridge module types the exports it calls itself. */
 export interface CoreExports {
@@ -22,6 +23,7 @@ export interface CoreExports {
 
 let compiled: WebAssembly.Module | undefined;
 let composefsCompiled: WebAssembly.Module | undefined;
+let zstdCompiled: WebAssembly.Module | undefined;
 let instance: WebAssembly.Instance | undefined;
 let bytes = new Uint8Array(0);
 
@@ -45,6 +47,12 @@ export function wasmModule(): WebAssembly.Module {
 export function composefsModule(): WebAssembly.Module {
   composefsCompiled ??= compile(COMPOSEFS_WASM_URL);
   return composefsCompiled;
+}
+
+/** The zstd frame checksum (build/zstd.wasm), compiled once per thread on first use. */
+export function zstdModule(): WebAssembly.Module {
+  zstdCompiled ??= compile(ZSTD_WASM_URL);
+  return zstdCompiled;
 }
 
 /** Imports every module of ours needs: `abort` (a failed bounds check or assertion inside Wasm). */

@@ -2,10 +2,17 @@
  * Encodes a caller's tree (src/composefs/tree.ts) as the records assembly/composefs/tree-records.ts
  * decodes (the layout is documented there): nodes in pre-order with children in insertion order
  * (the writer sorts), in chunks of whole records. An alias whose target is not in the tree is
- * refused here, as the writer would (spec composefs-image.md §2.9 P4).
+ * refused here, as the writer would (spec composefs-image.md §2.9 P4). Every node is first held to
+ * the limits the dumpfile parser enforces (src/composefs/dumpfile/parse.ts), refused with the
+ * parser's reason (code ETREE, the node's path as the field) before a record is sent: names, integer
+ * ranges, inline content and payload sizes, symlink targets, and the xattr budget.
  */
+import { CfsError } from '../errors.js';
+import { INLINE_CONTENT_MAX, MAX_NAME_LENGTH, PATH_MAX } from '../composefs/erofs/format.js';
 import { writeError } from '../composefs/write-error.js';
-import type { Node } from '../composefs/tree.js';
+import { isLnk, type Node } from '../composefs/tree.js';
+import { preorder } from '../composefs/walk.js';
+import { refusedXattr } from '../composefs/xattr-budget.js';
 
 const HAS_CHILDREN = 1;
 const HAS_DIGEST = 2;
@@ -17,10 +24,60 @@ const DIGEST_SIZE = 32;
 const CHUNK = 1 << 18;
 
 const decoder = new TextDecoder();
+const SLASH = 0x2f;
+const U32_MAX = 0xffffffff;
+const U64_MAX = (1n << 64n) - 1n;
 
 /** The writer's name for an entry in errors: its directory's path, then the name. */
 function where(n: Node): string {
   return `${decoder.decode(n.parent ? n.parent.path() : Uint8Array.of(0x2f))} entry ${decoder.decode(n.name)}`;
+}
+
+/** The refusal of a node the dumpfile parser would refuse, with the parser's reason (§3.5 order), or null. */
+function limitRefusal(n: Node): CfsError | null {
+  try {
+    checkLimits(n);
+    return null;
+  } catch (err) {
+    if (err instanceof CfsError) return err;
+    throw err;
+  }
+}
+
+/** The refusal of the first node in dumpfile order (pre-order, children by name), as the parser meets them. */
+function firstRefusal(root: Node): CfsError | null {
+  for (const { node } of preorder(root)) {
+    const refusal = limitRefusal(node);
+    if (refusal) return refusal;
+  }
+  return null;
+}
+
+function checkLimits(n: Node): void {
+  const fail = (reason: string, detail?: string): never => {
+    const path = decoder.decode(n.parent ? n.path() : Uint8Array.of(SLASH));
+    throw new CfsError(reason, { field: detail ? `${path}: ${detail}` : path, code: 'ETREE' });
+  };
+  const name = n.name;
+  // "." and ".." children are accepted, as lcfs_node_add_child does (they replace the writer's own)
+  if (n.parent) {
+    if (name.length === 0 || name.length > MAX_NAME_LENGTH || name.includes(SLASH) || name.includes(0)) fail("Can't add child");
+  }
+  if (n.linkTo) return; // an alias is written with its target's fields
+  for (const [field, v] of [['NLINK', n.nlink], ['UID', n.uid], ['GID', n.gid], ['RDEV', n.rdev], ['MTIME', n.mtimeNsec]] as const) {
+    if (!Number.isInteger(v) || v < 0 || v > U32_MAX) fail(`Invalid integer ${v}`, field);
+  }
+  if (n.size < 0n || n.size > U64_MAX) fail(`Invalid integer ${n.size}`, 'SIZE');
+  const content = n.content;
+  const payload = n.payload;
+  if (isLnk(n.mode)) {
+    if (!payload || payload.length === 0 || payload.length >= PATH_MAX || payload.includes(0)) fail('Invalid symlink', 'PAYLOAD');
+  } else {
+    if (payload && (payload.length >= PATH_MAX || payload.includes(0))) fail('Invalid payload', 'PAYLOAD');
+    if (content && content.length > INLINE_CONTENT_MAX) fail(`Inline content size ${content.length} exceeds maximum ${INLINE_CONTENT_MAX}`, 'CONTENT');
+  }
+  const refused = refusedXattr(n.xattrs);
+  if (refused) fail("Can't set xattr", `xattr ${decoder.decode(refused.key)}`);
 }
 
 /** The nodes in pre-order and each one's index. */
@@ -62,6 +119,8 @@ export function* treeRecords(root: Node): Generator<Uint8Array> {
   };
   for (let i = 0; i < nodes.length; i++) {
     const n = nodes[i];
+    const refusal = limitRefusal(n);
+    if (refusal) throw firstRefusal(root) ?? refusal;
     const need = recordSize(n);
     if (at + need > buf.length) {
       if (at > 0) yield buf.slice(0, at);

@@ -1,19 +1,16 @@
 /**
- * Layer compression, detected by magic: gzip (`1f 8b`, node:zlib, concatenated members allowed)
- * and zstd (`28 b5 2f fd`, fzstd, streaming); anything else passes through as a plain tar.
+ * Layer compression, detected by magic: gzip (`1f 8b`, node:zlib: each member's CRC32 and ISIZE
+ * are checked, concatenated members allowed, truncation and trailing bytes other than zero
+ * padding refused) and zstd (`28 b5 2f fd`, zstd.ts: checksums and window limit); anything else
+ * passes through as a plain tar.
  */
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { Decompress } from 'fzstd';
 import { CfsError } from '../../errors.js';
+import { unzstd } from './zstd.js';
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
-/**
- * zstd input is fed in slices this small: fzstd emits whole blocks synchronously (≤ 128 KiB out
- * per ≥ 4 bytes in), so the slice size bounds what one step can expand to (≤ 32 MiB).
- */
-const ZSTD_SLICE = 1024;
 
 export type Compression = 'gzip' | 'zstd' | 'none';
 
@@ -63,29 +60,6 @@ async function* gunzip(input: AsyncIterable<Uint8Array>, file: string): AsyncGen
   } finally {
     source.destroy();
   }
-}
-
-async function* unzstd(input: AsyncIterable<Uint8Array>, file: string): AsyncGenerator<Uint8Array> {
-  let out: Uint8Array[] = [];
-  const z = new Decompress((data) => {
-    if (data.length > 0) out.push(data);
-  });
-  const step = (chunk: Uint8Array, final: boolean): Uint8Array[] => {
-    try {
-      z.push(chunk, final);
-    } catch (err) {
-      throw corrupt('zstd', file, err);
-    }
-    const ready = out;
-    out = [];
-    return ready;
-  };
-  for await (const chunk of input) {
-    for (let off = 0; off < chunk.length; off += ZSTD_SLICE) {
-      yield* step(chunk.subarray(off, off + ZSTD_SLICE), false);
-    }
-  }
-  yield* step(new Uint8Array(0), true);
 }
 
 function corrupt(format: string, file: string, err: unknown): CfsError {

@@ -4,9 +4,12 @@
  * a nested image index is resolved by the host platform) → config and layers. Every blob is
  * checked against its descriptor's digest and size; layer blobs while they stream, and each
  * uncompressed layer against the config's `rootfs.diff_ids`, before the layer is applied.
+ * The layout is outside data: index.json and blobs are opened without following a symlink in their
+ * last component, must be regular files (never a device or fifo), and are read under a byte budget
+ * counted while reading (a descriptor's size, or JSON_MAX for index.json), never trusted from `stat`.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream, promises as fsp } from 'node:fs';
+import { constants, promises as fsp, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import type { Node } from '../tree.js';
 import { CfsError } from '../../errors.js';
@@ -22,6 +25,10 @@ const INDEX_TYPES = new Set([
 ]);
 /** index.json, manifests and configs are read whole; anything larger is refused. */
 const JSON_MAX = 16 << 20;
+/** Bytes read from a blob per call. */
+const READ_CHUNK = 256 * 1024;
+/** open(2) flags for a layout file: no symlink as the last component, no blocking on a fifo (0 where the platform lacks them). */
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 const DIGEST_RE = /^(sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$/;
 export const GOARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
 
@@ -66,7 +73,7 @@ export async function loadOciLayout(ref: string, opts: SourceOptions = {}): Prom
     const diffHash = hasher(diffId);
     let blobSize = 0;
     const bytes = (async function* () {
-      for await (const chunk of createReadStream(file, { highWaterMark: 256 * 1024 }) as AsyncIterable<Buffer>) {
+      for await (const chunk of readBounded(file, layer.size, 'layer')) {
         blobSize += chunk.length;
         blobHash.update(chunk);
         yield chunk;
@@ -135,16 +142,16 @@ function checkDigest(h: Hash, want: string, file: string, what: string): void {
   if (got !== want) throw new CfsError(`${what} mismatch: content is ${got}, expected ${want}`, { file, code: 'EOCI' });
 }
 
-/** Reads a small JSON document; with a descriptor, checks its size and digest first. */
+/** Reads a small JSON document (bounded by its descriptor's size, else JSON_MAX); with a descriptor, checks its size and digest. */
 async function readJson(file: string, desc: Descriptor | null, dir: string): Promise<Record<string, unknown>> {
-  let data: Buffer;
+  if (desc && desc.size > JSON_MAX) throw new CfsError(`descriptor size ${desc.size} is over the ${JSON_MAX}-byte limit for a JSON document`, { file, code: 'EOCI' });
+  const parts: Uint8Array[] = [];
   try {
-    const st = await fsp.stat(file);
-    if (st.size > JSON_MAX) throw new CfsError(`JSON document larger than ${JSON_MAX} bytes`, { file, code: 'EOCI' });
-    data = await fsp.readFile(file);
+    for await (const chunk of readBounded(file, desc ? desc.size : JSON_MAX, desc ? 'blob' : 'JSON document')) parts.push(chunk);
   } catch (err) {
     throw missingBlob(err, file, dir);
   }
+  const data = Buffer.concat(parts);
   if (desc) {
     if (data.length !== desc.size) throw new CfsError(`blob is ${data.length} bytes, its descriptor says ${desc.size}`, { file, code: 'EOCI' });
     const h = hasher(desc.digest);
@@ -158,6 +165,45 @@ async function readJson(file: string, desc: Descriptor | null, dir: string): Pro
   } catch (err) {
     throw new CfsError(`invalid JSON: ${(err as Error).message}`, { file, code: 'EOCI' });
   }
+}
+
+/**
+ * The bytes of a layout file, refused once more than `limit` bytes were read (`what` names it in
+ * the error). Regular files only, opened without following a symlink in the last component.
+ */
+async function* readBounded(file: string, limit: number, what: string): AsyncGenerator<Uint8Array> {
+  let fh: fsp.FileHandle;
+  try {
+    fh = await fsp.open(file, OPEN_FLAGS);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP' || code === 'EMLINK') throw new CfsError(`${what} is a symlink (the layout must hold regular files)`, { file, code: 'EOCI' }, { cause: err });
+    throw err;
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new CfsError(`${what} is a ${fileKind(st)}, not a regular file`, { file, code: 'EOCI' });
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(READ_CHUNK);
+      const { bytesRead } = await fh.read(buf, 0, Math.min(READ_CHUNK, limit - total + 1), null);
+      if (bytesRead === 0) return;
+      total += bytesRead;
+      if (total > limit) throw new CfsError(`${what} is larger than ${limit} bytes${what === 'JSON document' ? '' : ', its descriptor size'}`, { file, code: 'EOCI' });
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+function fileKind(st: Stats): string {
+  if (st.isDirectory()) return 'directory';
+  if (st.isCharacterDevice()) return 'character device';
+  if (st.isBlockDevice()) return 'block device';
+  if (st.isFIFO()) return 'fifo';
+  if (st.isSocket()) return 'socket';
+  return 'special file';
 }
 
 function missingBlob(err: unknown, file: string, dir?: string): unknown {

@@ -12,6 +12,7 @@ import tar from 'tar-stream';
 import { isDir, Node, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, type Xattr } from '../tree.js';
 import { CfsError, type ErrorPlace } from '../../errors.js';
 import { PATH_MAX } from '../erofs/format.js';
+import { refusedXattr } from '../xattr-budget.js';
 import { ContentBatcher, fillContent, setExternal } from './content.js';
 import { decompress } from './decompress.js';
 import { finalizeHardlinks } from './hardlinks.js';
@@ -150,6 +151,8 @@ async function addEntry(
   node.mtimeSec = e.mtimeSec;
   node.mtimeNsec = e.mtimeNsec;
   for (const x of e.xattrs) node.setXattr(x.key, x.value);
+  const refused = refusedXattr(node.xattrs);
+  if (refused) throw new CfsError("Can't set xattr", { ...where, field: `${where.field}: xattr ${Buffer.from(refused.key).toString('latin1')}` });
   if (!slot.name) {
     if (e.type !== 'directory') throw new CfsError(`the root entry must be a directory, not a ${e.type}`, where);
     layer.setRoot(node);
