@@ -51,6 +51,8 @@ describe('cfskit pull over nginx: publish, pull, deploy, upgrade', function () {
     expect(runPeer('ostree', ['remote', 'list', '-u', `--repo=${repo}`]).stdout).to.equal(`origin  ${nginx.url}\nspare   https://example.invalid/repo\n`);
     expect(cli('remote', 'list', '-u', `--repo=${repo}`).ok().stdout).to.equal(`origin  ${nginx.url}\nspare   https://example.invalid/repo\n`);
     expect(runPeer('ostree', ['config', 'get', `--repo=${repo}`, 'remote "origin".url']).stdout).to.equal(`${nginx.url}\n`);
+    expect(JSON.parse(cli('remote', 'list', '--json', `--repo=${repo}`).ok().stdout)).to.deep.equal({ origin: nginx.url, spare: 'https://example.invalid/repo' });
+    expect(cli('remote', 'list', '--if-exists', `--repo=${repo}`).stderr).to.equal('cfskit remote: --if-exists does not apply to list\n');
     expect(runPeer('ostree', ['config', 'get', `--repo=${repo}`, 'remote "origin".branches']).stdout).to.equal('os/main;\n');
     expect(runPeer('ostree', ['config', 'get', `--repo=${repo}`, 'remote "origin".sign-verify']).stdout).to.equal('false\n');
     cli('remote', 'delete', `--repo=${repo}`, 'spare').ok();

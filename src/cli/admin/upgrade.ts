@@ -5,17 +5,29 @@
  */
 import { CfsError } from '../../errors.js';
 import { upgrade, type UpgradeResult } from '../../upgrade/upgrade.js';
+import type { VerbSpec } from '../args.js';
 import { createProgress } from '../progress.js';
 import { parseCommand, positionals } from '../repo-args.js';
 import { SYSROOT_OPTION, sysrootOption } from './sysroot-arg.js';
 
-const USAGE = 'Usage: cfskit admin upgrade [--sysroot=DIR] [--os=STATEROOT] [--pull-only] [--deploy-only]\n';
+export const spec: VerbSpec = {
+  name: 'admin upgrade',
+  synopsis: ['[--sysroot=DIR] [--os=STATEROOT] [--pull-only|--deploy-only]'],
+  description: `Pull the origin of the default deployment of STATEROOT and deploy it, merging /etc, when its
+commit changed; print "No update available." otherwise, as ostree admin upgrade does.`,
+  options: {
+    ...SYSROOT_OPTION,
+    os: { type: 'string', value: 'STATEROOT', help: "the stateroot (default: the booted deployment's, else the default one's)" },
+    'pull-only': { type: 'boolean', help: 'fetch the update into the repository, deploy nothing' },
+    'deploy-only': { type: 'boolean', help: 'deploy what the repository holds, fetch nothing' },
+  },
+};
 
 export async function run(args: string[]): Promise<number> {
-  const p = parseCommand(args, { ...SYSROOT_OPTION, os: { type: 'string' }, 'pull-only': { type: 'boolean' }, 'deploy-only': { type: 'boolean' } }, USAGE);
+  const p = parseCommand(args, spec.options, spec);
   if (!p) return 0;
-  positionals(p, 0, USAGE);
-  if (p.values['pull-only'] && p.values['deploy-only']) throw new CfsError(`Cannot simultaneously specify --pull-only and --deploy-only\n${USAGE}`, { code: 'EUSAGE' });
+  positionals(p, 0);
+  if (p.values['pull-only'] && p.values['deploy-only']) throw new CfsError('Cannot simultaneously specify --pull-only and --deploy-only', { code: 'EUSAGE' });
   const progress = createProgress();
   let r: UpgradeResult;
   try {
