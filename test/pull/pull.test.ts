@@ -164,14 +164,14 @@ describe('cfskit pull over nginx: publish, pull, deploy, upgrade', function () {
     expect(s.stdout.trim()).to.equal(`[byte ${hex.match(/../g)!.map((b) => `0x${b}`).join(', ')}]`);
   });
 
-  it('refuses an origin it does not know with one line', () => {
+  it('refuses a container-image-reference that is not docker:// with one line', () => {
     const file = originFile();
     const saved = readFileSync(file, 'utf8');
     writeFileSync(file, '[origin]\ncontainer-image-reference=ostree-unverified-registry:example.com/os:latest\n');
     try {
       const r = cli('admin', 'upgrade', `--sysroot=${sysroot}`);
       expect(r.status).to.equal(1);
-      expect(r.stderr).to.match(/^cfskit admin: .*\.origin: origin\.container-image-reference: origin 'container-image-reference' is not supported by this cfskit \(it updates from: refspec\)\n$/);
+      expect(r.stderr).to.match(/^cfskit admin: .*\.origin: origin\.container-image-reference: 'ostree-unverified-registry:example\.com\/os:latest' is not a docker:\/\/HOST\/NAME\[:TAG\|@DIGEST\] reference\n$/);
     } finally {
       writeFileSync(file, saved);
     }
