@@ -5,7 +5,7 @@
  * fetched; `admin switch docker://…` follows another reference.
  */
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readCommit } from '../../src/ostree/commit.js';
@@ -83,6 +83,16 @@ describe('registry: cfskit admin upgrade and admin switch on a docker:// deploym
     expect(loadSysroot(sysroot).deployments.map((x) => x.csum)).to.deep.equal(state.deployments.map((x) => x.csum));
     const v = await cfskit(['admin', 'verify', `--sysroot=${sysroot}`]);
     expect(v.status, v.stderr).to.equal(0);
+
+    // cfskit prune and admin cleanup collect the blob cache: a stray blob goes, the deployed ones stay
+    const cache = join(paths.repo(sysroot), 'cfs', 'oci', 'blobs', 'sha256');
+    const kept = readdirSync(cache).sort();
+    for (const args of [['prune', `--repo=${paths.repo(sysroot)}`], ['admin', 'cleanup', `--sysroot=${sysroot}`]]) {
+      writeFileSync(join(cache, 'f'.repeat(64)), 'stray');
+      const r = await cfskit(args);
+      expect(r.status, r.stderr).to.equal(0);
+      expect(readdirSync(cache).sort(), args[0]).to.deep.equal(kept);
+    }
   });
 
   it('switch docker://… deploys and follows the other reference; the registry flags are checked', async () => {
