@@ -77,7 +77,7 @@ async function add(p: Parsed): Promise<number> {
   if (p.values['no-gpg-verify'] || p.values['no-sign-verify'] || signSpecs.length) options.push([REMOTE_KEYS.gpgVerify, 'false']);
   if (p.values['no-sign-verify']) options.push([REMOTE_KEYS.signVerify, 'false']);
   if (signSpecs.length) options.push([REMOTE_KEYS.signVerify, 'true']);
-  for (const spec of signSpecs) options.push(signOption(spec));
+  for (const given of signSpecs) options.push(signOption(given));
   addRemote(repo, name, url, options);
   return 0;
 }

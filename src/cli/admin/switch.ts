@@ -1,6 +1,7 @@
 /**
- * `cfskit admin switch [--sysroot=DIR] [--os=STATEROOT] [REMOTE:]REF`: pull REF and deploy it with
- * an origin following it (a bare REF keeps the current remote), as `ostree admin switch`.
+ * `cfskit admin switch [--sysroot=DIR] [--os=STATEROOT] [REMOTE:]REF|docker://…`: pull REF (or the
+ * image) and deploy it with an origin following it (a bare REF keeps the current remote), as
+ * `ostree admin switch`.
  */
 import { upgrade } from '../../upgrade/upgrade.js';
 import type { VerbSpec } from '../args.js';

@@ -1,7 +1,8 @@
 /**
  * `cfskit admin upgrade [--sysroot=DIR] [--os=STATEROOT] [--pull-only] [--deploy-only]`: pull the
- * default deployment's origin and deploy it (with the /etc merge) when the commit changed;
- * "No update available." otherwise, as `ostree admin upgrade` (src/upgrade/).
+ * default deployment's origin (an ostree remote's ref or a docker:// image) and deploy it (with
+ * the /etc merge) when the commit changed; "No update available." otherwise, as `ostree admin
+ * upgrade` (src/upgrade/).
  */
 import { CfsError } from '../../errors.js';
 import { upgrade, type UpgradeResult } from '../../upgrade/upgrade.js';
