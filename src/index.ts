@@ -47,7 +47,7 @@ export { checkoutTree, type CheckoutOptions } from './ostree/checkout-tree.js';
 
 // The cfs/ store inside the repo, GC and fsck
 export { openCfs, storeImage, refImage, imagePath, cfsPaths, CFS_META } from './cfs/store.js';
-export { prune, type PruneOptions, type PruneResult } from './cfs/prune.js';
+export { prune, type PruneHook, type PruneOptions, type PruneResult } from './cfs/prune.js';
 export { fsckRepo, type FsckProblem } from './cfs/fsck.js';
 
 // The sysroot: layout, boot entries, deployments, /etc merge, initramfs extension (ostree.md §3, §4, §6)
@@ -86,6 +86,7 @@ export type {
 export { parseReference, formatReference, isDockerReference, type ImageReference } from './registry/reference.js';
 export { pullToCache, loadRegistryImage, remoteDigest, parsePlatform, type PulledImage, type Platform } from './registry/pull.js';
 export { BlobCache, repoBlobCache } from './registry/cache.js';
+export { pruneBlobCache } from './registry/cache-prune.js';
 export { commitRegistryImage, deployFromRegistry, registryOrigin, type RegistryCommit, type RegistryDeployOptions } from './registry/deploy.js';
 export { upgradeFromRegistry, type UpgradeOptions as RegistryUpgradeOptions } from './registry/upgrade.js';
 export { commitProvenance, type Provenance } from './registry/provenance.js';

@@ -11,7 +11,6 @@ import { decodeCommit } from '../ostree/formats.js';
 import { withRepoLock } from '../ostree/lock.js';
 import { listObjects, objectPath, readMetadata } from '../ostree/objects.js';
 import type { Repo } from '../ostree/repo.js';
-import { pruneBlobCache } from '../registry/cache-prune.js';
 import { listCfsObjects, listImages, reachable, stubImage } from './reach.js';
 import { cfsPaths } from './store.js';
 import { reclaimRepoTemps } from './temps.js';
@@ -21,7 +20,15 @@ export interface PruneOptions {
   depth?: number;
   /** Count what would go without deleting anything. */
   dryRun?: boolean;
+  /** Collectors of what else the repo holds for its commits (the registry's blob cache), run last. */
+  hooks?: PruneHook[];
 }
+
+/**
+ * A collector run under the writer lock after the store's GC: deletes what none of the kept
+ * commits needs (nothing with `dryRun`) and returns the bytes that takes.
+ */
+export type PruneHook = (repo: Repo, keptCommits: ReadonlySet<string>, dryRun: boolean) => Promise<number>;
 
 export interface PruneResult {
   commits: number;
@@ -70,7 +77,7 @@ export async function prune(repo: Repo, opts: PruneOptions = {}): Promise<PruneR
     for (const hex of await listCfsObjects(repo)) {
       if (!keep.objects.has(hex) && (await remove(join(p.objects, hex.slice(0, 2), hex.slice(2))))) result.objects++;
     }
-    result.bytes += await pruneBlobCache(repo, keep.commits, opts.dryRun);
+    for (const hook of opts.hooks ?? []) result.bytes += await hook(repo, keep.commits, opts.dryRun === true);
     const temps = reclaimRepoTemps(repo, { dryRun: opts.dryRun });
     result.temps = temps.paths.length;
     result.bytes += temps.bytes;

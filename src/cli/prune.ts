@@ -1,6 +1,7 @@
 /** `cfskit prune --repo R [--depth=N] [--dry-run]`: delete unreachable stub commits, images and cfs objects. */
 import { CfsError } from '../errors.js';
 import { prune } from '../cfs/prune.js';
+import { pruneBlobCache } from '../registry/cache-prune.js';
 import type { VerbSpec } from './args.js';
 import { withActivity } from './progress.js';
 import { withRepoLock } from '../ostree/lock.js';
@@ -10,7 +11,7 @@ import { parseCommand, positionals, repoOption } from './repo-args.js';
 export const spec: VerbSpec = {
   name: 'prune',
   synopsis: ['--repo=PATH [--depth=N] [--dry-run]'],
-  description: 'Delete the stub commits no ref reaches, then the images and cfs objects no kept commit names.',
+  description: 'Delete the stub commits no ref reaches, then the images and cfs objects no kept commit names,\nand the registry blobs (cfs/oci/) of no kept commit.',
   options: {
     repo: { type: 'string', value: 'PATH', help: 'the repository (required)' },
     depth: { type: 'string', value: 'N', help: 'parents kept behind each ref (default -1: all history)' },
@@ -27,7 +28,7 @@ export async function run(args: string[]): Promise<number> {
   if (!Number.isInteger(depth) || depth < -1) throw new CfsError(`--depth needs an integer >= -1, got '${p.values.depth}'`, { code: 'EUSAGE' });
   const dryRun = p.values['dry-run'] === true;
   const repo = repoOption(p);
-  const r = await withActivity('Pruning', () => prune(repo, { depth, dryRun }), { quiet: p.values.quiet === true });
+  const r = await withActivity('Pruning', () => prune(repo, { depth, dryRun, hooks: [pruneBlobCache] }), { quiet: p.values.quiet === true });
   if (!dryRun) await withRepoLock(repo, () => autoUpdateSummary(repo));
   process.stdout.write(`${dryRun ? 'Would delete' : 'Deleted'} ${r.commits} commits, ${r.images} images, ${r.objects} objects, ${r.bytes} bytes\n`);
   return 0;

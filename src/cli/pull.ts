@@ -6,37 +6,41 @@
 import { CfsError } from '../errors.js';
 import { pull } from '../pull/pull.js';
 import { createProgress } from './progress.js';
+import type { VerbSpec } from './args.js';
 import { parseCommand, repoOption } from './repo-args.js';
 
-const USAGE = `Usage: cfskit pull --repo=PATH [--depth=N] [--mirror] [--dry-run] [--network-retries=N] [--timeout=SECONDS]
-                   REMOTE[:REF] [REF...]
-  --depth=N   parent commits to pull too (-1: all history; default 0)
-  --mirror    write refs/heads/REF instead of refs/remotes/REMOTE/REF
-`;
+export const spec: VerbSpec = {
+  name: 'pull',
+  synopsis: ['--repo=PATH [OPTIONS] REMOTE[:REF] [REF...]'],
+  description: `Fetch the stub commits of REF (default: the remote's configured branches), their images and
+the cfs objects the repository lacks from REMOTE over HTTP(S), each verified before it is stored,
+then move refs/remotes/REMOTE/REF.`,
+  options: {
+    repo: { type: 'string', value: 'PATH', help: 'the repository (required)' },
+    depth: { type: 'string', value: 'N', help: 'parent commits to pull too (-1: all history; default 0)' },
+    mirror: { type: 'boolean', help: 'write refs/heads/REF instead of refs/remotes/REMOTE/REF' },
+    'dry-run': { type: 'boolean', help: 'print what would be fetched and the ref moves; change nothing' },
+    'network-retries': { type: 'string', value: 'N', help: 'retries of a failed request (default 5)' },
+    timeout: { type: 'string', value: 'SECONDS', help: 'give up on a request idle this long (default 30)' },
+    quiet: { type: 'boolean', short: 'q', help: 'no progress display (drawn only when stderr is a terminal)' },
+  },
+};
 
 export async function run(args: string[]): Promise<number> {
-  const p = parseCommand(args, {
-    repo: { type: 'string' },
-    depth: { type: 'string' },
-    mirror: { type: 'boolean' },
-    'dry-run': { type: 'boolean' },
-    'network-retries': { type: 'string' },
-    timeout: { type: 'string' },
-    quiet: { type: 'boolean', short: 'q' },
-  }, USAGE);
+  const p = parseCommand(args, spec.options, spec);
   if (!p) return 0;
   const [first, ...more] = p.positionals;
-  if (!first) throw new CfsError(`REMOTE is required\n${USAGE}`, { code: 'EUSAGE' });
+  if (!first) throw new CfsError('REMOTE is required', { code: 'EUSAGE' });
   const colon = first.indexOf(':');
   const remote = colon >= 0 ? first.slice(0, colon) : first;
   const refs = [...(colon >= 0 ? [first.slice(colon + 1)] : []), ...more];
   const int = (name: string, min: number): number | undefined => {
     const v = p.values[name] as string | undefined;
     if (v === undefined) return undefined;
-    if (!/^-?\d+$/.test(v) || Number(v) < min) throw new CfsError(`--${name} needs an integer >= ${min}, got '${v}'\n${USAGE}`, { code: 'EUSAGE' });
+    if (!/^-?\d+$/.test(v) || Number(v) < min) throw new CfsError(`--${name} needs an integer >= ${min}, got '${v}'`, { code: 'EUSAGE' });
     return Number(v);
   };
-  const repo = repoOption(p, USAGE);
+  const repo = repoOption(p);
   const progress = createProgress({ quiet: p.values.quiet === true });
   const timeout = int('timeout', 1);
   let r;

@@ -11,7 +11,7 @@ import type { PullProgress, RegistryOptions } from '../composefs/sources/options
 /** RegistryOptions from the flags (`get` returns a flag's value); progress on a TTY unless quiet. */
 export function registryOptions(get: (name: string) => string | undefined, quiet = false): RegistryOptions {
   const tls = get('tls-verify');
-  if (tls !== undefined && tls !== 'true' && tls !== 'false') throw new CfsError(`--tls-verify takes true or false, got '${tls}'`, { field: '--tls-verify', code: 'EUSAGE' });
+  if (tls !== undefined && tls !== 'true' && tls !== 'false') throw new CfsError(`takes true or false, got '${tls}'`, { field: '--tls-verify', code: 'EUSAGE' });
   return {
     tlsVerify: tls !== 'false',
     authfile: get('authfile'),

@@ -11,26 +11,30 @@ import { withRepoLock } from '../ostree/lock.js';
 import { signCommit, verifyCommitSignature } from '../sign/commit.js';
 import { readDetached } from '../sign/commitmeta.js';
 import { parseSecretKey, readKeysFile, SIGN_TYPE } from '../sign/ed25519.js';
+import type { VerbSpec } from './args.js';
 import { parseCommand, repoOption } from './repo-args.js';
 
-const USAGE = `Usage: cfskit sign --repo=PATH [--sign-type=ed25519] [--keys-file=FILE] COMMIT [SECRET-KEY...]
-       cfskit sign --verify --repo=PATH [--sign-type=ed25519] [--keys-file=FILE] COMMIT [PUBLIC-KEY...]
-Keys are base64: a secret key is 64 bytes (seed and public key), a public key 32 bytes.
-`;
+export const spec: VerbSpec = {
+  name: 'sign',
+  synopsis: ['--repo=PATH [--sign-type=ed25519] [--keys-file=FILE] COMMIT [SECRET-KEY...]', '--verify --repo=PATH [--sign-type=ed25519] [--keys-file=FILE] COMMIT [PUBLIC-KEY...]'],
+  description: `Add ed25519 signatures to COMMIT's detached metadata, or with --verify check them, as ostree
+sign does. Keys are base64: a secret key is 64 bytes (seed and public key), a public key 32 bytes.`,
+  options: {
+    repo: { type: 'string', value: 'PATH', help: 'the repository (required)' },
+    'sign-type': { type: 'string', short: 's', value: 'TYPE', help: 'the signature type: ed25519 (the only one; default ed25519)' },
+    'keys-file': { type: 'string', value: 'FILE', help: 'more keys, one base64 key a line' },
+    verify: { type: 'boolean', help: 'check the signatures against the PUBLIC-KEYs and the keys file instead' },
+  },
+};
 
 export async function run(args: string[]): Promise<number> {
-  const p = parseCommand(args, {
-    repo: { type: 'string' },
-    'sign-type': { type: 'string', short: 's' },
-    'keys-file': { type: 'string' },
-    verify: { type: 'boolean' },
-  }, USAGE);
+  const p = parseCommand(args, spec.options, spec);
   if (!p) return 0;
   const type = (p.values['sign-type'] as string | undefined) ?? SIGN_TYPE;
   if (type !== SIGN_TYPE) throw new CfsError(`Requested signature type is not implemented: '${type}' (cfskit signs ed25519)`, { field: 'sign-type', code: 'EUSAGE' });
   const [rev, ...given] = p.positionals;
-  if (!rev) throw new CfsError(`COMMIT is required\n${USAGE}`, { code: 'EUSAGE' });
-  const repo = repoOption(p, USAGE);
+  if (!rev) throw new CfsError('COMMIT is required', { code: 'EUSAGE' });
+  const repo = repoOption(p);
   const keysFile = p.values['keys-file'] as string | undefined;
   const keys = [...given, ...(keysFile ? readKeysFile(keysFile) : [])];
   const { checksum } = readCommit(repo, rev);
@@ -39,7 +43,7 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(`ed25519: Signature verified successfully with key '${key}'\n`);
     return 0;
   }
-  if (keys.length === 0) throw new CfsError(`give at least one SECRET-KEY or --keys-file\n${USAGE}`, { code: 'EUSAGE' });
+  if (keys.length === 0) throw new CfsError('give at least one SECRET-KEY or --keys-file', { code: 'EUSAGE' });
   const secret = keys.map(parseSecretKey);
   await withRepoLock(repo, () => {
     signCommit(repo, checksum, secret);

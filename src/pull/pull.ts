@@ -9,7 +9,6 @@
  * before it is renamed into place, so a failed pull changes no ref and stores nothing
  * unverified; a re-run fetches only what is still missing.
  */
-import { spawnSync } from 'node:child_process';
 import { lstatSync, readdirSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -166,15 +165,13 @@ async function pullLocked(repo: Repo, remote: Remote, client: HttpClient, o: Pul
   const refName = (name: string) => (o.mirror ? name : `${remote.name}:${name}`);
   if (!o.dryRun) {
     o.progress?.setTotal(Number(bytes));
-    // on Linux one syncfs after the objects instead of an fsync each (what ostree's pull does)
-    const syncfs = process.platform === 'linux';
-    const store = new ObjectStore(cfs.objects, { syncEach: !syncfs });
+    // each object fsynced before its rename (the store's write path), so durable before anything names it
+    const store = new ObjectStore(cfs.objects);
     await mapLimit([...missing], o.concurrency ?? 16, async ([hex, size]) => {
       const path = `cfs/objects/${cfsObjectPath(hex)}`;
       await client.get(path, (body) => store.addStream(body.chunks, size, { file: client.urlOf(path), code: 'EFETCH' }, hex));
       o.progress?.advance(1, Number(size));
     });
-    if (syncfs && missing.size > 0) syncFilesystem(cfs.objects);
     // parents before children, so a stored commit always has its image and objects
     for (const c of [...incoming].reverse()) {
       if (c.imageBytes) await storeImage(repo, c.imageBytes);
@@ -300,12 +297,6 @@ async function readLocalImage(objects: string, hex: string): Promise<Uint8Array>
 function hasObject(objects: string, hex: string, size?: bigint): boolean {
   const st = lstatSync(join(objects, cfsObjectPath(hex)), { bigint: true, throwIfNoEntry: false });
   return st !== undefined && st.isFile() && (size === undefined || st.size === size);
-}
-
-/** syncfs(2) of the filesystem holding `path`, through coreutils `sync -f`. */
-function syncFilesystem(path: string): void {
-  const r = spawnSync('sync', ['-f', path], { stdio: 'ignore' });
-  if (r.status !== 0) throw new CfsError(`sync -f failed (${r.error?.message ?? `exit ${r.status}`})`, { file: path, code: 'ESYNC' });
 }
 
 /** Temp files a killed writer left in the store (`.tmp-*`); called under the writer lock. */

@@ -1,5 +1,5 @@
 /**
- * Garbage collection of the blob cache (called by src/cfs/prune.ts under the writer lock): the
+ * Garbage collection of the blob cache, a src/cfs/prune.ts PruneHook (run under the writer lock): the
  * blobs kept are the manifests recorded by kept stub commits (`ostree.manifest-digest`) and the
  * config and layers those manifests name; everything else, and all of `tmp/`, is deleted.
  */
@@ -7,14 +7,14 @@ import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { decodeCommit } from '../ostree/formats.js';
 import { readMetadata } from '../ostree/objects.js';
-import type { Repo } from '../ostree/repo.js';
+import type { PruneHook } from '../cfs/prune.js';
 import { repoBlobCache } from './cache.js';
 import { MANIFEST_MAX } from './client.js';
 import { commitProvenance } from './provenance.js';
 import { DIGEST } from './reference.js';
 
 /** Deletes unneeded blobs (none with `dryRun`); returns the bytes they take. */
-export async function pruneBlobCache(repo: Repo, keptCommits: Iterable<string>, dryRun = false): Promise<number> {
+export const pruneBlobCache: PruneHook = async (repo, keptCommits, dryRun) => {
   const root = repoBlobCache(repo);
   const blobs = join(root, 'blobs');
   const keep = new Set<string>();
@@ -40,7 +40,7 @@ export async function pruneBlobCache(repo: Repo, keptCommits: Iterable<string>, 
   }
   if (!dryRun) await fsp.rm(join(root, 'tmp'), { recursive: true, force: true });
   return bytes;
-}
+};
 
 /** The config and layer digests a cached manifest names (none when it is absent or unreadable). */
 async function manifestBlobs(file: string): Promise<string[]> {

@@ -4,7 +4,7 @@
  * "No update available" and nothing is fetched; otherwise pull, commit and deploy.
  */
 import { CfsError } from '../errors.js';
-import type { PullProgress } from '../composefs/sources/options.js';
+import type { PullProgress, RegistryOptions } from '../composefs/sources/options.js';
 import { readCommit } from '../ostree/commit.js';
 import { decodeCommit } from '../ostree/formats.js';
 import { listObjects, readMetadata } from '../ostree/objects.js';
@@ -49,28 +49,43 @@ export async function upgradeFromRegistry(o: UpgradeOptions): Promise<{ changed:
     if (given === undefined) {
       throw new CfsError(`the deployment of '${stateroot}' follows no container image (origin has no ${ORIGIN_IMAGE_REFERENCE})`, { file: o.sysroot, field: ORIGIN_IMAGE_REFERENCE, code: 'EUPGRADE' });
     }
-    const reference = formatReference(parseReference(given));
     const repo = openRepo(paths.repo(o.sysroot));
-    const current = merge ? commitProvenance(readCommit(repo, merge.csum).commit) : undefined;
-    const deployOpts = { sysroot: o.sysroot, stateroot };
-
-    if (o.deployOnly) {
-      const pulled = newestCommitOf(repo, reference);
-      if (!pulled) throw new CfsError(`nothing pulled for ${reference} yet (run without --deploy-only)`, { code: 'EUPGRADE' });
-      if (pulled.checksum === merge?.csum) return { changed: false, message: 'No update available' };
-      const r = await deployRegistryCommit(pulled, deployOpts);
-      return { changed: true, message: `Deployed ${r.dir} (composefs=${r.digest})` };
-    }
-    const registry = { tlsVerify: o.tlsVerify, authfile: o.authfile, creds: o.creds, platform: o.platform, timeoutMs: o.timeoutMs, retries: o.retries };
-    const digest = await remoteDigest(reference, registry);
-    if (current?.reference === reference && (digest === current.manifestDigest || digest === current.indexDigest)) {
-      return { changed: false, message: 'No update available' };
-    }
-    const commit = await commitRegistryImage(repo, reference, { ...registry, pullProgress: o.pullProgress });
-    if (o.pullOnly) return { changed: true, message: `Pulled ${reference} (${commit.provenance.manifestDigest}) as ${commit.checksum}` };
-    const r = await deployRegistryCommit(commit, deployOpts);
-    return { changed: true, message: `Deployed ${r.dir} (composefs=${r.digest}) from ${reference} (${commit.provenance.manifestDigest})` };
+    const registry = { tlsVerify: o.tlsVerify, authfile: o.authfile, creds: o.creds, platform: o.platform, timeoutMs: o.timeoutMs, retries: o.retries, pullProgress: o.pullProgress };
+    const commit = await registryCommitFor(repo, given, { ...registry, current: merge?.csum, offline: o.deployOnly });
+    if (commit.checksum === merge?.csum) return { changed: false, message: 'No update available' };
+    const { reference, manifestDigest } = commit.provenance;
+    if (o.pullOnly) return { changed: true, message: `Pulled ${reference} (${manifestDigest}) as ${commit.checksum}` };
+    const r = await deployRegistryCommit(commit, { sysroot: o.sysroot, stateroot });
+    return { changed: true, message: `Deployed ${r.dir} (composefs=${r.digest})${o.deployOnly ? '' : ` from ${reference} (${manifestDigest})`}` };
   });
+}
+
+export interface RegistryCommitOptions extends RegistryOptions {
+  /** The stub commit deployed now (the merge deployment's). */
+  current?: string;
+  /** Do not contact the registry: the newest commit already pulled for the reference. */
+  offline?: boolean;
+}
+
+/**
+ * The stub commit to deploy for `given` (a docker:// reference): `current` when the registry still
+ * names the manifest it records; else the image pulled and committed now (offline: the newest
+ * commit already pulled). The caller holds the sysroot lock.
+ */
+export async function registryCommitFor(repo: Repo, given: string, o: RegistryCommitOptions): Promise<{ checksum: string; provenance: Provenance; fetchedBlobs: number }> {
+  const reference = formatReference(parseReference(given));
+  const { current, offline, ...registry } = o;
+  if (offline) {
+    const pulled = newestCommitOf(repo, reference);
+    if (!pulled) throw new CfsError(`nothing pulled for ${reference} yet (run without --deploy-only)`, { code: 'EUPGRADE' });
+    return { ...pulled, fetchedBlobs: 0 };
+  }
+  const provenance = current === undefined ? undefined : commitProvenance(readCommit(repo, current).commit);
+  const digest = await remoteDigest(reference, registry);
+  if (current !== undefined && provenance?.reference === reference && (digest === provenance.manifestDigest || digest === provenance.indexDigest)) {
+    return { checksum: current, provenance, fetchedBlobs: 0 };
+  }
+  return commitRegistryImage(repo, reference, registry);
 }
 
 /** The newest stub commit in the repo pulled from `reference`. */

@@ -69,11 +69,6 @@ export class ObjectStore {
     dir: string,
     private readonly opts: {
       deferWrites?: boolean;
-      /**
-       * false: no fsync per object; the caller makes the whole filesystem durable once (syncfs)
-       * before anything names the objects, as ostree's pull does. Default true.
-       */
-      syncEach?: boolean;
     } = {},
   ) {
     this.dir = dir;
@@ -256,7 +251,7 @@ export class ObjectStore {
     this.known.add(hex);
     try {
       fchmodSync(tmp.fd, OBJECT_MODE);
-      if (this.opts.syncEach !== false) await new Promise<void>((resolve, reject) => fsync(tmp.fd, (err) => (err ? reject(err) : resolve())));
+      await new Promise<void>((resolve, reject) => fsync(tmp.fd, (err) => (err ? reject(err) : resolve())));
       closeSync(tmp.fd);
       tmp.fd = -1;
       this.mkFanout(hex.slice(0, 2));

@@ -16,7 +16,7 @@
  */
 import { readCommit } from '../ostree/commit.js';
 import { openRepo } from '../ostree/repo.js';
-import { prune as pruneRepo, type PruneResult } from '../cfs/prune.js';
+import { prune as pruneRepo, type PruneHook, type PruneResult } from '../cfs/prune.js';
 import { cfsImagePaths, commitImageDigest } from './cfs-image.js';
 import { type Deployment, loadSysroot } from './deployments.js';
 import { writeDeploymentRefs } from './deployment-refs.js';
@@ -29,6 +29,8 @@ export interface CleanupOptions {
   fs?: Fs;
   /** Also collect unreferenced stub commits, images and objects of the cfs store. */
   prune?: boolean;
+  /** With `prune`: the collectors of what else the repo holds (src/cfs/prune.ts PruneHook). */
+  pruneHooks?: PruneHook[];
   /** The caller holds the sysroot lock already. */
   locked?: boolean;
 }
@@ -45,10 +47,10 @@ const OVERLAY = /^([0-9a-f]{64})\.img$/;
 export async function cleanup(sysroot: string, o: CleanupOptions = {}): Promise<CleanupResult> {
   const run = async () => {
     // a store prune refuses when anything deployed cannot be read: find out before deleting anything
-    if (o.prune) await pruneRepo(openRepo(paths.repo(sysroot)), { depth: 0, dryRun: true });
+    if (o.prune) await pruneRepo(openRepo(paths.repo(sysroot)), { depth: 0, dryRun: true, hooks: o.pruneHooks });
     const result = cleanupLocked(sysroot, o.fs ?? nodeFs);
     result.removed.push(...reclaimSysrootTemps(sysroot));
-    if (o.prune) result.pruned = await pruneRepo(openRepo(paths.repo(sysroot)), { depth: 0 });
+    if (o.prune) result.pruned = await pruneRepo(openRepo(paths.repo(sysroot)), { depth: 0, hooks: o.pruneHooks });
     return result;
   };
   return o.locked ? run() : withSysrootLock(sysroot, run);

@@ -15,15 +15,16 @@ import { nodeFs } from '../sysroot/fs.js';
 import { paths } from '../sysroot/layout.js';
 import { withSysrootLock } from '../sysroot/lock.js';
 import { originSource, type OriginSourceKey } from '../sysroot/origin.js';
+import { isDockerReference } from '../registry/reference.js';
 import { pullerFor, type PullerOptions } from './pullers.js';
 
-export interface UpgradeOptions extends Omit<PullerOptions, 'offline'> {
+export interface UpgradeOptions extends Omit<PullerOptions, 'offline' | 'current' | 'originFile'> {
   sysroot: string;
   /** Stateroot (default: the booted one, else the default deployment's). */
   os?: string;
   pullOnly?: boolean;
   deployOnly?: boolean;
-  /** admin switch: follow this source instead (a refspec; a bare REF keeps the current remote). */
+  /** admin switch: follow this source instead (a docker:// reference, or a refspec: a bare REF keeps the current remote). */
   switchTo?: string;
   onWait?: (holder: string) => void;
 }
@@ -46,14 +47,16 @@ export async function upgrade(o: UpgradeOptions): Promise<UpgradeResult> {
     if (!merge || !stateroot) throw new CfsError(`no deployment${o.os ? ` of stateroot '${o.os}'` : ''} to upgrade`, { file: o.sysroot, code: 'EUPGRADE' });
     const originFile = paths.origin(o.sysroot, stateroot, merge);
     let source: { kind: OriginSourceKey; value: string } | undefined = originSource(merge.origin);
-    if (o.switchTo !== undefined) source = { kind: 'refspec', value: switchRefspec(o.switchTo, source) };
+    if (o.switchTo !== undefined) {
+      source = isDockerReference(o.switchTo) ? { kind: 'container-image-reference', value: o.switchTo } : { kind: 'refspec', value: switchRefspec(o.switchTo, source) };
+    }
     if (!source) throw new CfsError('origin names no source to upgrade from (no refspec)', { file: originFile, field: 'origin', code: 'EORIGIN' });
     const repo = openRepo(paths.repo(o.sysroot));
-    const { rev, fetched } = await pullerFor(source.kind, originFile)(repo, source.value, { ...o, offline: o.deployOnly });
+    const { rev, fetched, origin } = await pullerFor(source.kind, originFile)(repo, source.value, { ...o, offline: o.deployOnly, current: merge.csum, originFile });
     const checksum = resolveRev(repo, rev);
     const result: UpgradeResult = { checksum, previous: merge.csum, fetched };
     if (o.pullOnly || (checksum === merge.csum && o.switchTo === undefined)) return result;
-    result.deployed = await deploy({ sysroot: o.sysroot, stateroot, source: rev, locked: true });
+    result.deployed = await deploy({ sysroot: o.sysroot, stateroot, source: rev, origin, locked: true });
     cleanupLocked(o.sysroot, nodeFs);
     return result;
   }, { onWait: o.onWait });

@@ -51,6 +51,8 @@ describe('cfskit pull over nginx: publish, pull, deploy, upgrade', function () {
     expect(runPeer('ostree', ['remote', 'list', '-u', `--repo=${repo}`]).stdout).to.equal(`origin  ${nginx.url}\nspare   https://example.invalid/repo\n`);
     expect(cli('remote', 'list', '-u', `--repo=${repo}`).ok().stdout).to.equal(`origin  ${nginx.url}\nspare   https://example.invalid/repo\n`);
     expect(runPeer('ostree', ['config', 'get', `--repo=${repo}`, 'remote "origin".url']).stdout).to.equal(`${nginx.url}\n`);
+    expect(JSON.parse(cli('remote', 'list', '--json', `--repo=${repo}`).ok().stdout)).to.deep.equal({ origin: nginx.url, spare: 'https://example.invalid/repo' });
+    expect(cli('remote', 'list', '--if-exists', `--repo=${repo}`).stderr).to.equal('cfskit remote: --if-exists does not apply to list\n');
     expect(runPeer('ostree', ['config', 'get', `--repo=${repo}`, 'remote "origin".branches']).stdout).to.equal('os/main;\n');
     expect(runPeer('ostree', ['config', 'get', `--repo=${repo}`, 'remote "origin".sign-verify']).stdout).to.equal('false\n');
     cli('remote', 'delete', `--repo=${repo}`, 'spare').ok();
@@ -162,14 +164,14 @@ describe('cfskit pull over nginx: publish, pull, deploy, upgrade', function () {
     expect(s.stdout.trim()).to.equal(`[byte ${hex.match(/../g)!.map((b) => `0x${b}`).join(', ')}]`);
   });
 
-  it('refuses an origin it does not know with one line', () => {
+  it('refuses a container-image-reference that is not docker:// with one line', () => {
     const file = originFile();
     const saved = readFileSync(file, 'utf8');
     writeFileSync(file, '[origin]\ncontainer-image-reference=ostree-unverified-registry:example.com/os:latest\n');
     try {
       const r = cli('admin', 'upgrade', `--sysroot=${sysroot}`);
       expect(r.status).to.equal(1);
-      expect(r.stderr).to.match(/^cfskit admin: .*\.origin: origin\.container-image-reference: origin 'container-image-reference' is not supported by this cfskit \(it updates from: refspec\)\n$/);
+      expect(r.stderr).to.match(/^cfskit admin: .*\.origin: origin\.container-image-reference: 'ostree-unverified-registry:example\.com\/os:latest' is not a docker:\/\/HOST\/NAME\[:TAG\|@DIGEST\] reference\n$/);
     } finally {
       writeFileSync(file, saved);
     }

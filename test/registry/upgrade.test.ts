@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { readCommit } from '../../src/ostree/commit.js';
 import { openRepo } from '../../src/ostree/repo.js';
 import { prune } from '../../src/cfs/prune.js';
+import { pruneBlobCache } from '../../src/registry/cache-prune.js';
 import { META_IMAGE_REFERENCE, META_MANIFEST_DIGEST, commitProvenance } from '../../src/registry/provenance.js';
 import { upgradeFromRegistry } from '../../src/registry/upgrade.js';
 import { loadSysroot } from '../../src/sysroot/deployments.js';
@@ -103,7 +104,7 @@ describe('registry: admin deploy docker:// and upgrade', function () {
     const cache = join(paths.repo(sysroot), 'cfs', 'oci', 'blobs', 'sha256');
     const before = readdirSync(cache).sort();
     writeFileSync(join(cache, 'f'.repeat(64)), 'stray');
-    await prune(repo);
+    await prune(repo, { hooks: [pruneBlobCache] });
     expect(readdirSync(cache).sort()).to.deep.equal(before);
   });
 

@@ -6,6 +6,7 @@
 import { cleanup } from '../../sysroot/cleanup.js';
 import type { VerbSpec } from '../args.js';
 import { withActivity } from '../progress.js';
+import { pruneBlobCache } from '../../registry/cache-prune.js';
 import { parseCommand, positionals } from '../repo-args.js';
 import { SYSROOT_OPTION, sysrootOption } from './sysroot-arg.js';
 
@@ -25,7 +26,7 @@ export async function run(args: string[]): Promise<number> {
   if (!p) return 0;
   positionals(p, 0);
   const sysroot = sysrootOption(p);
-  const r = await withActivity('Cleaning up', () => cleanup(sysroot, { prune: p.values['no-prune'] !== true }), { quiet: p.values.quiet === true });
+  const r = await withActivity('Cleaning up', () => cleanup(sysroot, { prune: p.values['no-prune'] !== true, pruneHooks: [pruneBlobCache] }), { quiet: p.values.quiet === true });
   for (const path of r.removed) process.stdout.write(`removed ${path}\n`);
   if (r.pruned) process.stdout.write(`Pruned ${r.pruned.commits} stub commits, ${r.pruned.images} images, ${r.pruned.objects} objects (${r.pruned.bytes} bytes)\n`);
   return 0;
