@@ -10,13 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CfsError } from '../errors.js';
 import type { Node } from '../composefs/tree.js';
-import { GOARCH, loadOciLayout } from '../composefs/sources/oci.js';
+import { asDescriptor as descriptor, asDescriptors as descriptors, type Descriptor, GOARCH, loadOciLayout } from '../composefs/sources/oci.js';
 import type { RegistryOptions, SourceOptions } from '../composefs/sources/options.js';
 import { findCredentials } from './auth.js';
 import { BlobCache } from './cache.js';
 import { MANIFEST_MAX, MEDIA, type Manifest, RegistryClient } from './client.js';
 import type { Provenance } from './provenance.js';
-import { DIGEST, formatReference, manifestRef, parseReference } from './reference.js';
+import { formatReference, manifestRef, parseReference } from './reference.js';
 
 const INDEX_TYPES = new Set<string>([MEDIA.ociIndex, MEDIA.dockerList]);
 const MANIFEST_TYPES = new Set<string>([MEDIA.ociManifest, MEDIA.dockerManifest]);
@@ -27,12 +27,6 @@ export interface Platform {
   variant?: string;
 }
 
-interface Descriptor {
-  mediaType?: string;
-  digest: string;
-  size: number;
-  platform?: Partial<Platform>;
-}
 
 export interface PulledImage extends Provenance {
   /** Media type and digest of the image manifest, for a layout's index.json. */
@@ -71,20 +65,6 @@ function parseJson(m: Manifest, where: string): Record<string, unknown> {
     /* refused below */
   }
   throw new CfsError(`manifest ${m.digest} is not a JSON object`, { file: where, field: 'manifest', code: 'EOCI' });
-}
-
-function descriptor(value: unknown, field: string, where: string): Descriptor {
-  const d = value as Descriptor;
-  if (!d || typeof d !== 'object' || typeof d.digest !== 'string' || !DIGEST.test(d.digest) || !Number.isSafeInteger(d.size) || d.size < 0) {
-    throw new CfsError('invalid descriptor (digest and size required)', { file: where, field, code: 'EOCI' });
-  }
-  return d;
-}
-
-function descriptors(doc: Record<string, unknown>, field: string, where: string): Descriptor[] {
-  const list = doc[field];
-  if (!Array.isArray(list)) throw new CfsError(`missing '${field}' list`, { file: where, field, code: 'EOCI' });
-  return list.map((d, i) => descriptor(d, `${field}[${i}]`, where));
 }
 
 const mediaTypeOf = (m: Manifest, doc: Record<string, unknown>): string => (typeof doc.mediaType === 'string' ? doc.mediaType : m.mediaType);

@@ -32,12 +32,12 @@ const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants
 const DIGEST_RE = /^(sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$/;
 export const GOARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
 
-interface Descriptor {
+export interface Descriptor {
   mediaType?: string;
   digest: string;
   size: number;
   annotations?: Record<string, string>;
-  platform?: { os?: string; architecture?: string };
+  platform?: { os?: string; architecture?: string; variant?: string };
 }
 
 /** Splits `DIR[:TAG]`: a path that exists as given is a directory, else the part after the last ':' is the tag. */
@@ -114,7 +114,8 @@ function pickPlatform(manifests: Descriptor[], dir: string): Descriptor {
   throw new CfsError(`the image index has no manifest for linux/${arch}`, { file: dir, code: 'EOCI' });
 }
 
-function asDescriptor(value: unknown, field: string, dir: string): Descriptor {
+/** `value` as a descriptor (digest and size checked); `dir` names the document in a refusal. */
+export function asDescriptor(value: unknown, field: string, dir: string): Descriptor {
   const d = value as Descriptor;
   if (!d || typeof d !== 'object' || typeof d.digest !== 'string' || !DIGEST_RE.test(d.digest) || !Number.isSafeInteger(d.size) || d.size < 0) {
     throw new CfsError('invalid descriptor (digest and size required)', { file: dir, field, code: 'EOCI' });
@@ -122,7 +123,8 @@ function asDescriptor(value: unknown, field: string, dir: string): Descriptor {
   return d;
 }
 
-function asDescriptors(doc: Record<string, unknown>, field: string, dir: string): Descriptor[] {
+/** The descriptor list `doc[field]`, each checked as asDescriptor does. */
+export function asDescriptors(doc: Record<string, unknown>, field: string, dir: string): Descriptor[] {
   const list = doc[field];
   if (!Array.isArray(list)) throw new CfsError(`missing '${field}' list`, { file: dir, field, code: 'EOCI' });
   return list.map((d, i) => asDescriptor(d, `${field}[${i}]`, dir));
