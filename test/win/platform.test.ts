@@ -8,13 +8,12 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadDirectory } from '../../src/composefs/sources/dir.js';
 import { hasPosixMetadata, policyMode, POLICY_DIR_MODE, POLICY_EXEC_MODE, POLICY_FILE_MODE } from '../../src/composefs/sources/host-modes.js';
 import { S_IFCHR, S_IFDIR, S_IFLNK, S_IFREG, type Node } from '../../src/composefs/tree.js';
 import { createSymlink, type Fs, nodeFs, syncPath, WriteLog } from '../../src/sysroot/fs.js';
+import { needMount } from '../helpers/peers.js';
 
-const FS_MODULE = fileURLToPath(new URL('../../src/sysroot/fs.ts', import.meta.url));
 const named = (n: Node, name: string) => n.children!.find((c) => Buffer.from(c.name).toString() === name)!;
 
 describe('platforms: the win32 and darwin branches, taken on Linux', function () {
@@ -32,18 +31,26 @@ describe('platforms: the win32 and darwin branches, taken on Linux', function ()
     expect(syncPath(dir, 'win32')).to.equal('skipped');
   });
 
-  it('syncPath of a 0444 file: POSIX falls back to a read-only descriptor, win32 reports the refusal', () => {
-    writeFileSync(join(dir, 'ro'), 'x');
-    chmodSync(join(dir, 'ro'), 0o444);
-    chmodSync(dir, 0o755);
-    // as an ordinary user (root opens any file for writing): nobody when this runs as root
-    const script = `import { syncPath } from ${JSON.stringify(FS_MODULE)};
-      const p = ${JSON.stringify(join(dir, 'ro'))};
-      let win; try { syncPath(p, 'win32'); win = 'synced'; } catch (e) { win = e.code; }
-      process.stdout.write(syncPath(p, 'linux') + ' ' + win);`;
-    const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', ...asUser, env: { ...process.env, HOME: dir } });
-    expect(r.stdout, r.stderr).to.equal('file EACCES');
+  it('syncPath of a file we may not open for writing: POSIX falls back to a read-only descriptor, win32 reports the refusal', function () {
+    // as an ordinary user a 0444 file refuses 'r+' (EACCES); root opens any file for writing, so
+    // as root the file sits on a tmpfs remounted read-only (EROFS)
+    const root = process.getuid?.() === 0;
+    const mnt = join(dir, 'ro-mnt');
+    const p = join(root ? mnt : dir, 'ro');
+    if (root) {
+      needMount(this);
+      mkdirSync(mnt);
+      expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt]).status).to.equal(0);
+    }
+    try {
+      writeFileSync(p, 'x');
+      chmodSync(p, 0o444);
+      if (root) expect(spawnSync('mount', ['-o', 'remount,ro', mnt]).status).to.equal(0);
+      expect(syncPath(p, 'linux')).to.equal('file');
+      expect(() => syncPath(p, 'win32')).to.throw().with.property('code', root ? 'EROFS' : 'EACCES');
+    } finally {
+      if (root) spawnSync('umount', [mnt]);
+    }
   });
 
   it('hasPosixMetadata: never on win32; darwin trusts lstat; Linux by filesystem type (this one is POSIX)', () => {
