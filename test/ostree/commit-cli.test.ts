@@ -12,6 +12,7 @@ import { mountComposefsOverlay, mountErofs, needCommand, needMount, runPeer } fr
 import { openRepo } from '../../src/ostree/repo.js';
 import { readCommit } from '../../src/ostree/commit.js';
 import { lookup } from '../../src/ostree/gvariant.js';
+import { printVariant } from '../../src/ostree/gvariant-text.js';
 import { cfsPaths, CFS_META } from '../../src/cfs/store.js';
 
 const cfskit = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });
@@ -69,7 +70,7 @@ describe('cfskit commit: stub commits naming composefs images in cfs/', function
     expect(shown('ostree.linux')).to.equal("'6.1.0-9-amd64'\n");
     expect(shown('cfskit.format-version')).to.match(/^uint32 [01]\n$/);
     const digest = readCommit(openRepo(repo), 'os/stable').commit.metadata.find(([k]) => k === 'cfskit.image')![1].value as string;
-    expect(shown('ostree.composefs.digest.v0')).to.equal(`[byte ${digest.match(/../g)!.map((b) => `0x${b}`).join(', ')}]\n`);
+    expect(shown('ostree.composefs.digest.v0')).to.equal(`${printVariant('ay', new Uint8Array(Buffer.from(digest, 'hex')))}\n`);
     expect(runPeer('ostree', ['refs', `--repo=${repo}`]).stdout).to.equal('os/stable\n');
   });
 
