@@ -76,13 +76,13 @@ function generate(dir: string, files: number): void {
 const MiB = 1024 * 1024;
 
 async function child(mode: string, tree: string, store: string | undefined, tarFile: string, threads: number | undefined): Promise<void> {
-  const { loadSource } = await import('../src/composefs/sources/index.js');
+  const { loadLocalSource } = await import('../src/composefs/sources/index.js');
   const t0 = process.hrtime.bigint();
   const cpu0 = process.cpuUsage();
   const root =
     mode === 'tar'
-      ? await loadSource({ kind: 'tar', paths: [tarFile], options: { digestStore: store } })
-      : await loadSource({ kind: 'dir', paths: [tree], options: { digestStore: store, threads } });
+      ? await loadLocalSource({ kind: 'tar', paths: [tarFile], options: { digestStore: store } })
+      : await loadLocalSource({ kind: 'dir', paths: [tree], options: { digestStore: store, threads } });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   let files = 0;
   const stack = [root];

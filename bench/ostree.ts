@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildImage } from '../src/composefs/index.js';
-import { loadSource } from '../src/composefs/sources/index.js';
+import { loadLocalSource } from '../src/composefs/sources/index.js';
 import { ObjectStore } from '../src/store/objects.js';
 import { checkoutTree } from '../src/ostree/checkout-tree.js';
 import { decodeDirTree, encodeDirTree } from '../src/ostree/formats.js';
@@ -38,7 +38,7 @@ try {
     console.log(`${mode}: buildImage ${ms(t)}`);
   }
   const t = performance.now();
-  await loadSource({ kind: 'dir', paths: [tree], options: { digestStore: join(work, 'store-dir') } });
+  await loadLocalSource({ kind: 'dir', paths: [tree], options: { digestStore: join(work, 'store-dir') } });
   console.log(`directory source into a fresh store ${ms(t)}`);
   const files = Array.from({ length: 5000 }, (_, i) => ({ name: `file-${i}.so`, checksum: i.toString(16).padStart(64, '0') }));
   for (let round = 0; round < 3; round++) {

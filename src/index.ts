@@ -9,7 +9,7 @@ export { FsverityHasher, DigestBatch, digestBytes, digestFile, digestStream, dig
 export type { FsverityDigest, FsverityOptions, HashAlg } from './fsverity/index.js';
 
 // The tree every source produces and the writer consumes
-export { Node, type Xattr } from './composefs/tree.js';
+export { Node, type Xattr } from './tree/tree.js';
 
 // composefs images: dumpfile in, EROFS out, and back (composefs-image.md §2, §3)
 export {
@@ -21,7 +21,8 @@ export { printDump, dumpChunks } from './composefs/dumpfile/print.js';
 export { lsChunks, collectObjects, sortedObjects } from './composefs/listing.js';
 
 // Sources: directory, tar layers, OCI layouts; the digest store
-export { loadSource, type SourceSpec, type LoadOptions, type SourceOptions, type ProgressSink } from './composefs/sources/index.js';
+export { loadLocalSource, type SourceSpec, type LoadOptions, type SourceOptions, type ProgressSink } from './composefs/sources/index.js';
+export { loadSource } from './registry/source.js';
 export { loadDirectory } from './composefs/sources/dir.js';
 export { loadTarLayers, readTar } from './composefs/sources/tar.js';
 export { loadOciLayout } from './composefs/sources/oci.js';
@@ -32,8 +33,8 @@ export { ObjectStore, objectPath, type StoredObject } from './store/objects.js';
 export {
   encode as encodeVariant, decode as decodeVariant, parseType as parseVariantType, lookup as lookupMetadata,
   type Variant, type GvValue, type VarDict, type Endian,
-} from './ostree/gvariant.js';
-export { printVariant } from './ostree/gvariant-text.js';
+} from './formats/gvariant.js';
+export { printVariant } from './formats/gvariant-text.js';
 export { initRepo, openRepo, INIT_MODES, type Repo, type RepoMode } from './ostree/repo.js';
 export { readRef, writeRef, deleteRef, listRefs, parseRefspec, isValidRefName } from './ostree/refs.js';
 export { withRepoLock } from './ostree/lock.js';
@@ -51,29 +52,29 @@ export { prune, type PruneHook, type PruneOptions, type PruneResult } from './cf
 export { fsckRepo, type FsckProblem } from './cfs/fsck.js';
 
 // The sysroot: layout, boot entries, deployments, /etc merge, initramfs extension (ostree.md §3, §4, §6)
-export { KeyFile } from './sysroot/keyfile.js';
-export { BootEntry, entryFileName, compareEntries, strverscmp } from './sysroot/bls.js';
-export { CpioWriter, writeCpio, readCpio, type CpioEntry, type CpioMember } from './sysroot/cpio.js';
+export { KeyFile } from './formats/keyfile.js';
+export { BootEntry, entryFileName, compareEntries, strverscmp } from './formats/bls.js';
+export { CpioWriter, writeCpio, readCpio, type CpioEntry, type CpioMember } from './formats/cpio.js';
 export {
   initFs, osInit, paths, deployName, parseDeployName, ostreeKarg, parseOstreeKarg, bootlinkTarget,
   type DeployName, type Bootlink,
 } from './sysroot/layout.js';
-export { findKernel, bootcsumInputs, computeBootcsum, bootFileNames, type KernelLayout, type ByteSource } from './sysroot/bootcsum.js';
-export { writeDeployments, renderEntry, type BootFile, type WriteOptions as BootWriteOptions, type SwapKind } from './sysroot/swap.js';
+export { findKernel, bootcsumInputs, computeBootcsum, bootFileNames, type KernelLayout, type ByteSource } from './formats/bootcsum.js';
+export { writeDeployments, renderEntry, type BootFile, type WriteOptions as BootWriteOptions, type SwapKind } from './sysroot/boot/swap.js';
 export {
   loadSysroot, listWithNewDeployment, listWithout, listWithDefault, mergeDeployment, allocateDeployserial,
   assignBootserials, pendingAndRollback, type Deployment, type SysrootState,
 } from './sysroot/deployments.js';
 export { formatStatus, deploymentStatuses, type CommitInfo, type DeploymentStatus } from './sysroot/status.js';
 export { lockSysroot, withSysrootLock } from './sysroot/lock.js';
-export { buildDeploymentEtc, objectsContent, type EtcDefaults, type EtcMergeInput, type EtcMergeResult } from './sysroot/etc-merge.js';
+export { buildDeploymentEtc, objectsContent, type EtcDefaults, type EtcMergeInput, type EtcMergeResult } from './sysroot/etc/etc-merge.js';
 export { readOrigin, writeOrigin, isPinned, setPinned, originForRefspec } from './sysroot/origin.js';
-export { type Fs, nodeFs } from './sysroot/fs.js';
+export { type Fs, nodeFs } from './io/fs.js';
 export {
   buildExtension, writeExtension, readExtension, extensionFileName, overlayInitrdLine, imageSha256,
   EXTENSION_FILES, CFS_OBJECTS_DIR, INIT_HOOK, type ExtensionInfo, type ReadExtension, type ComposefsMode,
-} from './sysroot/initramfs.js';
-export { PREPARE_ROOT_SCRIPT, PREPARE_ROOT_TAG } from './sysroot/prepare-root.js';
+} from './sysroot/boot/initramfs.js';
+export { PREPARE_ROOT_SCRIPT, PREPARE_ROOT_TAG } from './sysroot/boot/prepare-root.js';
 
 // Deployments: deploy, verify, cleanup and the list operations (ostree.md §3, §6, §7)
 export { deploy, verify, cleanup, undeploy, rollback, setDefault, pin, kargs, status } from './sysroot/index.js';
@@ -87,8 +88,8 @@ export { parseReference, formatReference, isDockerReference, type ImageReference
 export { pullToCache, loadRegistryImage, remoteDigest, parsePlatform, type PulledImage, type Platform } from './registry/pull.js';
 export { BlobCache, repoBlobCache } from './registry/cache.js';
 export { pruneBlobCache } from './registry/cache-prune.js';
-export { commitRegistryImage, deployFromRegistry, registryOrigin, type RegistryCommit, type RegistryDeployOptions } from './registry/deploy.js';
-export { upgradeFromRegistry, type UpgradeOptions as RegistryUpgradeOptions } from './registry/upgrade.js';
+export { commitRegistryImage, deployFromRegistry, registryOrigin, type RegistryCommit, type RegistryDeployOptions } from './upgrade/registry-deploy.js';
+export { upgradeFromRegistry, type UpgradeOptions as RegistryUpgradeOptions } from './upgrade/registry-upgrade.js';
 export { commitProvenance, type Provenance } from './registry/provenance.js';
 // Publishing, remotes, signatures, pull over HTTP(S), upgrade
 export { encodeSummary, decodeSummary, buildSummary, updateSummary, autoUpdateSummary, type Summary, type SummaryRef } from './ostree/summary.js';

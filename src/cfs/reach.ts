@@ -7,11 +7,11 @@
 import { promises as fsp } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { readImage } from '../composefs/erofs/reader.js';
-import { S_IFMT, S_IFREG, type Node } from '../composefs/tree.js';
+import { S_IFMT, S_IFREG, type Node } from '../tree/tree.js';
 import { CfsError } from '../errors.js';
 import { META } from '../ostree/commit.js';
 import { decodeCommit, type Commit } from '../ostree/formats.js';
-import { lookup } from '../ostree/gvariant.js';
+import { lookup } from '../formats/gvariant.js';
 import { objectPath, readMetadata } from '../ostree/objects.js';
 import { listRefs } from '../ostree/refs.js';
 import type { Repo } from '../ostree/repo.js';

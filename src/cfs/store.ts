@@ -12,9 +12,9 @@
 import { promises as fsp } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { CfsError } from '../errors.js';
-import { writeFileAtomic } from '../ostree/atomic.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import { ObjectStore, objectPath } from '../store/objects.js';
-import { nodeFs, symlinkReplace } from '../sysroot/fs.js';
+import { nodeFs, symlinkReplace } from '../io/fs.js';
 import { isValidRefName } from '../ostree/refs.js';
 import type { Repo } from '../ostree/repo.js';
 

@@ -6,7 +6,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Repo } from '../ostree/repo.js';
-import { type Reclaimed, reclaimTemps } from '../temp-name.js';
+import { type Reclaimed, reclaimTemps } from '../io/temp-name.js';
 import { cfsPaths } from './store.js';
 
 const FANOUT = /^[0-9a-f]{2}$/;

@@ -1,6 +1,6 @@
 /** A commit as `--json` prints it (log, show): the fields `ostree show` prints, metadata in GVariant text. */
 import { contentChecksum, type Commit } from '../ostree/formats.js';
-import { printVariant } from '../ostree/gvariant-text.js';
+import { printVariant } from '../formats/gvariant-text.js';
 
 export interface CommitJson {
   checksum: string;

@@ -11,7 +11,7 @@ import { dumpChunks } from '../composefs/dumpfile/print.js';
 import { collectObjects, lsChunks, sortedObjects } from '../composefs/listing.js';
 import { digestFile } from '../fsverity/index.js';
 import { backingObject } from '../cfs/backing-path.js';
-import type { Node } from '../composefs/tree.js';
+import type { Node } from '../tree/tree.js';
 import { type VerbSpec, parseVerb } from './args.js';
 import { jsonText } from './commit-json.js';
 

@@ -6,9 +6,9 @@
 import { closeSync, fsyncSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { CfsError } from '../errors.js';
-import { disownTemp, ownTemp, tempPath } from '../temp-name.js';
+import { disownTemp, ownTemp, tempPath } from '../io/temp-name.js';
 import { buildDumpStream } from '../composefs/build.js';
-import type { Node } from '../composefs/tree.js';
+import type { Node } from '../tree/tree.js';
 // Directory/tar/OCI sources, the tree writer, the hasher and the progress bar load only when used
 // (a --from-file build without --print-digest skips them all).
 import type { LoadOptions } from '../composefs/sources/index.js';
@@ -58,7 +58,7 @@ export interface DirectorySourceOptions extends LoadOptions {
 /** Obtains the tree of a directory SOURCE (mkcomposefs without --from-file, spec §4.1.4). */
 export async function loadDirectorySource(path: string, opts: DirectorySourceOptions): Promise<Node> {
   if (opts.skipXattrs && opts.userXattrs) throw new CfsError(`error accessing ${path}: Invalid argument`, { code: 'EUSAGE' });
-  const { loadSource } = await import('../composefs/sources/index.js');
+  const { loadSource } = await import('../registry/source.js');
   return loadSource({ kind: 'dir', paths: [path], options: opts });
 }
 
@@ -166,7 +166,7 @@ async function imageDigest(image: Uint8Array): Promise<string> {
 
 /** The tree of a directory, tar or OCI SOURCE. */
 async function loadTree(source: string, { values, fromTar }: Parsed): Promise<Node> {
-  const [{ loadSource }, { createProgress }] = await Promise.all([import('../composefs/sources/index.js'), import('./progress.js')]);
+  const [{ loadSource }, { createProgress }] = await Promise.all([import('../registry/source.js'), import('./progress.js')]);
   const threads = values.get('threads');
   if (typeof threads === 'string' && !(Number(threads) > 0 && Number.isInteger(Number(threads)))) {
     throw new CfsError(`Invalid threads count ${threads}`, { code: 'EUSAGE' });

@@ -5,8 +5,8 @@
 import { CfsError } from '../errors.js';
 import { readCommit } from '../ostree/commit.js';
 import { formatCommit } from '../ostree/dump.js';
-import { lookup } from '../ostree/gvariant.js';
-import { printVariant } from '../ostree/gvariant-text.js';
+import { lookup } from '../formats/gvariant.js';
+import { printVariant } from '../formats/gvariant-text.js';
 import type { VerbSpec } from './args.js';
 import { commitJson, jsonText } from './commit-json.js';
 import { parseCommand, positionals, repoOption } from './repo-args.js';

@@ -10,7 +10,7 @@ import { buildWasmImage, WasmDumpRejected, type WasmImage, type WasmImageOptions
 import { buildDumpStream, parsersDisagree } from './build.js';
 import { parseDump, type ParseDumpOptions } from './dumpfile/parse.js';
 import { writeImage, writerOptions, type WriteOptions } from './erofs/writer.js';
-import { Node } from './tree.js';
+import { Node } from '../tree/tree.js';
 
 export { parseDump, parseDumpStream, type ParseDumpOptions } from './dumpfile/parse.js';
 export { writeImage, type WriteOptions, type WrittenImage } from './erofs/writer.js';

@@ -2,9 +2,9 @@
  * The `composefs-info ls` and `objects` views of a tree (tools/composefs-info.c print_node,
  * get_objects; spec §4.2).
  */
-import { Node, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, compareBytes, nameKey } from './tree.js';
+import { Node, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, compareBytes, nameKey } from '../tree/tree.js';
 import { cString } from './dumpfile/unescape.js';
-import { preorder } from './walk.js';
+import { preorder } from '../tree/walk.js';
 import { ByteSink, ESCAPE_STANDARD, NOESCAPE_SPACE } from './dumpfile/escape.js';
 
 const CHUNK = 1 << 16;

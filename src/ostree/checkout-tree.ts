@@ -8,7 +8,7 @@
  * sysroot (0:0, 0o40755) when the commit lacks them.
  */
 import { CfsError } from '../errors.js';
-import { Node, S_IFDIR } from '../composefs/tree.js';
+import { Node, S_IFDIR } from '../tree/tree.js';
 import { fillContent } from '../composefs/sources/content.js';
 import { mapLimit } from '../composefs/sources/dir.js';
 import type { SourceOptions } from '../composefs/sources/options.js';

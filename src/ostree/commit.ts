@@ -6,7 +6,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CfsError } from '../errors.js';
-import { lookup, type VarDict, type Variant } from './gvariant.js';
+import { lookup, type VarDict, type Variant } from '../formats/gvariant.js';
 import { decodeCommit, encodeCommit, EMPTY_DIRTREE, ROOT_DIRMETA, type Commit } from './formats.js';
 import { isChecksum, readMetadata, toHex, writeMetadata } from './objects.js';
 import { parseRefspec, readRef, writeRef } from './refs.js';

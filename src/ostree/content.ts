@@ -15,7 +15,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, promises as fsp } from 'node:fs';
 import { createInflateRaw } from 'node:zlib';
 import { CfsError } from '../errors.js';
-import { decode, encode } from './gvariant.js';
+import { decode, encode } from '../formats/gvariant.js';
 import { MAX_METADATA_SIZE, objectPath } from './objects.js';
 import type { Xattr } from './formats.js';
 import type { Repo } from './repo.js';

@@ -3,7 +3,7 @@
  * plus a `Composefs:` line naming the image of a stub commit.
  */
 import { CfsError } from '../errors.js';
-import { lookup } from './gvariant.js';
+import { lookup } from '../formats/gvariant.js';
 import { contentChecksum, type Commit } from './formats.js';
 import { toHex } from './objects.js';
 import { META } from './commit.js';

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { CfsError } from '../errors.js';
-import { decode, encode, parseType, type GvValue, type VarDict } from './gvariant.js';
+import { decode, encode, parseType, type GvValue, type VarDict } from '../formats/gvariant.js';
 import { fromHex, toHex } from './objects.js';
 
 export const COMMIT_TYPE = parseType('(a{sv}aya(say)sstayay)');

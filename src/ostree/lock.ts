@@ -5,7 +5,7 @@
  * (documented).
  */
 import { join } from 'node:path';
-import { LOCK_TIMEOUT_MS, withLockFile } from '../lockfile.js';
+import { LOCK_TIMEOUT_MS, withLockFile } from '../io/lockfile.js';
 import type { Repo } from './repo.js';
 
 export const LOCK_NAME = '.cfskit-lock';

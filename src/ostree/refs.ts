@@ -5,7 +5,7 @@
 import { lstatSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CfsError } from '../errors.js';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import { checkChecksum, isChecksum } from './objects.js';
 import type { Repo } from './repo.js';
 

@@ -5,8 +5,8 @@
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CfsError } from '../errors.js';
-import { writeFileAtomic } from './atomic.js';
-import { KeyFile } from '../sysroot/keyfile.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { KeyFile } from '../formats/keyfile.js';
 
 /** Storage modes for content objects (spec §2.2 `core.mode`, §2.8). */
 export type RepoMode = 'bare' | 'bare-user' | 'bare-user-only' | 'archive' | 'bare-split-xattrs';

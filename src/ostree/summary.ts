@@ -9,9 +9,9 @@
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import { CfsError } from '../errors.js';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import { decodeCommit } from './formats.js';
-import { decode, encode, lookup, parseType, type GvValue, type VarDict } from './gvariant.js';
+import { decode, encode, lookup, parseType, type GvValue, type VarDict } from '../formats/gvariant.js';
 import { fromHex, readMetadata, toHex } from './objects.js';
 import { listRefs } from './refs.js';
 import type { Repo } from './repo.js';

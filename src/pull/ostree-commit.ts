@@ -19,11 +19,11 @@ import { mapLimit } from '../composefs/sources/dir.js';
 import { checkoutTree } from '../ostree/checkout-tree.js';
 import { writeStubCommit } from '../ostree/commit.js';
 import { decodeDirTree, type Commit } from '../ostree/formats.js';
-import { lookup } from '../ostree/gvariant.js';
+import { lookup } from '../formats/gvariant.js';
 import { MAX_METADATA_SIZE, objectPath, readMetadata, sha256Hex, writeMetadata, type MetadataType } from '../ostree/objects.js';
-import { writeFileAtomic } from '../ostree/atomic.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import { initRepo, type Repo } from '../ostree/repo.js';
-import { findKernel } from '../sysroot/bootcsum.js';
+import { findKernel } from '../formats/bootcsum.js';
 import type { HttpClient } from './http.js';
 
 /** Metadata key of a stub commit converted from a pulled ostree commit: that commit's checksum. */

@@ -10,7 +10,7 @@ import { promises as fsp } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CfsError } from '../errors.js';
 import type { Repo } from '../ostree/repo.js';
-import { nodeFs } from '../sysroot/fs.js';
+import { nodeFs } from '../io/fs.js';
 
 export const CACHE_DIR = join('cfs', 'oci');
 

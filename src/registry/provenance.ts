@@ -2,7 +2,7 @@
  * Where a registry image came from, as recorded in its stub commit's metadata and in the
  * deployment's origin (docs/FORMAT.md "Registry").
  */
-import type { VarDict } from '../ostree/gvariant.js';
+import type { VarDict } from '../formats/gvariant.js';
 import type { Commit } from '../ostree/formats.js';
 
 /** The image manifest's digest (the key ostree-rs-ext uses). */

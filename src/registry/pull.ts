@@ -9,7 +9,7 @@ import { promises as fsp } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CfsError } from '../errors.js';
-import type { Node } from '../composefs/tree.js';
+import type { Node } from '../tree/tree.js';
 import { asDescriptor as descriptor, asDescriptors as descriptors, type Descriptor, GOARCH, loadOciLayout } from '../composefs/sources/oci.js';
 import type { RegistryOptions, SourceOptions } from '../composefs/sources/options.js';
 import { findCredentials } from './auth.js';

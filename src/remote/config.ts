@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { CfsError } from '../errors.js';
-import { writeFileAtomic } from '../ostree/atomic.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import type { Repo } from '../ostree/repo.js';
 
 const GROUP = /^remote "(.*)"$/;

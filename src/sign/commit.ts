@@ -7,7 +7,7 @@ import { readMetadata } from '../ostree/objects.js';
 import type { Repo } from '../ostree/repo.js';
 import { readDetached, signaturesOf, withSignatures, writeDetached } from './commitmeta.js';
 import { signData, verifyData, type SecretKey } from './ed25519.js';
-import type { VarDict } from '../ostree/gvariant.js';
+import type { VarDict } from '../formats/gvariant.js';
 
 /** Adds one signature per secret key to the commit's detached metadata. */
 export function signCommit(repo: Repo, checksum: string, keys: SecretKey[]): void {

@@ -4,8 +4,8 @@
  * checksum, which is why signatures live there.
  */
 import { existsSync } from 'node:fs';
-import { decode, encode, lookup, type GvValue, type VarDict } from '../ostree/gvariant.js';
-import { writeFileAtomic } from '../ostree/atomic.js';
+import { decode, encode, lookup, type GvValue, type VarDict } from '../formats/gvariant.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import { objectPath, readMetadata } from '../ostree/objects.js';
 import type { Repo } from '../ostree/repo.js';
 import { SIGNATURES_KEY } from './ed25519.js';

@@ -17,7 +17,7 @@ import {
 import { join } from 'node:path';
 import { digestBytes, FsverityHasher } from '../fsverity/index.js';
 import { CfsError, type ErrorPlace, ioError, naming } from '../errors.js';
-import { disownTemp, ownTemp, tempPath } from '../temp-name.js';
+import { disownTemp, ownTemp, tempPath } from '../io/temp-name.js';
 
 /** Objects up to this size are collected in memory first, so a duplicate costs no write. */
 const MEMORY_OBJECT_MAX = 1 << 20;

@@ -13,13 +13,13 @@
 import { readFileSync } from 'node:fs';
 import { CfsError } from '../errors.js';
 import { readImage } from '../composefs/erofs/reader.js';
-import type { Node } from '../composefs/tree.js';
+import type { Node } from '../tree/tree.js';
 import { META } from '../ostree/commit.js';
 import type { Commit } from '../ostree/formats.js';
-import { lookup } from '../ostree/gvariant.js';
+import { lookup } from '../formats/gvariant.js';
 import type { DeployName } from './layout.js';
 import { deployName, paths } from './layout.js';
-import { CFS_OBJECTS_DIR } from './initramfs.js';
+import { CFS_OBJECTS_DIR } from './boot/initramfs.js';
 
 /** OSTREE_COMPOSEFS_NAME: the image inside a deployment directory (spec §5.3). */
 export const DEPLOY_IMAGE = '.ostree.cfs';

@@ -20,7 +20,7 @@ import { prune as pruneRepo, type PruneHook, type PruneResult } from '../cfs/pru
 import { cfsImagePaths, commitImageDigest } from './cfs-image.js';
 import { type Deployment, loadSysroot } from './deployments.js';
 import { writeDeploymentRefs } from './deployment-refs.js';
-import { type Fs, nodeFs, removeTree } from './fs.js';
+import { type Fs, nodeFs, removeTree } from '../io/fs.js';
 import { deployName, parseDeployName, paths } from './layout.js';
 import { withSysrootLock } from './lock.js';
 import { reclaimSysrootTemps } from './temps.js';

@@ -23,31 +23,31 @@ import { backingObject } from '../cfs/backing-path.js';
 import { checkObject } from '../cfs/object-file.js';
 import { backingObjects } from '../cfs/reach.js';
 import { readImage, readImageHeader } from '../composefs/erofs/reader.js';
-import { Node, S_IFDIR, S_IFMT, S_IFREG } from '../composefs/tree.js';
+import { Node, S_IFDIR, S_IFMT, S_IFREG } from '../tree/tree.js';
 import { digestBytes } from '../fsverity/index.js';
 import { readCommit, writeStubCommit } from '../ostree/commit.js';
 import { decodeCommit, type Commit } from '../ostree/formats.js';
 import { listObjects, readMetadata } from '../ostree/objects.js';
 import { isValidRefName } from '../ostree/refs.js';
 import { openRepo, type Repo } from '../ostree/repo.js';
-import { BootEntry } from './bls.js';
-import { type KernelLayout, bootFileNames, bootcsumInputs, computeBootcsum, findKernel } from './bootcsum.js';
+import { BootEntry } from '../formats/bls.js';
+import { type KernelLayout, bootFileNames, bootcsumInputs, computeBootcsum, findKernel } from '../formats/bootcsum.js';
 import {
   COMPOSEFS_KARG, DEPLOY_IMAGE, cfsImagePaths, commitImageDigest, commitString, isDigestHex, lookupPath, readImageFile,
 } from './cfs-image.js';
 import {
   type Deployment, allocateDeployserial, deploymentPath, listWithNewDeployment, loadSysroot, mergeDeployment,
 } from './deployments.js';
-import { type EtcDefaults, type EtcMergeResult, type FileContent, buildDeploymentEtc, objectsContent } from './etc-merge.js';
-import { type Fs, WriteLog, ensureDir, nodeFs, removeIfExists, removeTree } from './fs.js';
-import { CFS_OBJECTS_DIR, type ComposefsMode, imageSha256, writeExtension } from './initramfs.js';
-import { formatKargs, parseKargs, replaceKarg, withoutKarg } from './kargs.js';
+import { type EtcDefaults, type EtcMergeResult, type FileContent, buildDeploymentEtc, objectsContent } from './etc/etc-merge.js';
+import { type Fs, WriteLog, ensureDir, nodeFs, removeIfExists, removeTree } from '../io/fs.js';
+import { CFS_OBJECTS_DIR, type ComposefsMode, imageSha256, writeExtension } from './boot/initramfs.js';
+import { formatKargs, parseKargs, replaceKarg, withoutKarg } from '../formats/kargs.js';
 import { checkStateroot, paths } from './layout.js';
 import { withSysrootLock } from './lock.js';
-import { OS_RELEASE_MAX_BYTES, parseOsRelease, titleFromOsRelease } from './os-release.js';
-import type { KeyFile } from './keyfile.js';
+import { OS_RELEASE_MAX_BYTES, parseOsRelease, titleFromOsRelease } from '../formats/os-release.js';
+import type { KeyFile } from '../formats/keyfile.js';
 import { originForRefspec, writeOrigin } from './origin.js';
-import { type BootFile, writeDeployments } from './swap.js';
+import { type BootFile, writeDeployments } from './boot/swap.js';
 
 export interface DeployOptions {
   sysroot: string;

@@ -5,7 +5,7 @@
  * Written after every boot-configuration change and again by cleanup (which finishes the job
  * after a crash); the refs of other (B, S) pairs are deleted.
  */
-import { type Fs, ensureDir, removeIfExists, removeTree, writeViaTemp } from './fs.js';
+import { type Fs, ensureDir, removeIfExists, removeTree, writeViaTemp } from '../io/fs.js';
 import { paths } from './layout.js';
 
 export function writeDeploymentRefs(f: Fs, sysroot: string, bootversion: number, subbootversion: number, commits: string[]): void {

@@ -4,10 +4,10 @@
  * their `ostree=` arguments name.
  */
 import { CfsError } from '../errors.js';
-import { BootEntry, compareEntries, isEntryFileName } from './bls.js';
-import { type Fs, nodeFs } from './fs.js';
-import type { KeyFile } from './keyfile.js';
-import { parseKargs } from './kargs.js';
+import { BootEntry, compareEntries, isEntryFileName } from '../formats/bls.js';
+import { type Fs, nodeFs } from '../io/fs.js';
+import type { KeyFile } from '../formats/keyfile.js';
+import { parseKargs } from '../formats/kargs.js';
 import { type Bootlink, parseDeployName, parseOstreeKarg, paths } from './layout.js';
 import { isPinned, readOrigin } from './origin.js';
 

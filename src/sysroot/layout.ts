@@ -4,7 +4,7 @@
  */
 import { CfsError } from '../errors.js';
 import { initRepo } from '../ostree/repo.js';
-import { type Fs, nodeFs, ensureDir } from './fs.js';
+import { type Fs, nodeFs, ensureDir } from '../io/fs.js';
 
 /** Deployment directory names: `<commit>.<deployserial>` (spec §3.3). */
 const DEPLOY_NAME = /^([0-9a-f]+)\.([0-9]+)$/;

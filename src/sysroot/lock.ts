@@ -4,7 +4,7 @@
  * This does not exclude a concurrent real `ostree` process (documented limitation: don't run both
  * on one sysroot at once).
  */
-import { type HeldLock, type LockOptions, acquireLockFile, withLockFile } from '../lockfile.js';
+import { type HeldLock, type LockOptions, acquireLockFile, withLockFile } from '../io/lockfile.js';
 
 export const LOCK_NAME = 'ostree/cfskit.lock';
 const WHAT = 'sysroot lock';

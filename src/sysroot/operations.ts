@@ -9,13 +9,13 @@ import { cleanupLocked } from './cleanup.js';
 import {
   type Deployment, type SysrootState, listWithDefault, listWithout, loadSysroot, pendingAndRollback,
 } from './deployments.js';
-import { type Fs, nodeFs } from './fs.js';
-import { KeyFile } from './keyfile.js';
-import { formatKargs, kargKey, parseKargs, replaceKarg } from './kargs.js';
+import { type Fs, nodeFs } from '../io/fs.js';
+import { KeyFile } from '../formats/keyfile.js';
+import { formatKargs, kargKey, parseKargs, replaceKarg } from '../formats/kargs.js';
 import { paths } from './layout.js';
 import { withSysrootLock } from './lock.js';
 import { setPinned, writeOrigin } from './origin.js';
-import { type SwapKind, writeDeployments } from './swap.js';
+import { type SwapKind, writeDeployments } from './boot/swap.js';
 
 export interface OperationOptions {
   fs?: Fs;

@@ -2,11 +2,11 @@
  * The `.origin` keyfile next to each deployment directory (spec §3.3): `origin.refspec`,
  * `origin.unlocked`, and `libostree-transient.pinned`.
  */
-import { KeyFile } from './keyfile.js';
+import { KeyFile } from '../formats/keyfile.js';
 import { dirname } from 'node:path';
 import { ioError } from '../errors.js';
-import { disownTemp, ownTemp, tempPath } from '../temp-name.js';
-import { type Fs, nodeFs, removeIfExists, writeViaTemp } from './fs.js';
+import { disownTemp, ownTemp, tempPath } from '../io/temp-name.js';
+import { type Fs, nodeFs, removeIfExists, writeViaTemp } from '../io/fs.js';
 
 export const ORIGIN_GROUP = 'origin';
 /** OSTREE_ORIGIN_TRANSIENT_GROUP: keys that do not survive an upgrade. */

@@ -3,7 +3,7 @@ import { readCommit } from '../ostree/commit.js';
 import { openRepo, type Repo } from '../ostree/repo.js';
 import { commitString } from './cfs-image.js';
 import { loadSysroot } from './deployments.js';
-import { type Fs, nodeFs } from './fs.js';
+import { type Fs, nodeFs } from '../io/fs.js';
 import { paths } from './layout.js';
 import { type CommitLookup, type DeploymentStatus, deploymentStatuses, formatStatus } from './status.js';
 

@@ -4,7 +4,7 @@
  * admin cleanup reclaims those whose process is gone.
  */
 import { readdirSync } from 'node:fs';
-import { reclaimTemps } from '../temp-name.js';
+import { reclaimTemps } from '../io/temp-name.js';
 import { cfsImagePaths } from './cfs-image.js';
 import { paths } from './layout.js';
 

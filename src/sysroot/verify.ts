@@ -15,18 +15,18 @@ import { realpathSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { CfsError } from '../errors.js';
 import { readImage } from '../composefs/erofs/reader.js';
-import { S_IFMT, S_IFREG, type Node } from '../composefs/tree.js';
+import { S_IFMT, S_IFREG, type Node } from '../tree/tree.js';
 import { backingObject } from '../cfs/backing-path.js';
 import { checkObject } from '../cfs/object-file.js';
 import { digestBytes, digestFile } from '../fsverity/index.js';
 import { readCommit } from '../ostree/commit.js';
 import { openRepo, type Repo } from '../ostree/repo.js';
-import { BootEntry, compareEntries, isEntryFileName } from './bls.js';
+import { BootEntry, compareEntries, isEntryFileName } from '../formats/bls.js';
 import { COMPOSEFS_KARG, DEPLOY_IMAGE, cfsImagePaths, commitImageDigest, isDigestHex } from './cfs-image.js';
 import { ostreeArg, readBootversion } from './deployments.js';
-import { type Fs, nodeFs } from './fs.js';
-import { CFS_OBJECTS_DIR, extensionFileName, imageSha256, readExtension } from './initramfs.js';
-import { kargKey, parseKargs } from './kargs.js';
+import { type Fs, nodeFs } from '../io/fs.js';
+import { CFS_OBJECTS_DIR, extensionFileName, imageSha256, readExtension } from './boot/initramfs.js';
+import { kargKey, parseKargs } from '../formats/kargs.js';
 import { parseDeployName, parseOstreeKarg, paths } from './layout.js';
 
 export interface VerifyProblem {

@@ -9,10 +9,10 @@ import type { RegistryOptions } from '../composefs/sources/options.js';
 import { parseRefspec } from '../ostree/refs.js';
 import type { Repo } from '../ostree/repo.js';
 import { pull, type PullOptions } from '../pull/pull.js';
-import { registryOrigin } from '../registry/deploy.js';
+import { registryOrigin } from './registry-deploy.js';
 import { isDockerReference } from '../registry/reference.js';
-import { registryCommitFor } from '../registry/upgrade.js';
-import type { KeyFile } from '../sysroot/keyfile.js';
+import { registryCommitFor } from './registry-upgrade.js';
+import type { KeyFile } from '../formats/keyfile.js';
 import type { OriginSourceKey } from '../sysroot/origin.js';
 
 export interface PullerOptions extends Pick<PullOptions, 'progress' | 'retries' | 'timeoutMs'> {

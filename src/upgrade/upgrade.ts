@@ -11,7 +11,7 @@ import { openRepo } from '../ostree/repo.js';
 import { cleanupLocked } from '../sysroot/cleanup.js';
 import { deploy, type DeployResult } from '../sysroot/deploy.js';
 import { loadSysroot, mergeDeployment, type Deployment } from '../sysroot/deployments.js';
-import { nodeFs } from '../sysroot/fs.js';
+import { nodeFs } from '../io/fs.js';
 import { paths } from '../sysroot/layout.js';
 import { withSysrootLock } from '../sysroot/lock.js';
 import { originSource, type OriginSourceKey } from '../sysroot/origin.js';

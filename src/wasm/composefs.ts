@@ -4,8 +4,8 @@
  * copied in pieces, so memory stays bounded by the tree, not by the dumpfile. A trap is a failure
  * whose record (assembly/composefs/error.ts) says what happened.
  */
-import { writeError, type WriteErrno } from '../composefs/write-error.js';
-import type { Node } from '../composefs/tree.js';
+import { writeError, type WriteErrno } from './write-error.js';
+import type { Node } from '../tree/tree.js';
 import { composefsModule, wasmImports } from './instance.js';
 import { treeRecords } from './tree-records.js';
 

@@ -8,11 +8,11 @@
  * ranges, inline content and payload sizes, symlink targets, and the xattr budget.
  */
 import { CfsError } from '../errors.js';
-import { INLINE_CONTENT_MAX, MAX_NAME_LENGTH, PATH_MAX } from '../composefs/erofs/format.js';
-import { writeError } from '../composefs/write-error.js';
-import { isLnk, type Node } from '../composefs/tree.js';
-import { preorder } from '../composefs/walk.js';
-import { refusedXattr } from '../composefs/xattr-budget.js';
+import { INLINE_CONTENT_MAX, MAX_NAME_LENGTH, PATH_MAX } from '../formats/erofs.js';
+import { writeError } from './write-error.js';
+import { isLnk, type Node } from '../tree/tree.js';
+import { preorder } from '../tree/walk.js';
+import { refusedXattr } from '../formats/xattr-budget.js';
 
 const HAS_CHILDREN = 1;
 const HAS_DIGEST = 2;

@@ -11,12 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { CfsError, PLACE_PRINT_MAX, REASON_PRINT_MAX } from '../../src/errors.js';
-import { buildDeploymentEtc } from '../../src/sysroot/etc-merge.js';
-import { nodeFs } from '../../src/sysroot/fs.js';
-import { buildTree, F } from '../sysroot/etc-tree.js';
+import { buildDeploymentEtc } from '../../src/sysroot/etc/etc-merge.js';
+import { nodeFs } from '../../src/io/fs.js';
+import { buildTree, F } from '../sysroot/etc/etc-tree.js';
 import { needMount } from '../helpers/peers.js';
 import { VECTOR_DIR } from '../composefs/vectors.js';
-import { commitVersion, makeSysroot, STATEROOT } from '../deploy/fixture.js';
+import { commitVersion, makeSysroot, STATEROOT } from '../sysroot/deploy/fixture.js';
 import { deploy } from '../../src/sysroot/deploy.js';
 
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDump } from '../../src/composefs/dumpfile/parse.js';
-import type { Node } from '../../src/composefs/tree.js';
+import type { Node } from '../../src/tree/tree.js';
 import { comparable, DEFAULT_BUILD, jsOutcome, wasmOutcome } from './wasm-differential.js';
 import { VECTOR_DIR } from './vectors.js';
 

@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import { parseDump, parseDumpStream } from '../../src/composefs/dumpfile/parse.js';
-import { Node, S_IFLNK } from '../../src/composefs/tree.js';
+import { Node, S_IFLNK } from '../../src/tree/tree.js';
 import { CfsError } from '../../src/errors.js';
 import { shouldFailAssets, upstreamAssets } from './vectors.js';
 

@@ -12,7 +12,7 @@ import { parseDump } from '../../src/composefs/dumpfile/parse.js';
 import { printDump } from '../../src/composefs/dumpfile/print.js';
 import { readImage } from '../../src/composefs/erofs/reader.js';
 import { collectObjects, lsChunks, sortedObjects } from '../../src/composefs/listing.js';
-import { Node, S_IFMT, S_IFREG } from '../../src/composefs/tree.js';
+import { Node, S_IFMT, S_IFREG } from '../../src/tree/tree.js';
 import { MINI_DIGEST, MINI_DUMP, MINI_PAYLOAD, MINI_SHA256_V1, RANDOM_VARIANTS, randomVectors, upstreamAssets } from './vectors.js';
 import { expectedTree, firstDifference, roundTripHazards } from './reader-model.js';
 

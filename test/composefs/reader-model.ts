@@ -6,7 +6,7 @@
  * hardlink primaries in depth-first order). Independent of src/composefs/erofs: the expected
  * side of the reader tests comes from the vectors' dumpfiles through this model.
  */
-import { Node, S_IFBLK, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, compareBytes, nameKey } from '../../src/composefs/tree.js';
+import { Node, S_IFBLK, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, compareBytes, nameKey } from '../../src/tree/tree.js';
 
 interface Pair {
   key: Uint8Array;

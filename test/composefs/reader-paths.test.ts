@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { readImage } from '../../src/composefs/erofs/reader.js';
-import type { Node } from '../../src/composefs/tree.js';
+import type { Node } from '../../src/tree/tree.js';
 import { randomVectors } from './vectors.js';
 
 const text = (b: Uint8Array | null) => (b ? Buffer.from(b).toString('hex') : '-');

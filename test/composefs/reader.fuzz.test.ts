@@ -14,7 +14,7 @@ import { buildImage } from '../../src/composefs/index.js';
 import { printDump } from '../../src/composefs/dumpfile/print.js';
 import { readImage } from '../../src/composefs/erofs/reader.js';
 import { collectObjects, lsChunks } from '../../src/composefs/listing.js';
-import { Node } from '../../src/composefs/tree.js';
+import { Node } from '../../src/tree/tree.js';
 import { run as runInfo } from '../../src/cli/info.js';
 import { CfsError } from '../../src/errors.js';
 import { VECTOR_DIR, upstreamAssets } from './vectors.js';

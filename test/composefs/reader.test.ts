@@ -3,9 +3,9 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { CfsError } from '../../src/errors.js';
 import { readImage, readImageHeader } from '../../src/composefs/erofs/reader.js';
-import { Node, S_IFCHR, S_IFDIR, S_IFMT } from '../../src/composefs/tree.js';
+import { Node, S_IFCHR, S_IFDIR, S_IFMT } from '../../src/tree/tree.js';
 import { buildImage } from '../../src/composefs/index.js';
-import { preorder } from '../../src/composefs/walk.js';
+import { preorder } from '../../src/tree/walk.js';
 
 const RANDOM = new URL('../vectors/composefs/random/', import.meta.url).pathname;
 

@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { parseDump } from '../../src/composefs/dumpfile/parse.js';
 import { readImage } from '../../src/composefs/erofs/reader.js';
 import { roundTripHazards } from './reader-model.js';
-import type { Node } from '../../src/composefs/tree.js';
+import type { Node } from '../../src/tree/tree.js';
 import { CfsError } from '../../src/errors.js';
 import { buildWasmImage, type WasmImageOptions, writeWasmImage } from '../../src/wasm/composefs.js';
 

@@ -11,7 +11,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { printDump } from '../../src/composefs/dumpfile/print.js';
-import { Node } from '../../src/composefs/tree.js';
+import { Node } from '../../src/tree/tree.js';
 import { expectConsistent, expectTreeConsistent } from './wasm-writer-compare.js';
 
 const RUNS = Number(process.env.CFSKIT_FUZZ_RUNS ?? 2000);

@@ -13,7 +13,7 @@ import { CfsError } from '../../src/errors.js';
 import { needCommand, runPeer } from '../helpers/peers.js';
 import { parseDump } from '../../src/composefs/dumpfile/parse.js';
 import { printDump } from '../../src/composefs/dumpfile/print.js';
-import { Node } from '../../src/composefs/tree.js';
+import { Node } from '../../src/tree/tree.js';
 import { writeWasmImage } from '../../src/wasm/composefs.js';
 import { expectConsistent, expectTreeConsistent, image, wasmResult } from './wasm-writer-compare.js';
 import { MINI_DUMP, MINI_SHA256_V1, RANDOM_VARIANTS, randomVectors, upstreamAssets } from './vectors.js';

@@ -10,10 +10,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { S_IFCHR, S_IFDIR, S_IFLNK, S_IFREG } from '../../src/composefs/tree.js';
-import { BootEntry } from '../../src/sysroot/bls.js';
-import { type CpioEntry, writeCpio } from '../../src/sysroot/cpio.js';
-import { EXTENSION_FILES } from '../../src/sysroot/initramfs.js';
+import { S_IFCHR, S_IFDIR, S_IFLNK, S_IFREG } from '../../src/tree/tree.js';
+import { BootEntry } from '../../src/formats/bls.js';
+import { type CpioEntry, writeCpio } from '../../src/formats/cpio.js';
+import { EXTENSION_FILES } from '../../src/sysroot/boot/initramfs.js';
 import { hasCommand } from './peers.js';
 
 const required = process.env.CFSKIT_REQUIRE_PEERS === '1';

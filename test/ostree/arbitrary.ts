@@ -1,6 +1,6 @@
 /** fast-check generators of GVariant types and values of those types (shared by property and fuzz tests). */
 import fc from 'fast-check';
-import { parseType, type GvType, type GvValue } from '../../src/ostree/gvariant.js';
+import { parseType, type GvType, type GvValue } from '../../src/formats/gvariant.js';
 
 const BASIC = ['y', 'b', 'n', 'q', 'i', 'u', 'x', 't', 'h', 's', 'o', 'g'];
 

@@ -16,7 +16,7 @@ import { digestBytes } from '../../src/fsverity/index.js';
 import { ObjectStore } from '../../src/store/objects.js';
 import { openRepo, initRepo } from '../../src/ostree/repo.js';
 import { checkoutTree, ROOT_MOUNT_POINTS } from '../../src/ostree/checkout-tree.js';
-import { encode } from '../../src/ostree/gvariant.js';
+import { encode } from '../../src/formats/gvariant.js';
 import { encodeDirMeta, encodeDirTree, encodeCommit } from '../../src/ostree/formats.js';
 import { objectPath, writeMetadata } from '../../src/ostree/objects.js';
 import { writeRef } from '../../src/ostree/refs.js';

@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { mountComposefsOverlay, mountErofs, needCommand, needMount, runPeer } from '../helpers/peers.js';
 import { openRepo } from '../../src/ostree/repo.js';
 import { readCommit } from '../../src/ostree/commit.js';
-import { lookup } from '../../src/ostree/gvariant.js';
-import { printVariant } from '../../src/ostree/gvariant-text.js';
+import { lookup } from '../../src/formats/gvariant.js';
+import { printVariant } from '../../src/formats/gvariant-text.js';
 import { cfsPaths, CFS_META } from '../../src/cfs/store.js';
 
 const cfskit = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { CfsError } from '../../src/errors.js';
-import { encode } from '../../src/ostree/gvariant.js';
+import { encode } from '../../src/formats/gvariant.js';
 import { initRepo } from '../../src/ostree/repo.js';
 import { objectPath } from '../../src/ostree/objects.js';
 import { contentChunks, readContentObject, verifySymlink } from '../../src/ostree/content.js';

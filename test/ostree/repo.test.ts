@@ -8,11 +8,11 @@ import { CfsError } from '../../src/errors.js';
 import { initRepo, openRepo, INIT_MODES } from '../../src/ostree/repo.js';
 import { readCommit, resolveRev, writeStubCommit } from '../../src/ostree/commit.js';
 import { listRefs, readRef, writeRef, deleteRef } from '../../src/ostree/refs.js';
-import { isTempName } from '../../src/temp-name.js';
+import { isTempName } from '../../src/io/temp-name.js';
 import { LOCK_NAME, withRepoLock } from '../../src/ostree/lock.js';
 import { objectPath } from '../../src/ostree/objects.js';
 import { formatCommit } from '../../src/ostree/dump.js';
-import { printVariant } from '../../src/ostree/gvariant-text.js';
+import { printVariant } from '../../src/formats/gvariant-text.js';
 
 const ostree = (repo: string, ...args: string[]) => {
   const r = runPeer('ostree', [`--repo=${repo}`, ...args]);

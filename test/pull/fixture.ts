@@ -7,9 +7,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { expect } from 'chai';
 import { join } from 'node:path';
 import { readImage } from '../../src/composefs/erofs/reader.js';
-import type { Node } from '../../src/composefs/tree.js';
+import type { Node } from '../../src/tree/tree.js';
 import { readFileSync } from 'node:fs';
-import { osFiles, writeTree, type OsFiles } from '../deploy/fixture.js';
+import { osFiles, writeTree, type OsFiles } from '../sysroot/deploy/fixture.js';
 
 export const cli = (...args: string[]) => {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });

@@ -9,7 +9,7 @@ import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { needCommand, runPeer } from '../helpers/peers.js';
-import { writeTree } from '../deploy/fixture.js';
+import { writeTree } from '../sysroot/deploy/fixture.js';
 import { Nginx, NGINX } from './nginx.js';
 import { cli, osVersion } from './fixture.js';
 

@@ -9,9 +9,9 @@ import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { printVariant } from '../../src/ostree/gvariant-text.js';
+import { printVariant } from '../../src/formats/gvariant-text.js';
 import { needCommand, runPeer } from '../helpers/peers.js';
-import { makeSysroot, STATEROOT } from '../deploy/fixture.js';
+import { makeSysroot, STATEROOT } from '../sysroot/deploy/fixture.js';
 import { Nginx, NGINX } from './nginx.js';
 import { cli, imageObjects, osVersion, publish } from './fixture.js';
 

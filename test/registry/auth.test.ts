@@ -8,10 +8,11 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildImage } from '../../src/composefs/index.js';
-import { loadSource, type RegistryOptions } from '../../src/composefs/sources/index.js';
+import type { RegistryOptions } from '../../src/composefs/sources/index.js';
+import { loadSource } from '../../src/registry/source.js';
 import { CfsError } from '../../src/errors.js';
 import { authFiles, findCredentials } from '../../src/registry/auth.js';
-import { osFiles } from '../deploy/fixture.js';
+import { osFiles } from '../sysroot/deploy/fixture.js';
 import { needCommand } from '../helpers/peers.js';
 import { type Proxy, type Registry, cfskit, layoutOf, skopeoPush, startProxy, startRegistry, tarOfFiles } from './harness.js';
 

@@ -13,7 +13,7 @@ import { openRepo } from '../../src/ostree/repo.js';
 import { commitProvenance } from '../../src/registry/provenance.js';
 import { loadSysroot } from '../../src/sysroot/deployments.js';
 import { paths } from '../../src/sysroot/layout.js';
-import { STATEROOT, makeSysroot, osFiles } from '../deploy/fixture.js';
+import { STATEROOT, makeSysroot, osFiles } from '../sysroot/deploy/fixture.js';
 import { needCommand } from '../helpers/peers.js';
 import { type Proxy, type Registry, cfskit, layoutOf, skopeoPush, startProxy, startRegistry, tarOfFiles } from './harness.js';
 

@@ -13,7 +13,7 @@ import { readCommit } from '../../src/ostree/commit.js';
 import type { Commit } from '../../src/ostree/formats.js';
 import { readRef } from '../../src/ostree/refs.js';
 import { initRepo, openRepo } from '../../src/ostree/repo.js';
-import { osFiles } from '../deploy/fixture.js';
+import { osFiles } from '../sysroot/deploy/fixture.js';
 import { needCommand } from '../helpers/peers.js';
 import { type Proxy, type Registry, cfskit, layoutOf, skopeoPush, startProxy, startRegistry, tarOfFiles } from './harness.js';
 

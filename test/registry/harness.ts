@@ -9,8 +9,8 @@ import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { gnuTar, sha256hex, writeOciLayout } from '../sources/fixtures.js';
-import { type OsFiles, writeTree } from '../deploy/fixture.js';
+import { gnuTar, sha256hex, writeOciLayout } from '../composefs/sources/fixtures.js';
+import { type OsFiles, writeTree } from '../sysroot/deploy/fixture.js';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

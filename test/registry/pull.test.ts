@@ -9,9 +9,10 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildImage } from '../../src/composefs/index.js';
-import { loadSource, type RegistryOptions } from '../../src/composefs/sources/index.js';
+import type { RegistryOptions } from '../../src/composefs/sources/index.js';
+import { loadSource } from '../../src/registry/source.js';
 import { CfsError } from '../../src/errors.js';
-import { osFiles } from '../deploy/fixture.js';
+import { osFiles } from '../sysroot/deploy/fixture.js';
 import { needCommand } from '../helpers/peers.js';
 import { type Compression, type Proxy, type Registry, indexLayoutOf, layoutOf, pushLayoutAsIs, skopeoPush, startProxy, startRegistry, tarOfFiles } from './harness.js';
 

@@ -12,11 +12,11 @@ import { openRepo } from '../../src/ostree/repo.js';
 import { prune } from '../../src/cfs/prune.js';
 import { pruneBlobCache } from '../../src/registry/cache-prune.js';
 import { META_IMAGE_REFERENCE, META_MANIFEST_DIGEST, commitProvenance } from '../../src/registry/provenance.js';
-import { upgradeFromRegistry } from '../../src/registry/upgrade.js';
+import { upgradeFromRegistry } from '../../src/upgrade/registry-upgrade.js';
 import { loadSysroot } from '../../src/sysroot/deployments.js';
 import { paths } from '../../src/sysroot/layout.js';
 import { verify } from '../../src/sysroot/verify.js';
-import { STATEROOT, makeSysroot, osFiles } from '../deploy/fixture.js';
+import { STATEROOT, makeSysroot, osFiles } from '../sysroot/deploy/fixture.js';
 import { needCommand } from '../helpers/peers.js';
 import { type Proxy, type Registry, cfskit, layoutOf, skopeoPush, startProxy, startRegistry, tarOfFiles } from './harness.js';
 

@@ -9,7 +9,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isTempName, reclaimTemps, tempPath } from '../../src/temp-name.js';
+import { isTempName, reclaimTemps, tempPath } from '../../src/io/temp-name.js';
 
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
 const cfskit = (...args: string[]) => spawnSync(process.execPath, [...CLI, ...args], { encoding: 'utf8' });

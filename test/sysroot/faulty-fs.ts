@@ -4,7 +4,7 @@
  * (it is a step a crash can interrupt) but not performed: durability across a real power cut
  * cannot be observed here, and skipping it keeps hundreds of replays fast.
  */
-import { type Fs, nodeFs } from '../../src/sysroot/fs.js';
+import { type Fs, nodeFs } from '../../src/io/fs.js';
 
 const MUTATING = ['mkdir', 'writeFile', 'copyFile', 'link', 'symlink', 'rename', 'unlink', 'rmdir', 'chmod', 'lchown', 'lutimes', 'fsync'] as const;
 

@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { writeStubCommit } from '../../src/ostree/commit.js';
 import { openRepo } from '../../src/ostree/repo.js';
-import { BootEntry } from '../../src/sysroot/bls.js';
+import { BootEntry } from '../../src/formats/bls.js';
 import { type Deployment, allocateDeployserial } from '../../src/sysroot/deployments.js';
 import { initFs, osInit, paths } from '../../src/sysroot/layout.js';
 import { originForRefspec, writeOrigin } from '../../src/sysroot/origin.js';

@@ -6,10 +6,10 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { CfsError } from '../../src/errors.js';
-import { BootEntry } from '../../src/sysroot/bls.js';
-import { readCpio, writeCpio } from '../../src/sysroot/cpio.js';
-import { formatEtcAttrs, parseEtcAttrs } from '../../src/sysroot/etc-attrs.js';
-import { KeyFile } from '../../src/sysroot/keyfile.js';
+import { BootEntry } from '../../src/formats/bls.js';
+import { readCpio, writeCpio } from '../../src/formats/cpio.js';
+import { formatEtcAttrs, parseEtcAttrs } from '../../src/sysroot/etc/etc-attrs.js';
+import { KeyFile } from '../../src/formats/keyfile.js';
 
 const runs = Number(process.env.CFSKIT_FUZZ_RUNS ?? 2000);
 const opts = (seed: number) => ({ seed, numRuns: runs });

@@ -8,8 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cleanup } from '../../src/sysroot/cleanup.js';
 import { paths } from '../../src/sysroot/layout.js';
-import { tempPath } from '../../src/temp-name.js';
-import { makeSysroot, STATEROOT } from '../deploy/fixture.js';
+import { tempPath } from '../../src/io/temp-name.js';
+import { makeSysroot, STATEROOT } from './deploy/fixture.js';
 import { tempDir } from './helpers.js';
 
 describe('admin cleanup: temp files of killed processes', () => {

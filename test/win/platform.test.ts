@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadDirectory } from '../../src/composefs/sources/dir.js';
 import { hasPosixMetadata, policyMode, POLICY_DIR_MODE, POLICY_EXEC_MODE, POLICY_FILE_MODE } from '../../src/composefs/sources/host-modes.js';
-import { S_IFCHR, S_IFDIR, S_IFLNK, S_IFREG, type Node } from '../../src/composefs/tree.js';
-import { createSymlink, type Fs, nodeFs, syncPath, WriteLog } from '../../src/sysroot/fs.js';
+import { S_IFCHR, S_IFDIR, S_IFLNK, S_IFREG, type Node } from '../../src/tree/tree.js';
+import { createSymlink, type Fs, nodeFs, syncPath, WriteLog } from '../../src/io/fs.js';
 import { needMount } from '../helpers/peers.js';
 
 const named = (n: Node, name: string) => n.children!.find((c) => Buffer.from(c.name).toString() === name)!;

@@ -5,10 +5,10 @@
  */
 import { deploy } from '../../sysroot/deploy.js';
 import { cleanupLocked } from '../../sysroot/cleanup.js';
-import { nodeFs } from '../../sysroot/fs.js';
+import { nodeFs } from '../../io/fs.js';
 import { withSysrootLock } from '../../sysroot/lock.js';
 import { CfsError } from '../../errors.js';
-import { deployFromRegistry } from '../../registry/deploy.js';
+import { deployFromRegistry } from '../../upgrade/registry-deploy.js';
 import { isDockerReference } from '../../registry/reference.js';
 import type { VerbSpec } from '../args.js';
 import { withActivity } from '../progress.js';

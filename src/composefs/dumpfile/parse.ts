@@ -5,9 +5,9 @@
  */
 import { CfsError } from '../../errors.js';
 import { ByteSlab, equalBytes, hexValue } from '../bytes.js';
-import { INLINE_CONTENT_MAX, MAX_NAME_LENGTH, PATH_MAX } from '../erofs/format.js';
-import { budgetAfterSet } from '../xattr-budget.js';
-import { isDevice, isDir, isLnk, isValidType, Node } from '../tree.js';
+import { INLINE_CONTENT_MAX, MAX_NAME_LENGTH, PATH_MAX } from '../../formats/erofs.js';
+import { budgetAfterSet } from '../../formats/xattr-budget.js';
+import { isDevice, isDir, isLnk, isValidType, Node } from '../../tree/tree.js';
 import { parseU32, parseUnsigned, toI64 } from './integer.js';
 import { cString, unescape, UnescapeError } from './unescape.js';
 

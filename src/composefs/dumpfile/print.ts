@@ -4,9 +4,9 @@
  * a hardlink alias printed with its target's fields, `@` before the mode and the target's path
  * as PAYLOAD.
  */
-import { Node } from '../tree.js';
+import { Node } from '../../tree/tree.js';
 import { cString } from './unescape.js';
-import { preorder, targetPath } from '../walk.js';
+import { preorder, targetPath } from '../../tree/walk.js';
 import { ByteSink, ESCAPE_EQUAL, ESCAPE_LONE_DASH, ESCAPE_STANDARD } from './escape.js';
 
 const CHUNK = 1 << 16;

@@ -10,7 +10,7 @@
  * exceeds because those areas do not overlap (spec §2.1, §2.9 P6/P7). Any malformation gives a
  * CfsError with code EIMAGE, the byte offset and the field.
  */
-import { Node, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, S_IFBLK, isValidType, nameKey } from '../tree.js';
+import { Node, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, S_IFBLK, isValidType, nameKey } from '../../tree/tree.js';
 import { cString } from '../dumpfile/unescape.js';
 import { ImageBytes } from './bounds.js';
 import {
@@ -49,7 +49,7 @@ import {
   XATTR_ENTRY_SIZE,
   XATTR_IBODY_HEADER_SIZE,
   XATTR_NAME_MAX,
-} from './format.js';
+} from '../../formats/erofs.js';
 
 export interface ReadImageOptions {
   /** Image file name, for error messages. */

@@ -3,9 +3,9 @@
  * §2.9), byte-identical to C mkcomposefs 1.0.8. It runs in Wasm (assembly/composefs/writer/):
  * the caller's tree crosses as records (src/wasm/tree-records.ts) and is never modified.
  */
-import type { Node } from '../tree.js';
+import type { Node } from '../../tree/tree.js';
 import { writeWasmImage } from '../../wasm/composefs.js';
-import { CFS_DEFAULT_MAX_VERSION, CFS_DEFAULT_MIN_VERSION } from './format.js';
+import { CFS_DEFAULT_MAX_VERSION, CFS_DEFAULT_MIN_VERSION } from '../../formats/erofs.js';
 
 export interface WriteOptions {
   /** Base format version (mkcomposefs --min-version; default 0). */

@@ -4,7 +4,7 @@
  * larger → fs-verity digest and payload `XX/REST` (spec §1.7), the bytes copied into the digest
  * store when there is one (§4.1.5).
  */
-import { Node } from '../tree.js';
+import { Node } from '../../tree/tree.js';
 import { CfsError } from '../../errors.js';
 import { open } from 'node:fs/promises';
 import { DigestBatch, digestBytes, FsverityHasher, type FsverityDigest } from '../../fsverity/index.js';

@@ -9,7 +9,7 @@
  */
 import { lstatSync, readdirSync, readlinkSync, type BigIntStats } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { isDevice, isDir, isLnk, isReg, Node, S_IFMT } from '../tree.js';
+import { isDevice, isDir, isLnk, isReg, Node, S_IFMT } from '../../tree/tree.js';
 import { CfsError } from '../../errors.js';
 import { accessError, batchable, FileContents, setExternal } from './content.js';
 import { filesPool, filesTuning, hashFiles, type FilesJob } from './files-job.js';

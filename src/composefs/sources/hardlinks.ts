@@ -5,7 +5,7 @@
  * §3.7) owns the inode, the others are aliases (`linkTo`), and nlink = number of entries.
  * An inode whose owning entry was replaced or whited out lives on in its remaining aliases.
  */
-import { compareBytes, Node } from '../tree.js';
+import { compareBytes, Node } from '../../tree/tree.js';
 
 export function finalizeHardlinks(root: Node): void {
   const linked = linkedInodes(root);

@@ -5,7 +5,7 @@
  * or a tar/OCI source state the real values.
  */
 import { closeSync, openSync, readSync, statfsSync } from 'node:fs';
-import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from '../tree.js';
+import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from '../../tree/tree.js';
 
 /** statfs(2) f_type of Linux filesystems whose modes and owners are mount options, not stored. */
 const NON_POSIX_FS_TYPES = new Set([

@@ -3,7 +3,7 @@
  * dumpfile, each giving the tree the EROFS writer takes (src/composefs/tree.ts).
  */
 import { stat } from 'node:fs/promises';
-import type { Node } from '../tree.js';
+import type { Node } from '../../tree/tree.js';
 import { CfsError } from '../../errors.js';
 import { parseDumpStream } from '../dumpfile/parse.js';
 import { ObjectStore } from '../../store/objects.js';
@@ -11,8 +11,6 @@ import { loadDirectory } from './dir.js';
 import { loadOciLayout } from './oci.js';
 import type { RegistryOptions, SourceOptions } from './options.js';
 import { applyOverridesFile } from './overrides.js';
-import { loadRegistryImage } from '../../registry/pull.js';
-import { isDockerReference } from '../../registry/reference.js';
 import { loadTarLayers, openInput } from './tar.js';
 
 export type { ProgressSink, PullProgress, RegistryOptions, SourceOptions } from './options.js';
@@ -33,7 +31,7 @@ export interface LoadOptions extends Omit<SourceOptions, 'store'> {
 export interface SourceSpec {
   /**
    * dir: `paths[0]` is the directory; tar: the layers in order (`-` = stdin); oci: `[oci:]DIR[:TAG]`
-   * or `docker://HOST[:PORT]/NAME[:TAG|@DIGEST]` (pulled through src/registry/);
+   * or, through src/registry/source.ts, `docker://HOST[:PORT]/NAME[:TAG|@DIGEST]`;
    * dump: a dumpfile (`-` = stdin; owner, epoch and overrides do not apply, as mkcomposefs
    * ignores them with --from-file).
    */
@@ -42,7 +40,14 @@ export interface SourceSpec {
   options?: LoadOptions;
 }
 
-export async function loadSource(spec: SourceSpec): Promise<Node> {
+/** Reads an OCI source reference into a tree; the registry (src/registry/source.ts) adds `docker://`. */
+export type OciLoader = (ref: string, opts: SourceOptions) => Promise<Node>;
+
+/** `[oci:]DIR[:TAG]`: an OCI image layout on disk. */
+export const loadOciRef: OciLoader = (ref, opts) => loadOciLayout(ref.replace(/^oci:/, ''), opts);
+
+/** Any source but a registry, whose transport sits above this layer: `loadSource` of src/registry/source.ts takes all. */
+export async function loadLocalSource(spec: SourceSpec, loadOci: OciLoader = loadOciRef): Promise<Node> {
   const opts = spec.options ?? {};
   const { kind, paths } = spec;
   if (paths.length === 0 || (kind !== 'tar' && paths.length > 1)) {
@@ -61,8 +66,7 @@ export async function loadSource(spec: SourceSpec): Promise<Node> {
     root =
       kind === 'dir' ? await loadDirectory(paths[0], sourceOpts)
       : kind === 'tar' ? await loadTarLayers(paths, sourceOpts)
-      : isDockerReference(paths[0]) ? (await loadRegistryImage(paths[0], opts.registry ?? {}, sourceOpts)).root
-      : await loadOciLayout(paths[0].replace(/^oci:/, ''), sourceOpts);
+      : await loadOci(paths[0], sourceOpts);
   } catch (err) {
     // let the object writes still running finish (or clean up) before reporting
     await store?.flush().catch(() => undefined);

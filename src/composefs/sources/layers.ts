@@ -6,9 +6,9 @@
  * Directories named only as parents of other entries ("implicit") keep the lower layer's metadata,
  * or get the default (0755 root:root, mtime 0) when new.
  */
-import { isDir, isLnk, Node, S_IFDIR } from '../tree.js';
+import { isDir, isLnk, Node, S_IFDIR } from '../../tree/tree.js';
 import { CfsError, type ErrorPlace } from '../../errors.js';
-import { MAX_NAME_LENGTH } from '../erofs/format.js';
+import { MAX_NAME_LENGTH } from '../../formats/erofs.js';
 
 const SLASH = 0x2f;
 const DOT = 0x2e;

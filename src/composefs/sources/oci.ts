@@ -11,7 +11,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { constants, promises as fsp, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import type { Node } from '../tree.js';
+import type { Node } from '../../tree/tree.js';
 import { CfsError } from '../../errors.js';
 import { finalizeHardlinks } from './hardlinks.js';
 import { defaultDir } from './layers.js';

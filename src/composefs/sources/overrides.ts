@@ -15,7 +15,7 @@
  *   are skipped. Later lines win. Overrides are applied after `--owner` and `--use-epoch`.
  */
 import { promises as fsp } from 'node:fs';
-import { isValidType, Node, S_IFMT } from '../tree.js';
+import { isValidType, Node, S_IFMT } from '../../tree/tree.js';
 import { CfsError } from '../../errors.js';
 import { parseUnsigned, toI64 } from '../dumpfile/integer.js';
 import { unescape, UnescapeError } from '../dumpfile/unescape.js';

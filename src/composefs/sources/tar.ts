@@ -9,10 +9,10 @@ import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import tar from 'tar-stream';
-import { isDir, Node, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, type Xattr } from '../tree.js';
+import { isDir, Node, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, type Xattr } from '../../tree/tree.js';
 import { CfsError, type ErrorPlace } from '../../errors.js';
-import { PATH_MAX } from '../erofs/format.js';
-import { refusedXattr } from '../xattr-budget.js';
+import { PATH_MAX } from '../../formats/erofs.js';
+import { refusedXattr } from '../../formats/xattr-budget.js';
 import { ContentBatcher, fillContent, setExternal } from './content.js';
 import { decompress } from './decompress.js';
 import { finalizeHardlinks } from './hardlinks.js';
