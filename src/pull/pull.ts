@@ -165,13 +165,20 @@ async function pullLocked(repo: Repo, remote: Remote, client: HttpClient, o: Pul
   const refName = (name: string) => (o.mirror ? name : `${remote.name}:${name}`);
   if (!o.dryRun) {
     o.progress?.setTotal(Number(bytes));
-    // each object fsynced before its rename (the store's write path), so durable before anything names it
-    const store = new ObjectStore(cfs.objects);
-    await mapLimit([...missing], o.concurrency ?? 16, async ([hex, size]) => {
-      const path = `cfs/objects/${cfsObjectPath(hex)}`;
-      await client.get(path, (body) => store.addStream(body.chunks, size, { file: client.urlOf(path), code: 'EFETCH' }, hex));
-      o.progress?.advance(1, Number(size));
-    });
+    // Each object is verified, then written, fsynced and renamed in the background while the next
+    // ones download; flush() waits for all of them, so they are durable before anything names them.
+    const store = new ObjectStore(cfs.objects, { deferWrites: true });
+    try {
+      await mapLimit([...missing], o.concurrency ?? 16, async ([hex, size]) => {
+        const path = `cfs/objects/${cfsObjectPath(hex)}`;
+        await client.get(path, (body) => store.addStream(body.chunks, size, { file: client.urlOf(path), code: 'EFETCH' }, hex));
+        o.progress?.advance(1, Number(size));
+      });
+    } catch (err) {
+      await store.flush().catch(() => undefined);
+      throw err;
+    }
+    await store.flush();
     // parents before children, so a stored commit always has its image and objects
     for (const c of [...incoming].reverse()) {
       if (c.imageBytes) await storeImage(repo, c.imageBytes);
