@@ -42,7 +42,7 @@ function specDocs(): Map<string, SpecDoc> {
       }
     };
     for (const line of readFileSync(join(SPEC, name), 'utf8').split('\n')) {
-      const h = /^(#+)\s+(\d+(?:\.\d+)*)\.?\s/.exec(line) ?? /^(#+)\s/.exec(line);
+      const h = /^(#+)\s+(\d+(?:\.\d+)*|Appendix [A-Z])\.?\s/.exec(line) ?? /^(#+)\s/.exec(line);
       if (h) {
         close(h[1].length);
         if (h[2] !== undefined) open.push({ num: h[2], level: h[1].length, lines: [] });
@@ -83,6 +83,11 @@ function unresolved(line: string, docs: Map<string, SpecDoc>, self?: string): st
     else if (m[2] !== undefined && !doc.sections.has(`${m[1]}.${m[2]}`) && !new RegExp(`^\\s*${m[2]}\\. `, 'm').test(text))
       bad.push(`${ref}: ${name} ${S}${m[1]} has no step or item ${m[2]}`);
     else if (m[3] !== undefined && !text.includes(m[3])) bad.push(`${ref}: ${name} ${S}${m[1]} has no ${m[3]}`);
+  }
+  for (const m of line.matchAll(/\bAppendix [A-Z]\b/g)) {
+    const names = [...line.slice(0, m.index).matchAll(DOC_NAME)].map((n) => n[1] ?? n[2]);
+    const name = names.length > 0 ? names[names.length - 1] : undefined;
+    if (name !== undefined && !docs.get(name)?.sections.has(m[0])) bad.push(`${m[0]}: ${name} has no such heading`);
   }
   return bad;
 }
@@ -143,6 +148,9 @@ describe('docs: the repository stands alone', () => {
     ok(`composefs-image.md ${S}3.5 step 13, ${S}2.9 P6, ${S}2.4.1`);
     ok(`ostree.md ${S}3.7 step 8; ostree.md ${S}6 item 4; ${S}7 step 4`);
     ok(`vm-boot.md ${S}3; FIPS 180-4 ${S}6.2`);
+    ok(`composefs-image.md ${S}2.12, Appendix B item 14`);
+    const appendix = 'Appendix';
+    refused(`composefs-image.md ${appendix} Z`);
     expect(unresolved(`${S}2.9 P7`, docs, 'composefs-image.md')).to.deep.equal([]);
   });
 });
