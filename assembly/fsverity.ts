@@ -1,4 +1,4 @@
-// fs-verity Merkle-tree block hashing (spec §1.2, §1.3): each block is hashed as
+// fs-verity Merkle-tree block hashing (composefs-image.md §1.2, §1.3): each block is hashed as
 // H(padded_salt || block). Leaf and tree blocks alike go through here; the tree bookkeeping lives
 // in TypeScript (src/fsverity/tree.ts for one file, src/wasm/batch.ts for many small files).
 import {

@@ -1,5 +1,5 @@
 // SHA-256 (FIPS 180-4 §6.2): a scalar compression and a 4-lane v128 compression that hashes
-// four independent messages at once (the fs-verity leaf level: spec §1.3).
+// four independent messages at once (the fs-verity leaf level: composefs-image.md §1.3).
 // Messages here are always a whole number of 64-byte blocks followed by one padding block whose
 // schedule is the same for every lane (set once by sha256SetPadding).
 

@@ -1,7 +1,7 @@
 /**
  * Dumpfile parser in Wasm (composefs-dump(5); spec composefs-image.md §3): a port of
  * src/composefs/dumpfile/parse.ts with the same accept/reject decisions and the same tree, strict
- * mode as `CFS_PARSE_STRICT` (§3.6). Input arrives in chunks (`inputBuffer` + `feed`); a line
+ * mode as `CFS_PARSE_STRICT` (composefs-image.md §3.6). Input arrives in chunks (`inputBuffer` + `feed`); a line
  * spanning chunks is carried over. Any invalid input fails with FAIL_DUMP and the line number:
  * the JS parser re-parses to produce the message (error.ts).
  */
@@ -23,10 +23,10 @@ const DASH: u32 = 0x2d;
 const DOT: u32 = 0x2e;
 const AT: u32 = 0x40;
 const EQUALS: u32 = 0x3d;
-/** Fixed fields (§3.1). */
+/** Fixed fields (composefs-image.md §3.1). */
 const F_PATH: i32 = 0, F_SIZE: i32 = 1, F_MODE: i32 = 2, F_NLINK: i32 = 3, F_UID: i32 = 4, F_GID: i32 = 5,
   F_RDEV: i32 = 6, F_MTIME: i32 = 7, F_PAYLOAD: i32 = 8, F_CONTENT: i32 = 9, F_DIGEST: i32 = 10;
-/** Remaining xattr text longer than this is "Too many xattrs" (§3.5 step 13). */
+/** Remaining xattr text longer than this is "Too many xattrs" (composefs-image.md §3.5 step 13). */
 const MAX_XATTR_TEXT: i32 = 65535;
 const MIN_BUFFER: usize = 1 << 16;
 const MAX_BUFFER: usize = 1 << 30;
@@ -56,7 +56,7 @@ let lastParentKey: Uint8Array | null = null;
 let lastParent: Node | null = null;
 const children = new ChildTable();
 const interned = new Interner();
-/** Hardlinks, resolved by `finishDump` (§3.4). */
+/** Hardlinks, resolved by `finishDump` (composefs-image.md §3.4). */
 const linkNodes = new Array<Node>();
 const linkTargets = new Array<Uint8Array | null>();
 const linkLines = new Array<i32>();
@@ -113,7 +113,7 @@ export function feed(len: usize): void {
   if (carry > 0 && p != inBuf) memory.copy(inBuf, p, carry);
 }
 
-/** The end of the input: the last line without "\n", then the hardlinks (§3.5 step 15). Returns the root. */
+/** The end of the input: the last line without "\n", then the hardlinks (composefs-image.md §3.5 step 15). Returns the root. */
 export function finishDump(): Node {
   if (carry > 0) {
     // Processed, except in strict mode ("Missing trailing newline").
@@ -142,7 +142,7 @@ export function finishDump(): Node {
   return r;
 }
 
-/** Processes one line [s, e) without its newline, its fields found (§3.5). */
+/** Processes one line [s, e) without its newline, its fields found (composefs-image.md §3.5). */
 function parseLine(s: usize, e: usize): void {
   lineNo++;
   const line = lineNo;
@@ -210,7 +210,7 @@ function unescapeEscaped(s: usize, e: usize, line: i32): void {
   unescapeRange(fieldStart(f), fieldEnd(f), line);
 }
 
-/** An optional field: `-` means absent (§3.1); otherwise unescaped into `fieldPtr`/`fieldLen`. */
+/** An optional field: `-` means absent (composefs-image.md §3.1); otherwise unescaped into `fieldPtr`/`fieldLen`. */
 // @ts-ignore: decorator
 @inline function optionalField(f: i32, line: i32): bool {
   const s = fieldStart(f);
@@ -225,7 +225,7 @@ function unescapeEscaped(s: usize, e: usize, line: i32): void {
   if (!parseUnsigned(fieldStart(f), fieldEnd(f), 10)) reject(line);
 }
 
-/** The fields of a non-hardlink line after PATH and MODE (§3.5 steps 7-14). */
+/** The fields of a non-hardlink line after PATH and MODE (composefs-image.md §3.5 steps 7-14). */
 function inodeFields(node: Node, mode: u32, restStart: usize, end: usize, line: i32): void {
   integerField(F_SIZE, line);
   const size = parsedValue;
@@ -233,7 +233,7 @@ function inodeFields(node: Node, mode: u32, restStart: usize, end: usize, line: 
   const nlink = <u32>parsedValue;
   integerField(F_UID, line);
   const uid = parsedValue;
-  // C quirk (§3.5 step 7): a bad GID or RDEV is only reported when UID is 0, else taken as 0.
+  // C quirk (composefs-image.md §3.5 step 7): a bad GID or RDEV is only reported when UID is 0, else taken as 0.
   const lenient = uid != 0;
   let gid: u32 = 0;
   if (parseUnsigned(fieldStart(F_GID), fieldEnd(F_GID), 10)) gid = <u32>parsedValue;
@@ -300,7 +300,7 @@ function parseDigest(ptr: usize, len: i32): Uint8Array | null {
   return decodeDigest(ptr, out.dataStart) ? out : null;
 }
 
-/** KEY=VALUE fields with the per-node budget of §2.11 (step 14). */
+/** KEY=VALUE fields with the per-node budget of composefs-image.md §2.11 (step 14). */
 function xattrs(node: Node, start: usize, end: usize, line: i32): void {
   let total: i32 = 0;
   const xs = new Array<Xattr>();
@@ -347,7 +347,7 @@ function intern(ptr: usize, len: i32): Uint8Array {
   return s;
 }
 
-/** Creates the node for PATH and links it into the tree (§3.5 step 5). */
+/** Creates the node for PATH and links it into the tree (composefs-image.md §3.5 step 5). */
 function insert(pathPtr: usize, pathLen: i32, mode: u32, line: i32): Node {
   if (pathLen == 1 && <u32>load<u8>(pathPtr) == SLASH) {
     if (!isDir(mode)) reject(line); // Root must be a directory

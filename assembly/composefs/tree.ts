@@ -28,7 +28,7 @@ export const S_IFIFO: u32 = 0o010000;
   const t = mode & S_IFMT;
   return t == S_IFCHR || t == S_IFBLK;
 }
-/** A file type the image can hold (spec §3.5 step 4: anything else is "Invalid mode"). */
+/** A file type the image can hold (composefs-image.md §3.5 step 4: anything else is "Invalid mode"). */
 export function isValidType(mode: u32): bool {
   const t = mode & S_IFMT;
   return t == S_IFSOCK || t == S_IFLNK || t == S_IFREG || t == S_IFBLK || t == S_IFDIR || t == S_IFCHR || t == S_IFIFO;
@@ -57,7 +57,7 @@ export class Node {
   parent: Node | null = null;
   /** Children of a directory in insertion order (the writer sorts them); null otherwise. */
   children: Array<Node> | null = null;
-  /** Hardlink alias: this entry shares the inode of `linkTo` (spec §3.4). */
+  /** Hardlink alias: this entry shares the inode of `linkTo` (composefs-image.md §3.4). */
   linkTo: Node | null = null;
   /** st_mode including the file type bits. */
   mode: u32;
@@ -65,7 +65,7 @@ export class Node {
   uid: u32 = 0;
   gid: u32 = 0;
   rdev: u32 = 0;
-  /** Nanoseconds of mtimeSec (not range-checked: spec §3.3). */
+  /** Nanoseconds of mtimeSec (not range-checked: composefs-image.md §3.3). */
   mtimeNsec: u32 = 0;
   /** Symlink target, or the backing file's path relative to the object store. */
   payload: Uint8Array | null = null;

@@ -1,6 +1,6 @@
 /**
  * The per-node xattr budget libcomposefs keeps while xattrs are added (spec composefs-image.md
- * §2.11, `lcfs_node_set_xattr`): a port of src/composefs/xattr-budget.ts. Each entry costs
+ * composefs-image.md §2.11, `lcfs_node_set_xattr`): a port of src/composefs/xattr-budget.ts. Each entry costs
  * 7 + len(key) + len(value), the first one 12 more, and the running total must stay <= 32767.
  * Replacing a key first takes the old entry off (or resets the total when it was the only xattr);
  * the C total is a size_t, so taking off more than it holds wraps and then fails (a negative sum).

@@ -7,7 +7,7 @@
  *   cfs/images/<hex>            → ../objects/XX/REST   (an image we wrote; only these are mounted)
  *   cfs/images/refs/<name>      → ../../<hex>          (named images; GC roots)
  *
- * ostree never looks into `cfs/` (spec §6.2): its fsck and prune ignore it.
+ * ostree never looks into `cfs/` (ostree.md §6.2): its fsck and prune ignore it.
  */
 import { promises as fsp } from 'node:fs';
 import { dirname, join, relative } from 'node:path';

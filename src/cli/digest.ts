@@ -1,7 +1,7 @@
 /**
  * `cfskit digest [--hash-alg=sha256|sha512] [--block-size=N] [--salt=HEX] [--compact] FILE...`:
  * prints what fsverity-utils' `fsverity digest` prints: `ALG:HEX FILE` per file (only HEX with
- * --compact), stopping at the first file that cannot be read (spec §1.5).
+ * --compact), stopping at the first file that cannot be read (composefs-image.md §1.5).
  */
 import { CfsError } from '../errors.js';
 import { digestFile } from '../fsverity/index.js';

@@ -31,13 +31,13 @@ Commands:
     basedir: { type: 'string', value: 'DIR', help: 'the object store for missing-objects' },
     filter: { type: 'string', multiple: true, value: 'NAME', help: 'load only these entries of the root directory' },
     json: { type: 'boolean', help: 'objects, missing-objects: a JSON array of the paths; measure-file: a JSON\nobject of FILE to digest' },
-    'c-empty-digest': { type: 'boolean', help: "measure-file: print C libcomposefs's digest for an empty file\n(SHA-256 of a zero block as root hash, spec §1.6) instead of the kernel's" },
+    'c-empty-digest': { type: 'boolean', help: "measure-file: print C libcomposefs's digest for an empty file\n(SHA-256 of a zero block as root hash) instead of the kernel's" },
   },
 };
 
 /**
  * Digest of an empty file as the kernel and fsverity-utils compute it, and as C libcomposefs's
- * userspace code does (spec §1.6).
+ * userspace code does (composefs-image.md §1.6).
  */
 const EMPTY_DIGEST_KERNEL = '3d248ca542a24fc62d1c43b916eae5016878e2533c88238480b26128a1f1af95';
 const EMPTY_DIGEST_C = 'cfc3391077edfd51859f6e5e16e03f82b1da3ee1a35d418b0d0b3b57740b4405';

@@ -30,7 +30,7 @@ export async function run(args: string[]): Promise<number> {
     try {
       commit = readCommit(repo, checksum).commit;
     } catch (e) {
-      // A missing parent ends the history quietly, like ostree (spec §2.13).
+      // A missing parent ends the history quietly, like ostree (ostree.md §2.13).
       if (e instanceof CfsError && e.code === 'ENOENT' && seen.size > 1) {
         if (!p.values.json) process.stdout.write('<< History beyond this commit not fetched >>\n');
         break;

@@ -55,7 +55,7 @@ export interface DirectorySourceOptions extends LoadOptions {
   threads?: number;
 }
 
-/** Obtains the tree of a directory SOURCE (mkcomposefs without --from-file, spec §4.1.4). */
+/** Obtains the tree of a directory SOURCE (mkcomposefs without --from-file, composefs-image.md §4.1.4). */
 export async function loadDirectorySource(path: string, opts: DirectorySourceOptions): Promise<Node> {
   if (opts.skipXattrs && opts.userXattrs) throw new CfsError(`error accessing ${path}: Invalid argument`, { code: 'EUSAGE' });
   const { loadSource } = await import('../registry/source.js');
@@ -93,13 +93,13 @@ function parseArgs(args: string[]): Parsed | null {
   return { values, positional: p.positionals, fromTar: (p.values['from-tar'] as string[] | undefined) ?? [] };
 }
 
-/** strtol with the whole string consumed (spec §4.1.2: "Invalid min version %s"). */
+/** strtol with the whole string consumed (composefs-image.md §4.1.2: "Invalid min version %s"). */
 function parseVersion(text: string, which: 'min' | 'max'): number {
   if (!/^\s*[+-]?\d+$/.test(text)) throw new CfsError(`Invalid ${which} version ${text}`, { code: 'EUSAGE' });
   return Number.parseInt(text, 10);
 }
 
-/** The version flag quirk (spec §4.1.2): with neither flag (0, 1); with one, the other is 0. */
+/** The version flag quirk (composefs-image.md §4.1.2): with neither flag (0, 1); with one, the other is 0. */
 function versions(values: Map<string, string | true>): { minVersion: number; maxVersion: number } {
   const min = values.get('min-version');
   const max = values.get('max-version');
@@ -156,7 +156,7 @@ async function buildFromTree(source: string, parsed: Parsed, opts: { minVersion:
   return writeImage(tree, opts).image;
 }
 
-/** `--print-digest`: the image's fs-verity SHA-256 digest (spec §1.7). */
+/** `--print-digest`: the image's fs-verity SHA-256 digest (composefs-image.md §1.7). */
 async function imageDigest(image: Uint8Array): Promise<string> {
   const { FsverityHasher } = await import('../fsverity/hasher.js');
   const h = new FsverityHasher();

@@ -1,6 +1,6 @@
 /**
  * composefs images: dumpfile in (spec composefs-image.md §3), EROFS out (§2), byte-identical to
- * mkcomposefs 1.0.8, with the image's fs-verity digest (§1.7). A dumpfile is parsed and written
+ * mkcomposefs 1.0.8, with the image's fs-verity digest (composefs-image.md §1.7). A dumpfile is parsed and written
  * in Wasm in one pass; the JS parser (dumpfile/parse.ts) words the error when Wasm refuses one.
  */
 // The hasher alone: the fsverity index would also load the file/worker modules a build never needs.
@@ -16,7 +16,7 @@ export { parseDump, parseDumpStream, type ParseDumpOptions } from './dumpfile/pa
 export { writeImage, type WriteOptions, type WrittenImage } from './erofs/writer.js';
 
 export interface BuildOptions extends WriteOptions {
-  /** Dumpfile input only: CFS_PARSE_STRICT semantics (§3.6). */
+  /** Dumpfile input only: CFS_PARSE_STRICT semantics (composefs-image.md §3.6). */
   strict?: boolean;
   /** Dumpfile input only: name for error messages. */
   file?: string;
@@ -26,7 +26,7 @@ export interface BuiltImage {
   image: Uint8Array;
   /** fs-verity SHA-256 digest of the image (what `mkcomposefs --print-digest` prints), computed on first use. */
   readonly digest: FsverityDigest;
-  /** Effective format version written in the header (§2.10). */
+  /** Effective format version written in the header (composefs-image.md §2.10). */
   version: number;
 }
 

@@ -1,6 +1,6 @@
 /**
  * The `composefs-info ls` and `objects` views of a tree (tools/composefs-info.c print_node,
- * get_objects; spec §4.2).
+ * get_objects; composefs-image.md §4.2).
  */
 import { Node, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, compareBytes, nameKey } from '../tree/tree.js';
 import { cString } from './dumpfile/unescape.js';

@@ -1,5 +1,5 @@
 /**
- * Boot Loader Specification entries as ostree reads and writes them (spec §3.5,
+ * Boot Loader Specification entries as ostree reads and writes them (ostree.md §3.5,
  * `ostree-bootconfig-parser.c`): one `key value` per line, split at the first space or tab; lines
  * not starting with an ASCII letter are ignored; a later key overwrites an earlier one except
  * `initrd`, whose second and later lines are overlay initrds.
@@ -9,7 +9,7 @@ import { CfsError } from '../errors.js';
 /** BLS entry files larger than this are refused (real ones are a few hundred bytes). */
 export const BLS_MAX_BYTES = 64 * 1024;
 
-/** Keys ostree writes first, in this order (spec §3.5); other keys follow in insertion order. */
+/** Keys ostree writes first, in this order (ostree.md §3.5); other keys follow in insertion order. */
 const WRITE_ORDER = ['title', 'version', 'options', 'devicetree', 'linux'] as const;
 
 export class BootEntry {
@@ -77,12 +77,12 @@ export class BootEntry {
   }
 }
 
-/** ostree 2022.7 entry file name for deployment index `i` of `n` (spec §3.5). */
+/** ostree 2022.7 entry file name for deployment index `i` of `n` (ostree.md §3.5). */
 export function entryFileName(n: number, i: number, stateroot: string): string {
   return `ostree-${n - i}-${stateroot}.conf`;
 }
 
-/** Names readers accept: any `ostree-*.conf` (both 2022.7 and main namings; spec §3.5). */
+/** Names readers accept: any `ostree-*.conf` (both 2022.7 and main namings; ostree.md §3.5). */
 export function isEntryFileName(name: string): boolean {
   return name.startsWith('ostree-') && name.endsWith('.conf');
 }

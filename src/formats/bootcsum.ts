@@ -1,5 +1,5 @@
 /**
- * Kernel discovery in a deployment tree and ostree's boot checksum (spec §3.4,
+ * Kernel discovery in a deployment tree and ostree's boot checksum (ostree.md §3.4,
  * `get_kernel_from_tree()`): in the first `usr/lib/modules/<kver>/` holding a regular `vmlinuz`,
  * take `initramfs.img` (else `initramfs`), `devicetree` (else the `dtb/` directory), `.vmlinuz.hmac`
  * and `aboot.img`. bootcsum = SHA-256 over vmlinuz, then initramfs, then devicetree bytes (or
@@ -63,7 +63,7 @@ function dtbFiles(dir: Node): Node[] {
   return out;
 }
 
-/** The files hashed into bootcsum, in order (spec §3.4). */
+/** The files hashed into bootcsum, in order (ostree.md §3.4). */
 export function bootcsumInputs(k: KernelLayout): Node[] {
   return [k.vmlinuz, ...(k.initramfs ? [k.initramfs] : []), ...(k.devicetree ? [k.devicetree] : k.dtb ?? [])];
 }
@@ -93,7 +93,7 @@ export function computeBootcsum(sources: ByteSource[]): string {
   return hash.digest('hex');
 }
 
-/** Names of the installed files in `boot/ostree/<stateroot>-<bootcsum>/` (spec §3.4). */
+/** Names of the installed files in `boot/ostree/<stateroot>-<bootcsum>/` (ostree.md §3.4). */
 export function bootFileNames(kver: string) {
   return {
     vmlinuz: `vmlinuz-${kver}`,

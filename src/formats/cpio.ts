@@ -1,6 +1,6 @@
 /**
  * newc ("070701") cpio archives, the format of initramfs images and of our initramfs extension
- * (spec §3.9 overlay initrds). Each member: a 110-byte ASCII header (magic + 13 fields of 8 hex
+ * (ostree.md §3.9 overlay initrds). Each member: a 110-byte ASCII header (magic + 13 fields of 8 hex
  * digits), the NUL-terminated name, padding to 4 bytes, the data, padding to 4 bytes. The archive
  * ends with a member named `TRAILER!!!`; anything after it (GNU cpio pads to 512 bytes) is ignored.
  */

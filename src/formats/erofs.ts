@@ -5,22 +5,22 @@
  * All on-disk integers are little-endian.
  */
 
-/** EROFS block size (spec conventions, §2.3 blkszbits). */
+/** EROFS block size (composefs-image.md §2.3 blkszbits). */
 export const BLOCK_SIZE = 4096;
-/** Inode slot size: nid = byte offset / 32 (spec conventions). */
+/** Inode slot size: nid = byte offset / 32 (composefs-image.md conventions). */
 export const SLOT_SIZE = 32;
 
-/* ---- composefs header at offset 0 (§2.2, struct lcfs_erofs_header_s) ---- */
+/* ---- composefs header at offset 0 (composefs-image.md §2.2, struct lcfs_erofs_header_s) ---- */
 export const CFS_MAGIC = 0xd078629a;
 /** Image-layout version, always 1 (LCFS_EROFS_VERSION). */
 export const CFS_LAYOUT_VERSION = 1;
 /** Header field offsets. */
 export const CFS_HDR = { magic: 0, version: 4, flags: 8, composefsVersion: 12 } as const;
-/** The tool's default format versions (§2.10). */
+/** The tool's default format versions (composefs-image.md §2.10). */
 export const CFS_DEFAULT_MIN_VERSION = 0;
 export const CFS_DEFAULT_MAX_VERSION = 1;
 
-/* ---- superblock at offset 1024 (§2.3, struct erofs_super_block) ---- */
+/* ---- superblock at offset 1024 (composefs-image.md §2.3, struct erofs_super_block) ---- */
 export const SUPERBLOCK_OFFSET = 1024;
 export const EROFS_MAGIC = 0xe0f5e1e2;
 /** Field offsets inside the superblock. */
@@ -48,18 +48,18 @@ export const SB = {
   packedNid: 0x60,
 } as const;
 
-/* ---- inodes (§2.4) ---- */
+/* ---- inodes (composefs-image.md §2.4) ---- */
 export const INODE_COMPACT_SIZE = 32;
 export const INODE_EXTENDED_SIZE = 64;
-/** i_format = (datalayout << 1) | version; version bit 0 = extended (§2.4.3). */
+/** i_format = (datalayout << 1) | version; version bit 0 = extended (composefs-image.md §2.4.3). */
 export const I_VERSION_EXTENDED = 1;
 export const I_DATALAYOUT_SHIFT = 1;
 export const I_DATALAYOUT_MASK = 0x7;
-/** Data layouts (§2.4.3). */
+/** Data layouts (composefs-image.md §2.4.3). */
 export const LAYOUT_FLAT_PLAIN = 0;
 export const LAYOUT_FLAT_INLINE = 2;
 export const LAYOUT_CHUNK_BASED = 4;
-/** Compact inode field offsets (§2.4.1, struct erofs_inode_compact). */
+/** Compact inode field offsets (composefs-image.md §2.4.1, struct erofs_inode_compact). */
 export const IC = {
   format: 0x00,
   xattrIcount: 0x02,
@@ -71,7 +71,7 @@ export const IC = {
   uid: 0x18,
   gid: 0x1a,
 } as const;
-/** Extended inode field offsets (§2.4.2, struct erofs_inode_extended). */
+/** Extended inode field offsets (composefs-image.md §2.4.2, struct erofs_inode_extended). */
 export const IE = {
   format: 0x00,
   xattrIcount: 0x02,
@@ -86,12 +86,12 @@ export const IE = {
   nlink: 0x2c,
 } as const;
 
-/* ---- xattrs (§2.5, §2.6) ---- */
+/* ---- xattrs (composefs-image.md §2.5, §2.6) ---- */
 /** struct erofs_xattr_ibody_header: h_name_filter u32, h_shared_count u8, 7 reserved. */
 export const XATTR_IBODY_HEADER_SIZE = 12;
 /** struct erofs_xattr_entry: e_name_len u8, e_name_index u8, e_value_size u16. */
 export const XATTR_ENTRY_SIZE = 4;
-/** The reader's prefix table by index (§2.12, erofs_xattr_prefixes). */
+/** The reader's prefix table by index (composefs-image.md §2.12, erofs_xattr_prefixes). */
 export const READER_XATTR_PREFIXES: ReadonlyArray<string> = [
   '',
   'user.',
@@ -102,7 +102,7 @@ export const READER_XATTR_PREFIXES: ReadonlyArray<string> = [
   'security.',
 ];
 
-/* ---- overlayfs xattrs composefs writes (§2.8.3, §2.9 P2/P3, §2.12) ---- */
+/* ---- overlayfs xattrs composefs writes (composefs-image.md §2.8.3, §2.9 P2/P3, §2.12) ---- */
 export const OVERLAY_XATTR_PREFIX = 'trusted.overlay.';
 export const OVERLAY_XATTR_ESCAPE_PREFIX = 'trusted.overlay.overlay.';
 export const OVERLAY_XATTR_METACOPY = 'trusted.overlay.metacopy';
@@ -111,14 +111,14 @@ export const OVERLAY_XATTR_ESCAPED_WHITEOUT = 'trusted.overlay.overlay.whiteout'
 export const OVERLAY_XATTR_ESCAPED_WHITEOUTS = 'trusted.overlay.overlay.whiteouts';
 export const OVERLAY_XATTR_USERXATTR_WHITEOUT = 'user.overlay.whiteout';
 export const OVERLAY_XATTR_USERXATTR_WHITEOUTS = 'user.overlay.whiteouts';
-/** Metacopy value: a 4-byte header (version 0, length 36, flags 0, algorithm 1 = SHA-256) and the digest (§2.8.3). */
+/** Metacopy value: a 4-byte header (version 0, length 36, flags 0, algorithm 1 = SHA-256) and the digest (composefs-image.md §2.8.3). */
 export const METACOPY_SIZE = 36;
 
-/* ---- directories (§2.7) ---- */
+/* ---- directories (composefs-image.md §2.7) ---- */
 /** struct erofs_dirent: nid u64, nameoff u16, file_type u8, reserved u8. */
 export const DIRENT_SIZE = 12;
 
-/* ---- limits (§2.11) ---- */
+/* ---- limits (composefs-image.md §2.11) ---- */
 export const MAX_NAME_LENGTH = 255;
 export const XATTR_NAME_MAX = 255;
 export const XATTR_VALUE_MAX = 65535;

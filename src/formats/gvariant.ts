@@ -5,7 +5,7 @@
  * Value model: y n q i u h → number; x t → bigint; b → boolean; s o g → string; ay → Uint8Array;
  * other arrays and tuples → arrays; {KV} → [key, value]; mT → value or null; v → Variant.
  *
- * Byte order (spec §1.1): numeric values are written in the order the caller asks for (ostree's
+ * Byte order (ostree.md §1.1): numeric values are written in the order the caller asks for (ostree's
  * objects and commit metadata: 'be'); framing offsets are always little-endian.
  */
 import { CfsError } from '../errors.js';
@@ -23,7 +23,7 @@ export type GvType = { str: string; align: number; fixed: number | null } & (
   | { kind: 'basic'; c: Basic }
   | { kind: 'v' }
   | { kind: 'a' | 'm'; elem: GvType }
-  | { kind: 'tuple'; members: GvType[]; /** variable-size members other than the last (§1.6) */ nOffsets: number }
+  | { kind: 'tuple'; members: GvType[]; /** variable-size members other than the last (ostree.md §1.6) */ nOffsets: number }
 );
 
 /** GLib's limit on type nesting (G_VARIANT_MAX_RECURSION_DEPTH). */
@@ -34,7 +34,7 @@ const err = (reason: string, offset?: number, field?: string, file?: string) =>
   new CfsError(reason, { code: 'EGVARIANT', offset, field, file });
 
 // ---------------------------------------------------------------------------------------------
-// Type strings (spec §1.2)
+// Type strings (ostree.md §1.2)
 
 const typeCache = new Map<string, GvType>();
 
@@ -76,7 +76,7 @@ function parseAt(s: string, pos: number, depth: number): [GvType, number] {
   throw err(`unknown type character '${c}' in '${s}'`, pos, 'type');
 }
 
-/** Tuple layout (spec §1.2): fixed iff all members are fixed; size rounded up to the alignment. */
+/** Tuple layout (ostree.md §1.2): fixed iff all members are fixed; size rounded up to the alignment. */
 function tupleType(str: string, members: GvType[]): GvType {
   let align = 1;
   let end = 0;
@@ -93,7 +93,7 @@ function tupleType(str: string, members: GvType[]): GvType {
 
 const roundUp = (n: number, align: number) => (n + align - 1) & -align;
 
-/** Offset width from a container's total size (spec §1.4). */
+/** Offset width from a container's total size (ostree.md §1.4). */
 function offsetWidth(size: number): number {
   if (size === 0) return 0;
   if (size <= 0xff) return 1;
@@ -146,7 +146,7 @@ function enc(t: GvType, v: GvValue, le: boolean): Uint8Array {
 }
 
 /**
- * Lays out children with alignment padding, then appends framing offsets (spec §1.5, §1.6):
+ * Lays out children with alignment padding, then appends framing offsets (ostree.md §1.5, §1.6):
  * 'all' = one per element in order (arrays); 'tuple' = one per variable non-last member, reversed.
  */
 function frame(parts: Uint8Array[], elemAlign: number, offsets: 'all' | 'none' | 'tuple', members?: GvType[]): Uint8Array {
@@ -233,7 +233,7 @@ function concat(parts: Uint8Array[]): Uint8Array {
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * Decodes `data` as a value of `type`, requiring normal form (spec §1.7): the data must be exactly
+ * Decodes `data` as a value of `type`, requiring normal form (ostree.md §1.7): the data must be exactly
  * what `encode` writes for the decoded value. Throws CfsError code 'EGVARIANT' with the offset.
  */
 export function decode(type: string | GvType, data: Uint8Array, endian: Endian, file?: string): GvValue {
@@ -309,7 +309,7 @@ function decArray(elem: GvType, d: Uint8Array, base: number, le: boolean, depth:
   return out;
 }
 
-/** Tuple reading algorithm of spec §1.6. */
+/** Tuple reading algorithm of ostree.md §1.6. */
 function decTuple(members: GvType[], nOffsets: number, d: Uint8Array, base: number, le: boolean, depth: number): GvValue {
   if (members.length === 0) {
     if (d.length !== 1 || d[0] !== 0) throw err(`'()' must be the byte 00`, base);
@@ -380,11 +380,11 @@ function latin1(b: Uint8Array): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// a{sv} helpers (commit metadata, spec §2.12)
+// a{sv} helpers (commit metadata, ostree.md §2.12)
 
 export type VarDict = [string, Variant][];
 
-/** First value of `key` (GLib's lookup is a linear scan returning the first match, spec §1.7). */
+/** First value of `key` (GLib's lookup is a linear scan returning the first match, ostree.md §1.7). */
 export function lookup(dict: VarDict, key: string): Variant | undefined {
   return dict.find(([k]) => k === key)?.[1];
 }

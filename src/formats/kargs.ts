@@ -1,5 +1,5 @@
 /**
- * Kernel command lines as ostree handles them (spec §3.5, `ostree-kernel-args.c`): split on spaces
+ * Kernel command lines as ostree handles them (ostree.md §3.5, `ostree-kernel-args.c`): split on spaces
  * outside double quotes, order kept; "replace" of `key=value` puts one value where the key first
  * was, dropping its other occurrences, or appends it when the key is absent.
  */

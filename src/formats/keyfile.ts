@@ -1,6 +1,6 @@
 /**
  * GLib keyfile (GKeyFile) parse and print, as ostree reads and writes `.origin` files and the repo
- * `config` (spec §3.3, §9). ostree loads keyfiles with G_KEY_FILE_NONE, so comments and blank lines
+ * `config` (ostree.md §3.3, §9). ostree loads keyfiles with G_KEY_FILE_NONE, so comments and blank lines
  * are dropped on load, and writes them with g_key_file_to_data(): `[group]` lines, `key=value`
  * lines, groups separated by one blank line. Printing a file ostree wrote gives back the same bytes.
  *

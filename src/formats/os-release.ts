@@ -44,7 +44,7 @@ export function parseOsRelease(data: Uint8Array): Map<string, string> {
   return out;
 }
 
-/** The BLS title base: PRETTY_NAME (else ID) plus ` <version>` unless already in it (spec §3.5). */
+/** The BLS title base: PRETTY_NAME (else ID) plus ` <version>` unless already in it (ostree.md §3.5). */
 export function titleFromOsRelease(osRelease: Map<string, string>, version?: string): string | undefined {
   const name = osRelease.get('PRETTY_NAME') ?? osRelease.get('ID');
   if (name === undefined) return undefined;

@@ -1,6 +1,6 @@
 /**
  * The per-node xattr budget libcomposefs keeps while xattrs are added (spec composefs-image.md
- * §2.11, `lcfs_node_set_xattr`): each entry costs 7 + len(key) + len(value), the first one 12 more,
+ * composefs-image.md §2.11, `lcfs_node_set_xattr`): each entry costs 7 + len(key) + len(value), the first one 12 more,
  * and the running total must stay <= 32767. Replacing a key first takes the old entry off (or
  * resets the total when it was the only xattr). The C total is a size_t: taking an entry off a
  * total that is smaller (the writer's working copy starts at 0) wraps around, and the following

@@ -1,5 +1,5 @@
 /**
- * fs-verity digests of many small files at once (spec §1.3–§1.5): blocks of different files
+ * fs-verity digests of many small files at once (composefs-image.md §1.3–§1.5): blocks of different files
  * share the four SIMD lanes at every tree level and for the descriptors, where one small file
  * alone would hash on the scalar path. Same digests as FsverityHasher.
  */

@@ -1,4 +1,4 @@
-/** The fsverity_descriptor and the final digest (spec §1.4, §1.5). */
+/** The fsverity_descriptor and the final digest (composefs-image.md §1.4, §1.5). */
 import { shaDigest } from '../wasm/sha.js';
 import type { HashAlg, VerityParams } from './params.js';
 

@@ -1,4 +1,4 @@
-/** Streaming fs-verity digest: chunks of any size in, constant memory (spec §1). */
+/** Streaming fs-verity digest: chunks of any size in, constant memory (composefs-image.md §1). */
 import { finalDigest, type FsverityDigest } from './descriptor.js';
 import { resolveParams, type FsverityOptions, type VerityParams } from './params.js';
 import { MerkleTree } from './tree.js';

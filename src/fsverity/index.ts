@@ -1,6 +1,6 @@
 /**
  * fs-verity digests identical to fsverity-utils (`fsverity digest`) and the kernel: SHA-256 or
- * SHA-512, Merkle block size, optional salt (spec §1).
+ * SHA-512, Merkle block size, optional salt (composefs-image.md §1).
  */
 import { FsverityHasher } from './hasher.js';
 import type { FsverityDigest } from './descriptor.js';

@@ -1,5 +1,5 @@
 /**
- * fs-verity parameters (spec §1.1, §1.2, §1.4): hash algorithm, Merkle block size, salt.
+ * fs-verity parameters (composefs-image.md §1.1, §1.2, §1.4): hash algorithm, Merkle block size, salt.
  * Validation here gives the refusals fsverity-utils gives, as CfsErrors.
  */
 import { CfsError } from '../errors.js';
@@ -21,7 +21,7 @@ export const HASH_ALGS: Record<HashAlg, { id: HashAlgId; digestSize: number; has
 
 export const DEFAULT_HASH_ALG: HashAlg = 'sha256';
 export const DEFAULT_BLOCK_SIZE = 4096;
-/** The descriptor's salt field is 32 bytes (spec §1.4). */
+/** The descriptor's salt field is 32 bytes (composefs-image.md §1.4). */
 export const MAX_SALT_SIZE = 32;
 /** fsverity-utils accepts larger powers of two; the kernel stops at the page size (≤ 64 KiB). */
 export const MAX_BLOCK_SIZE = IO_SIZE;
@@ -29,7 +29,7 @@ export const MAX_BLOCK_SIZE = IO_SIZE;
 export interface VerityParams extends BlockHashing {
   hashAlg: HashAlg;
   digestSize: number;
-  /** Digests per tree block (spec §1.3). */
+  /** Digests per tree block (composefs-image.md §1.3). */
   arity: number;
   salt: Uint8Array;
 }

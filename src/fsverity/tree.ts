@@ -1,5 +1,5 @@
 /**
- * The fs-verity Merkle tree (spec §1.3), kept in constant memory: one block-sized buffer per
+ * The fs-verity Merkle tree (composefs-image.md §1.3), kept in constant memory: one block-sized buffer per
  * level. Digests enter a level in order; a full level block is hashed at once into the level
  * above, and the partial blocks are zero-padded and hashed up at the end.
  */
@@ -46,7 +46,7 @@ export class MerkleTree {
     this.push(1, digests);
   }
 
-  /** The root hash: D zero bytes for no data (spec §1.3 step 3). */
+  /** The root hash: D zero bytes for no data (composefs-image.md §1.3 step 3). */
   root(): Uint8Array {
     const { digestSize, arity } = this.p;
     let level = 0;

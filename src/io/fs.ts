@@ -201,7 +201,7 @@ export function writeFileReplace(f: Fs, path: string, data: Uint8Array | string,
   writeViaTemp(f, tmp, path, data, opts);
 }
 
-/** ostree's symlink_at_replace: unlink NAME.tmp, symlink it, rename over NAME (spec §3.7). */
+/** ostree's symlink_at_replace: unlink NAME.tmp, symlink it, rename over NAME (ostree.md §3.7). */
 export function symlinkReplace(f: Fs, target: string, path: string): void {
   removeIfExists(f, `${path}.tmp`);
   f.symlink(target, `${path}.tmp`);

@@ -18,7 +18,7 @@ import { decodeDirMeta, decodeDirTree, type Commit, type DirMeta, type DirTree }
 import { readMetadata } from './objects.js';
 import type { Repo } from './repo.js';
 
-/** Mount points ostree adds to a composefs image root (spec §5.2). */
+/** Mount points ostree adds to a composefs image root (ostree.md §5.2). */
 export const ROOT_MOUNT_POINTS = ['usr', 'etc', 'boot', 'var', 'sysroot'];
 /** Deeper than any real tree; bounds the walk over a hostile repo. */
 const MAX_DEPTH = 4096;

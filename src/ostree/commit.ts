@@ -1,7 +1,7 @@
 /**
  * Stub commits (spec ostree.md §2.14, §6.1): the canonical empty root plus metadata naming a
  * composefs image, so refs, log, signatures and deployments can point at the image.
- * Reading commits and resolving revisions (spec §2.10).
+ * Reading commits and resolving revisions (ostree.md §2.10).
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import { isChecksum, readMetadata, toHex, writeMetadata } from './objects.js';
 import { parseRefspec, readRef, writeRef } from './refs.js';
 import type { Repo } from './repo.js';
 
-/** Commit metadata keys (spec §2.12) and ours, which use the `cfskit.` prefix (docs/FORMAT.md). */
+/** Commit metadata keys (ostree.md §2.12) and ours, which use the `cfskit.` prefix (docs/FORMAT.md). */
 export const META = {
   version: 'version',
   refBinding: 'ostree.ref-binding',
@@ -69,7 +69,7 @@ export function writeStubCommit(repo: Repo, o: StubCommitOptions): string {
     put(META.bootable, { type: 'b', value: true });
     put(META.linux, { type: 's', value: o.kernelVersion });
   }
-  // `ostree commit -b REF` binds the commit to its ref (spec §2.12).
+  // `ostree commit -b REF` binds the commit to its ref (ostree.md §2.12).
   if (o.branch !== undefined) put(META.refBinding, { type: 'as', value: [o.branch] });
   for (const [k, v] of o.metadata ?? []) put(k, v);
   const commit: Commit = {
@@ -101,7 +101,7 @@ export function readCommit(repo: Repo, rev: string): { checksum: string; commit:
 }
 
 /**
- * ostree_repo_resolve_rev (spec §2.10): a full checksum literally; `REV^` = parent (repeatable);
+ * ostree_repo_resolve_rev (ostree.md §2.10): a full checksum literally; `REV^` = parent (repeatable);
  * refs/heads/REV, then refs/remotes/REV, `REMOTE:REF`; else a unique prefix of a stored commit.
  */
 export function resolveRev(repo: Repo, rev: string): string {

@@ -92,7 +92,7 @@ export function verifySymlink(obj: ContentObject): void {
     throw fail(obj.checksum, 'corrupted or carries extended attributes cfskit cannot read in this repo mode', obj.path);
 }
 
-/** SHA-256 state after the length-prefixed file header (spec §2.8). */
+/** SHA-256 state after the length-prefixed file header (ostree.md §2.8). */
 function headerHash(o: Pick<ContentObject, 'uid' | 'gid' | 'mode' | 'target' | 'xattrs'>): Hash {
   const header = encode('(uuuusa(ayay))', [o.uid, o.gid, o.mode, 0, o.target ? utf8(o.target) : '', sortedXattrs(o.xattrs)], 'be');
   const prefix = new Uint8Array(8);
@@ -115,7 +115,7 @@ function utf8(b: Uint8Array): string {
   }
 }
 
-/** `.filez`: u32 BE header length, 4 zero bytes, `(tuuuusa(ayay))` BE, raw deflate (spec §2.8). */
+/** `.filez`: u32 BE header length, 4 zero bytes, `(tuuuusa(ayay))` BE, raw deflate (ostree.md §2.8). */
 async function readArchive(repo: Repo, checksum: string): Promise<ContentObject> {
   const path = objectPath(repo, checksum, 'filez');
   const fh = await fsp.open(path, 'r').catch((e) => {

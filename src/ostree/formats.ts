@@ -1,6 +1,6 @@
 /**
  * ostree's metadata objects as GVariants (spec ostree.md §2.4–§2.7): commit, dirtree, dirmeta.
- * Numeric fields are big-endian (spec §1.1); checksums inside objects are 32 raw bytes.
+ * Numeric fields are big-endian (ostree.md §1.1); checksums inside objects are 32 raw bytes.
  */
 import { createHash } from 'node:crypto';
 import { CfsError } from '../errors.js';
@@ -38,7 +38,7 @@ export interface DirMeta {
   gid: number;
   /** Full st_mode including S_IFDIR. */
   mode: number;
-  /** Sorted by name (spec §2.6); names without the trailing NUL. */
+  /** Sorted by name (ostree.md §2.6); names without the trailing NUL. */
   xattrs: Xattr[];
 }
 
@@ -84,7 +84,7 @@ export function decodeCommit(bytes: Uint8Array, file?: string): Commit {
   };
 }
 
-/** ostree_commit_get_content_checksum: SHA-256(root dirtree ‖ root dirmeta) (spec §2.7). */
+/** ostree_commit_get_content_checksum: SHA-256(root dirtree ‖ root dirmeta) (ostree.md §2.7). */
 export function contentChecksum(c: Commit): string {
   return createHash('sha256').update(fromHex(c.rootTree)).update(fromHex(c.rootMeta)).digest('hex');
 }
@@ -114,7 +114,7 @@ export function encodeDirTree(t: DirTree): Uint8Array {
   ], 'be');
 }
 
-/** ostree_validate_structureof_dirtree: valid names, 32-byte checksums (spec §2.5). */
+/** ostree_validate_structureof_dirtree: valid names, 32-byte checksums (ostree.md §2.5). */
 export function decodeDirTree(bytes: Uint8Array, file?: string): DirTree {
   const [files, dirs] = decode(DIRTREE_TYPE, bytes, 'be', file) as [[string, Uint8Array][], [string, Uint8Array, Uint8Array][]];
   const cs = (b: Uint8Array) => {
@@ -144,6 +144,6 @@ function withoutNul(name: Uint8Array, file?: string): Uint8Array {
   return name.subarray(0, name.length - 1);
 }
 
-/** The canonical empty root (spec §2.14): empty dirtree and a 0/0/0o40755 dirmeta. */
+/** The canonical empty root (ostree.md §2.14): empty dirtree and a 0/0/0o40755 dirmeta. */
 export const EMPTY_DIRTREE = encodeDirTree({ files: [], dirs: [] });
 export const ROOT_DIRMETA = encodeDirMeta({ uid: 0, gid: 0, mode: 0o40755, xattrs: [] });

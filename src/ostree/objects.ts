@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import type { Repo } from './repo.js';
 
 export type MetadataType = 'commit' | 'dirtree' | 'dirmeta';
-/** Extensions object enumeration accepts (spec §2.3); `.commitmeta` travels with its commit. */
+/** Extensions object enumeration accepts (ostree.md §2.3); `.commitmeta` travels with its commit. */
 export type ObjectExt = MetadataType | 'file' | 'filez' | 'payload-link' | 'tombstone-commit' | 'commitmeta';
 const EXTS = new Set<string>(['commit', 'dirtree', 'dirmeta', 'file', 'filez', 'payload-link', 'tombstone-commit', 'commitmeta']);
 
@@ -69,7 +69,7 @@ export function readMetadata(repo: Repo, type: MetadataType | 'commitmeta', chec
   }
 }
 
-/** Every loose object with an extension ostree enumerates (spec §2.3: other names are ignored). */
+/** Every loose object with an extension ostree enumerates (ostree.md §2.3: other names are ignored). */
 export function* listObjects(repo: Repo, wanted?: ObjectExt): Generator<{ checksum: string; ext: ObjectExt }> {
   const objects = join(repo.path, 'objects');
   for (let i = 0; i < 256; i++) {

@@ -67,7 +67,7 @@ export function deleteRef(repo: Repo, refspec: string): boolean {
 }
 
 /**
- * All refs like ostree_repo_list_refs (spec §2.10): local names, then `REMOTE:NAME`; symlinks
+ * All refs like ostree_repo_list_refs (ostree.md §2.10): local names, then `REMOTE:NAME`; symlinks
  * under heads are aliases and listed; entries whose name is not a valid ref component are ignored.
  * Returned sorted (ostree prints hash-table order, which nothing may rely on).
  */

@@ -8,7 +8,7 @@ import { CfsError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { KeyFile } from '../formats/keyfile.js';
 
-/** Storage modes for content objects (spec §2.2 `core.mode`, §2.8). */
+/** Storage modes for content objects (ostree.md §2.2 `core.mode`, §2.8). */
 export type RepoMode = 'bare' | 'bare-user' | 'bare-user-only' | 'archive' | 'bare-split-xattrs';
 /** Modes `cfskit init` (like `ostree init`) creates. */
 export const INIT_MODES: readonly RepoMode[] = ['bare', 'bare-user', 'bare-user-only', 'archive'];
@@ -22,7 +22,7 @@ export interface Repo {
   tmpDir: string;
 }
 
-/** Directories `ostree init` creates, in its order; `objects/` last since it marks a repo (spec §2.1). */
+/** Directories `ostree init` creates, in its order; `objects/` last since it marks a repo (ostree.md §2.1). */
 const LAYOUT = ['tmp', 'tmp/cache', 'extensions', 'state', 'refs', 'refs/heads', 'refs/mirrors', 'refs/remotes', 'objects'];
 
 /** Creates the repository (a no-op on an existing one, like `ostree init`) and opens it. */
@@ -33,7 +33,7 @@ export function initRepo(path: string, mode: RepoMode = 'bare'): Repo {
   if (!existsSync(join(root, 'objects'))) {
     const config = join(root, 'config');
     if (!existsSync(config)) {
-      // `ostree init --mode=archive` writes the legacy name archive-z2 (spec §2.2).
+      // `ostree init --mode=archive` writes the legacy name archive-z2 (ostree.md §2.2).
       const kf = new KeyFile();
       kf.setValue('core', 'repo_version', '1');
       kf.setValue('core', 'mode', mode === 'archive' ? 'archive-z2' : mode);
@@ -44,7 +44,7 @@ export function initRepo(path: string, mode: RepoMode = 'bare'): Repo {
   return openRepo(root);
 }
 
-/** Opens a repository: needs `objects/` and a `config` with repo_version=1 (spec §2.1, §2.2). */
+/** Opens a repository: needs `objects/` and a `config` with repo_version=1 (ostree.md §2.1, §2.2). */
 export function openRepo(path: string): Repo {
   const root = resolve(path);
   const configPath = join(root, 'config');

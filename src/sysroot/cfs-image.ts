@@ -21,7 +21,7 @@ import type { DeployName } from './layout.js';
 import { deployName, paths } from './layout.js';
 import { CFS_OBJECTS_DIR } from './boot/initramfs.js';
 
-/** OSTREE_COMPOSEFS_NAME: the image inside a deployment directory (spec §5.3). */
+/** OSTREE_COMPOSEFS_NAME: the image inside a deployment directory (ostree.md §5.3). */
 export const DEPLOY_IMAGE = '.ostree.cfs';
 /** The stateroot directory holding its deployments' images. */
 export const STATEROOT_IMAGES = 'composefs';

@@ -8,7 +8,7 @@
  *  3. `boot/ostree/<stateroot>-<bootcsum>/` dirs whose bootcsum no deployment uses, and
  *     initramfs overlays no entry names;
  *  4. `ostree/deploy/S/composefs/<digest>.cfs` images no deployment of S uses;
- *  5. the deployment refs `ostree/<B>/<S>/<i>` (generate_deployment_refs, spec §7 step 4): they
+ *  5. the deployment refs `ostree/<B>/<S>/<i>` (generate_deployment_refs, ostree.md §7 step 4): they
  *     keep real `ostree prune` and `ostree admin cleanup` off the deployments' stub commits;
  *  6. with `prune`: the cfs store GC (src/cfs/prune.ts) — its roots include every deployment's
  *     stub commit, so what is deployed stays; it is tried dry before step 1, so a store it
@@ -68,7 +68,7 @@ export function cleanupLocked(sysroot: string, f: Fs): CleanupResult {
   const list = (dir: string) => (f.stat(dir)?.isDirectory() ? f.readdir(dir).map((b) => b.toString('latin1')).sort() : []);
   const { bootversion: b, subbootversion: s } = state;
 
-  // 1. other bootversions (spec §3.7: only one (B, S) pair is live)
+  // 1. other bootversions (ostree.md §3.7: only one (B, S) pair is live)
   rm(paths.loader(sysroot, 1 - b));
   rm(paths.bootlinkLink(sysroot, 1 - b));
   rm(paths.bootlinkDir(sysroot, 1 - b, 0));

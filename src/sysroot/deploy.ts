@@ -9,7 +9,7 @@
  *     copies or links (/etc defaults, kernel, initramfs, os-release) is hashed before use;
  *  2. `ostree/deploy/S/composefs/<digest>.cfs` (temp + rename), then the new deployment directory
  *     `<stub>.<serial>/` with `.ostree.cfs` (hardlinks, else copies), `etc/` (the 3-way merge,
- *     etc-merge.ts), the kernel-discovery files upstream ostree writes need (§3.10) and the
+ *     etc-merge.ts), the kernel-discovery files upstream ostree writes need (ostree.md §3.10) and the
  *     `.origin` next to it — all garbage until a bootlink names the directory;
  *  3. the initramfs extension in `boot/ostree/initramfs-overlays/`;
  *  4. the new list and the atomic boot swap (swap.ts), which also installs kernel + initramfs into
@@ -105,7 +105,7 @@ interface UnnamedImage {
   checksum?: undefined;
 }
 
-/** REF | COMMIT | IMAGE → the stub commit and its image digest, or an image no commit names (spec §6 item 1). */
+/** REF | COMMIT | IMAGE → the stub commit and its image digest, or an image no commit names (ostree.md §6 item 1). */
 export function resolveSource(repo: Repo, sysroot: string, source: string, f: Fs = nodeFs): Resolved | UnnamedImage {
   let found: { checksum: string; commit: Commit };
   try {
@@ -166,7 +166,7 @@ const ETC_DEFAULTS_PATHS = ['usr/etc', 'etc'];
 /** …the kernel (bootcsum.ts findKernel) and usr/lib/os-release. Nothing else is loaded. */
 const KERNEL_PATHS = ['usr/lib/modules', 'usr/lib/os-release'];
 
-/** The image's /etc defaults: `usr/etc`, or a populated `etc` of a tree without one (spec §4.1). */
+/** The image's /etc defaults: `usr/etc`, or a populated `etc` of a tree without one (ostree.md §4.1). */
 function etcDefaultsOf(root: Node, file: string): Node | undefined {
   const usrEtc = lookupPath(root, 'usr/etc');
   const etc = lookupPath(root, 'etc');
@@ -272,7 +272,7 @@ function newKargs(o: DeployOptions, merge: Deployment | undefined, digest: strin
   return replaceKarg(args, `${COMPOSEFS_KARG}=${digest}`);
 }
 
-/** The merge deployment's old /etc defaults: from its own image (spec §6 item 5). */
+/** The merge deployment's old /etc defaults: from its own image (ostree.md §6 item 5). */
 function mergeEtcDefaults(sysroot: string, merge: Deployment): EtcDefaults {
   const image = `${deploymentPath(sysroot, merge)}/${DEPLOY_IMAGE}`;
   const root = readImageFile(image, ETC_DEFAULTS_PATHS);
@@ -328,7 +328,7 @@ function osRelease(root: Node, content: Content): Map<string, string> {
 
 /**
  * What upstream ostree's kernel discovery reads in every deployment directory before it rewrites
- * boot entries (spec §3.10 caveat, §6 item 7): `usr/lib/modules/KVER/{vmlinuz,initramfs.img}` and
+ * boot entries (ostree.md §3.10 caveat, §6 item 7): `usr/lib/modules/KVER/{vmlinuz,initramfs.img}` and
  * `usr/lib/os-release`. With them `ostree admin undeploy` works on a cfskit sysroot.
  */
 function writeKernelDiscoveryFiles(f: Fs, dir: string, root: Node, kernel: KernelLayout, content: Content): void {

@@ -1,6 +1,6 @@
 /**
- * Reading the deployment list the way `ostree admin status` does (spec §3.8) and computing new
- * lists (spec §3.9). The list is defined by the current `boot/loader.<B>/entries/` and the bootlinks
+ * Reading the deployment list the way `ostree admin status` does (ostree.md §3.8) and computing new
+ * lists (ostree.md §3.9). The list is defined by the current `boot/loader.<B>/entries/` and the bootlinks
  * their `ostree=` arguments name.
  */
 import { CfsError } from '../errors.js';
@@ -19,13 +19,13 @@ export interface Deployment {
   csum: string;
   deployserial: number;
   bootcsum: string;
-  /** Position among deployments with the same bootcsum (assigned when writing, spec §3.6). */
+  /** Position among deployments with the same bootcsum (assigned when writing, ostree.md §3.6). */
   bootserial: number;
   /** The BLS entry: its `options` carry the kernel arguments, `linux`/`initrd` the boot files. */
   entry: BootEntry;
   origin?: KeyFile;
   unlocked: UnlockedState;
-  /** sha256 names of overlay initrds (2nd+ `initrd` lines, spec §3.8 step 5). */
+  /** sha256 names of overlay initrds (2nd+ `initrd` lines, ostree.md §3.8 step 5). */
   overlayInitrds: string[];
 }
 
@@ -40,7 +40,7 @@ export interface SysrootState {
 const errno = (e: unknown) => (e as NodeJS.ErrnoException).code;
 const OVERLAY_INITRD = /^\/ostree\/initramfs-overlays\/([0-9a-f]{64})\.img$/;
 
-/** `read_current_bootversion`: `boot/loader` → `loader.0` | `loader.1`; missing → 0 (spec §3.7). */
+/** `read_current_bootversion`: `boot/loader` → `loader.0` | `loader.1`; missing → 0 (ostree.md §3.7). */
 export function readBootversion(sysroot: string, f: Fs = nodeFs): number {
   const link = paths.bootLoaderLink(sysroot);
   const st = f.lstat(link);
@@ -62,7 +62,7 @@ export function readSubbootversion(sysroot: string, bootversion: number, f: Fs =
   throw new CfsError(`invalid target '${target}'`, { file: link, code: 'ESYSROOT' });
 }
 
-/** The BLS entries of bootversion B, in ostree's order (spec §3.8 step 4). */
+/** The BLS entries of bootversion B, in ostree's order (ostree.md §3.8 step 4). */
 export function readEntries(sysroot: string, bootversion: number, f: Fs = nodeFs): { file: string; entry: BootEntry }[] {
   const dir = paths.entries(sysroot, bootversion);
   let names: string[];
@@ -88,7 +88,7 @@ export function ostreeArg(entry: BootEntry): string | undefined {
   return undefined;
 }
 
-/** Loads the deployment list (spec §3.8). */
+/** Loads the deployment list (ostree.md §3.8). */
 export function loadSysroot(sysroot: string, f: Fs = nodeFs): SysrootState {
   if (!f.stat(paths.repo(sysroot))?.isDirectory()) {
     throw new CfsError('not an ostree sysroot (no ostree/repo)', { file: sysroot, code: 'ESYSROOT' });
@@ -135,7 +135,7 @@ function unlockedState(name: string, origin: KeyFile | undefined, f: Fs): Unlock
   return origin?.getValue('origin', 'unlocked') === 'hotfix' ? 'hotfix' : 'none';
 }
 
-/** Booted only when /run/ostree-booted exists and the sysroot is `/` (spec §3.8 step 2, 2022.7). */
+/** Booted only when /run/ostree-booted exists and the sysroot is `/` (ostree.md §3.8 step 2, 2022.7). */
 function findBooted(sysroot: string, list: Deployment[], f: Fs): Deployment | undefined {
   if (!f.lstat('/run/ostree-booted')) return undefined;
   const root = f.stat('/');
@@ -152,7 +152,7 @@ export const sameDeployment = (a: Deployment, b: Deployment): boolean =>
   a.stateroot === b.stateroot && a.csum === b.csum && a.deployserial === b.deployserial;
 export const deploymentPinned = (d: Deployment): boolean => isPinned(d.origin);
 
-/** ostree_sysroot_query_deployments_for: pending/rollback around the booted deployment (spec §3.8). */
+/** ostree_sysroot_query_deployments_for: pending/rollback around the booted deployment (ostree.md §3.8). */
 export function pendingAndRollback(state: SysrootState): { pending?: Deployment; rollback?: Deployment } {
   const booted = state.booted;
   if (!booted) return {};
@@ -177,7 +177,7 @@ export function mergeDeployment(state: SysrootState, stateroot: string): Deploym
   return state.deployments.find((d) => d.stateroot === stateroot);
 }
 
-/** assign_bootserials: count of earlier deployments with the same bootcsum (spec §3.6). */
+/** assign_bootserials: count of earlier deployments with the same bootcsum (ostree.md §3.6). */
 export function assignBootserials(list: Deployment[]): void {
   const seen = new Map<string, number>();
   for (const d of list) {
@@ -187,7 +187,7 @@ export function assignBootserials(list: Deployment[]): void {
   }
 }
 
-/** Next deployserial for a commit in a stateroot: 1 + max of existing dirs, else 0 (spec §3.3). */
+/** Next deployserial for a commit in a stateroot: 1 + max of existing dirs, else 0 (ostree.md §3.3). */
 export function allocateDeployserial(sysroot: string, stateroot: string, csum: string, f: Fs = nodeFs): number {
   let max = -1;
   let names: Buffer[] = [];
@@ -211,7 +211,7 @@ export interface DeployListOptions {
 }
 
 /**
- * ostree_sysroot_simple_write_deployment (spec §3.9): [new] + current deployments that are pinned,
+ * ostree_sysroot_simple_write_deployment (ostree.md §3.9): [new] + current deployments that are pinned,
  * of another stateroot, booted, or the merge deployment (all with `retain`).
  */
 export function listWithNewDeployment(state: SysrootState, added: Deployment, opts: DeployListOptions = {}): Deployment[] {

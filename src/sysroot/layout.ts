@@ -1,14 +1,14 @@
 /**
- * Sysroot layout (spec §3.1–§3.3, §3.6): where deployments, origins, boot entries and bootlinks
+ * Sysroot layout (ostree.md §3.1–§3.3, §3.6): where deployments, origins, boot entries and bootlinks
  * live, and `ostree admin init-fs` / `os-init` equivalents.
  */
 import { CfsError } from '../errors.js';
 import { initRepo } from '../ostree/repo.js';
 import { type Fs, nodeFs, ensureDir } from '../io/fs.js';
 
-/** Deployment directory names: `<commit>.<deployserial>` (spec §3.3). */
+/** Deployment directory names: `<commit>.<deployserial>` (ostree.md §3.3). */
 const DEPLOY_NAME = /^([0-9a-f]+)\.([0-9]+)$/;
-/** The `ostree=` karg value (spec §3.6; the '.' matches any byte, as in ostree's regex). */
+/** The `ostree=` karg value (ostree.md §3.6; the '.' matches any byte, as in ostree's regex). */
 const BOOTLINK = /^\/ostree\/boot.([01])\/([^/]+)\/([^/]+)\/([0-9]+)$/;
 
 export interface DeployName {
@@ -48,7 +48,7 @@ export const paths = {
   /** `ostree/boot.<B>.<S>/<stateroot>/<bootcsum>/<bootserial>` */
   bootlink: (sysroot: string, bootversion: number, subbootversion: number, b: Omit<Bootlink, 'bootversion'>) =>
     `${sysroot}/ostree/boot.${bootversion}.${subbootversion}/${b.stateroot}/${b.bootcsum}/${b.bootserial}`,
-  /** `boot/ostree/<stateroot>-<bootcsum>` kernel directory (spec §3.4). */
+  /** `boot/ostree/<stateroot>-<bootcsum>` kernel directory (ostree.md §3.4). */
   bootDir: (sysroot: string, stateroot: string, bootcsum: string) => `${sysroot}/boot/ostree/${stateroot}-${bootcsum}`,
   overlayInitrds: (sysroot: string) => `${sysroot}/boot/ostree/initramfs-overlays`,
   lock: (sysroot: string) => `${sysroot}/ostree/lock`,
@@ -64,12 +64,12 @@ export function parseDeployName(name: string): DeployName | undefined {
   return m ? { csum: m[1], deployserial: Number(m[2]) } : undefined;
 }
 
-/** The bootlink target, relative to the bootlink (spec §3.6). */
+/** The bootlink target, relative to the bootlink (ostree.md §3.6). */
 export function bootlinkTarget(stateroot: string, d: DeployName): string {
   return `../../../deploy/${stateroot}/deploy/${deployName(d)}`;
 }
 
-/** The `ostree=` karg value for a deployment (spec §3.6). */
+/** The `ostree=` karg value for a deployment (ostree.md §3.6). */
 export function ostreeKarg(b: Bootlink): string {
   return `/ostree/boot.${b.bootversion}/${b.stateroot}/${b.bootcsum}/${b.bootserial}`;
 }
@@ -81,14 +81,14 @@ export function parseOstreeKarg(value: string): Bootlink | undefined {
   return { bootversion: Number(m[1]), stateroot: m[2], bootcsum: m[3], bootserial: Number(m[4]) };
 }
 
-/** A stateroot name is one path component (spec §3.2). */
+/** A stateroot name is one path component (ostree.md §3.2). */
 export function checkStateroot(name: string): void {
   if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
     throw new CfsError(`invalid stateroot name '${name}'`, { field: 'stateroot', code: 'ESYSROOT' });
   }
 }
 
-/** Top-level directories `ostree admin init-fs` creates, with their modes (spec §3.1). */
+/** Top-level directories `ostree admin init-fs` creates, with their modes (ostree.md §3.1). */
 const INIT_FS_DIRS: [string, number][] = [
   ['boot', 0o755], ['dev', 0o755], ['home', 0o755], ['proc', 0o755], ['run', 0o755], ['sys', 0o755],
   ['root', 0o700], ['tmp', 0o1777],
@@ -110,7 +110,7 @@ export function initFs(dir: string, f: Fs = nodeFs): void {
 }
 
 /**
- * `ostree admin os-init STATEROOT` (2022.7, spec §3.2): `ostree/deploy/STATEROOT/var` plus the
+ * `ostree admin os-init STATEROOT` (2022.7, ostree.md §3.2): `ostree/deploy/STATEROOT/var` plus the
  * legacy var entries (`tmp` 01777, `lib`, `log`, `run -> ../run`, `lock -> ../run/lock`); an
  * existing stateroot is an error, as in ostree. Bumps the mtime of `ostree/deploy`.
  */

@@ -1,5 +1,5 @@
 /**
- * The sysroot lock. ostree takes an exclusive OFD lock on `ostree/lock` (spec §2.11); cfskit
+ * The sysroot lock. ostree takes an exclusive OFD lock on `ostree/lock` (ostree.md §2.11); cfskit
  * processes serialize on their own lock file `ostree/cfskit.lock` instead (see src/lockfile.ts).
  * This does not exclude a concurrent real `ostree` process (documented limitation: don't run both
  * on one sysroot at once).

@@ -43,7 +43,7 @@ export const undeploy = (sysroot: string, index: number, o: OperationOptions = {
 export const setDefault = (sysroot: string, index: number, o: OperationOptions = {}) => rewrite(sysroot, o, (s) => listWithDefault(s, index));
 
 /**
- * The deployment `rollback` makes the default: the rollback deployment when booted (spec §3.8),
+ * The deployment `rollback` makes the default: the rollback deployment when booted (ostree.md §3.8),
  * else the next deployment of the default's stateroot.
  */
 export function rollbackIndex(state: SysrootState): number {
@@ -56,7 +56,7 @@ export function rollbackIndex(state: SysrootState): number {
 /** `rollback` (rpm-ostree/bootc terms): the rollback deployment becomes the default. */
 export const rollback = (sysroot: string, o: OperationOptions = {}) => rewrite(sysroot, o, (s) => listWithDefault(s, rollbackIndex(s)));
 
-/** `pin INDEX` / `unpin INDEX`: `libostree-transient.pinned` in the `.origin` (spec §3.9). */
+/** `pin INDEX` / `unpin INDEX`: `libostree-transient.pinned` in the `.origin` (ostree.md §3.9). */
 export async function pin(sysroot: string, index: number, pinned: boolean, o: OperationOptions = {}): Promise<void> {
   const run = () => {
     const f = o.fs ?? nodeFs;

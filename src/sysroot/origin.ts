@@ -1,5 +1,5 @@
 /**
- * The `.origin` keyfile next to each deployment directory (spec §3.3): `origin.refspec`,
+ * The `.origin` keyfile next to each deployment directory (ostree.md §3.3): `origin.refspec`,
  * `origin.unlocked`, and `libostree-transient.pinned`.
  */
 import { KeyFile } from '../formats/keyfile.js';
@@ -18,7 +18,7 @@ export function readOrigin(path: string, f: Fs = nodeFs): KeyFile | undefined {
 }
 
 /**
- * Rewrites the origin via temp + fsync + rename, as ostree does (spec §3.9 pin); the temp file is
+ * Rewrites the origin via temp + fsync + rename, as ostree does (ostree.md §3.9 pin); the temp file is
  * named by src/temp-name.ts, so admin cleanup reclaims one a killed process left.
  */
 export function writeOrigin(path: string, origin: KeyFile, f: Fs = nodeFs): void {

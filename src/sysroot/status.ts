@@ -1,5 +1,5 @@
 /**
- * `ostree admin status` output (2022.7 `ot-admin-builtin-status.c`, spec §3.8) and a JSON form.
+ * `ostree admin status` output (2022.7 `ot-admin-builtin-status.c`, ostree.md §3.8) and a JSON form.
  */
 import { type Deployment, type SysrootState, deploymentPinned, pendingAndRollback, sameDeployment } from './deployments.js';
 import { deployName } from './layout.js';

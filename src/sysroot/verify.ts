@@ -1,6 +1,6 @@
 /**
  * `cfskit admin verify`: offline, the boot chain a prepare-root walks (spec ostree.md §3.5–§3.7,
- * §5.4, §6), for every entry of the current boot configuration (or one):
+ * ostree.md §5.4, §6), for every entry of the current boot configuration (or one):
  *
  *   BLS entry (parses; `linux`/`initrd` files exist) → `ostree=` bootlink (a symlink through the
  *   live `ostree/boot.B`) → deployment dir → `.ostree.cfs` and `composefs/<digest>.cfs` → their
@@ -117,7 +117,7 @@ class Walk {
     if (e.initrds.length < 2) bad('initrd', 'no initramfs extension (second initrd line)');
     for (const p of e.initrds) if (!this.f.stat(`${boot}${p}`)?.isFile()) bad('initrd', `${p} is missing under /boot`);
 
-    // ostree= → bootlink → deployment (spec §3.6)
+    // ostree= → bootlink → deployment (ostree.md §3.6)
     const arg = ostreeArg(e);
     const link = arg === undefined ? undefined : parseOstreeKarg(arg);
     if (!arg || !link) return bad('ostree=', arg ? `invalid ostree= argument '${arg}'` : 'no ostree= kernel argument');

@@ -23,7 +23,7 @@ export const isReg = (mode: number): boolean => (mode & S_IFMT) === S_IFREG;
 export const isLnk = (mode: number): boolean => (mode & S_IFMT) === S_IFLNK;
 export const isDevice = (mode: number): boolean =>
   (mode & S_IFMT) === S_IFCHR || (mode & S_IFMT) === S_IFBLK;
-/** A file type the image can hold (spec §3.5 step 4: anything else is "Invalid mode"). */
+/** A file type the image can hold (composefs-image.md §3.5 step 4: anything else is "Invalid mode"). */
 export const isValidType = (mode: number): boolean => {
   switch (mode & S_IFMT) {
     case S_IFSOCK: case S_IFLNK: case S_IFREG: case S_IFBLK:
@@ -50,7 +50,7 @@ export class Node {
    * arriving in strictly increasing name order; until then lookups binary-search `children`.
    */
   private index: Map<string, Node> | null = null;
-  /** Hardlink alias: this entry shares the inode of `linkTo` (spec §3.4). */
+  /** Hardlink alias: this entry shares the inode of `linkTo` (composefs-image.md §3.4). */
   linkTo: Node | null = null;
 
   /** st_mode including the file type bits (32-bit; only the low 16 bits reach the image). */
@@ -61,7 +61,7 @@ export class Node {
   rdev = 0;
   /** Signed 64-bit seconds. */
   mtimeSec = 0n;
-  /** Nanoseconds (u32, not range-checked: spec §3.3). */
+  /** Nanoseconds (u32, not range-checked: composefs-image.md §3.3). */
   mtimeNsec = 0;
   /** st_size (u64). */
   size = 0n;
@@ -148,7 +148,7 @@ export class Node {
     return child;
   }
 
-  /** Sets an xattr, replacing an earlier value of the same key (spec §3.3). */
+  /** Sets an xattr, replacing an earlier value of the same key (composefs-image.md §3.3). */
   setXattr(key: Uint8Array, value: Uint8Array): void {
     const i = this.xattrs.findIndex((x) => compareBytes(x.key, key) === 0);
     if (i >= 0) this.xattrs[i] = { key, value };
@@ -182,7 +182,7 @@ export function nameKey(name: Uint8Array): string {
   return s;
 }
 
-/** strcmp order on raw bytes (unsigned, shorter first on a common prefix): spec conventions. */
+/** strcmp order on raw bytes (unsigned, shorter first on a common prefix): composefs-image.md conventions. */
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const al = a.length;
   const bl = b.length;

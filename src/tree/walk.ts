@@ -1,6 +1,6 @@
 /**
  * Depth-first pre-order walk of a tree with children in strcmp name order, the order in which
- * composefs-info prints (spec §3.7): C keeps children sorted, our Node keeps insertion order.
+ * composefs-info prints (composefs-image.md §3.7): C keeps children sorted, our Node keeps insertion order.
  * Iterative, so a deep tree cannot overflow the stack, and with one shared path buffer, so a
  * deep tree costs memory for its longest path only.
  */

@@ -1,5 +1,5 @@
 /**
- * Merkle roots of many small messages at once (fs-verity, spec §1.3). Messages are laid out in a
+ * Merkle roots of many small messages at once (fs-verity, composefs-image.md §1.3). Messages are laid out in a
  * Wasm arena, each zero-padded to whole blocks, with room for their tree levels after them; each
  * level of every message is hashed in one pass of fsverityHashMany, so the four SIMD lanes take
  * blocks of different files — a file of one block no longer leaves three lanes idle.

@@ -16,7 +16,7 @@ interface ShaExports {
 
 const core = () => wasm<ShaExports>();
 
-/** fs-verity hash algorithm ids (spec §1.4). */
+/** fs-verity hash algorithm ids (composefs-image.md §1.4). */
 export const SHA256_ID = 1;
 export const SHA512_ID = 2;
 export type HashAlgId = typeof SHA256_ID | typeof SHA512_ID;
@@ -55,7 +55,7 @@ export function shaDigest(alg: HashAlgId, data: Uint8Array): Uint8Array {
 export const sha256 = (data: Uint8Array): Uint8Array => shaDigest(SHA256_ID, data);
 export const sha512 = (data: Uint8Array): Uint8Array => shaDigest(SHA512_ID, data);
 
-/** How fs-verity hashes each Merkle block (spec §1.2, §1.3). */
+/** How fs-verity hashes each Merkle block (composefs-image.md §1.2, §1.3). */
 export interface BlockHashing {
   alg: HashAlgId;
   /** A power of two, 2 × digest size .. IO_SIZE. */

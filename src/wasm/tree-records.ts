@@ -33,7 +33,7 @@ function where(n: Node): string {
   return `${decoder.decode(n.parent ? n.parent.path() : Uint8Array.of(0x2f))} entry ${decoder.decode(n.name)}`;
 }
 
-/** The refusal of a node the dumpfile parser would refuse, with the parser's reason (§3.5 order), or null. */
+/** The refusal of a node the dumpfile parser would refuse, with the parser's reason (composefs-image.md §3.5 order), or null. */
 function limitRefusal(n: Node): CfsError | null {
   try {
     checkLimits(n);

@@ -198,7 +198,7 @@ describe('cfs GC and fsck', function () {
     expect(r).to.include({ commits: 2, images: 2, objects: 4 });
     expect(runPeer('ostree', ['fsck', `--repo=${repo.path}`]).status).to.equal(0);
     expect(runPeer('ostree', ['log', `--repo=${repo.path}`, 'main']).stdout).to.contain('History beyond this commit not fetched');
-    // ostree's own prune keeps the ref'd stub commit and never looks into cfs/ (spec §6.2).
+    // ostree's own prune keeps the ref'd stub commit and never looks into cfs/ (ostree.md §6.2).
     const before = await listCfsObjects(repo);
     expect(runPeer('ostree', ['prune', `--repo=${repo.path}`, '--refs-only']).status).to.equal(0);
     expect(runPeer('ostree', ['fsck', `--repo=${repo.path}`]).status).to.equal(0);

@@ -1,6 +1,6 @@
 /**
- * The dumpfile parser: fields, escapes, hardlinks, and every check of spec §3.5 with C's exact
- * message, in C's order, in strict and non-strict mode; the should-fail assets (§3.8); the
+ * The dumpfile parser: fields, escapes, hardlinks, and every check of composefs-image.md §3.5 with C's exact
+ * message, in C's order, in strict and non-strict mode; the should-fail assets (composefs-image.md §3.8); the
  * streaming parser against the in-memory one.
  */
 import { expect } from 'chai';
@@ -34,7 +34,7 @@ function child(root: Node, ...names: string[]): Node {
   return n;
 }
 
-describe('dumpfile parser: fields (spec §3.1-§3.4)', () => {
+describe('dumpfile parser: fields (composefs-image.md §3.1-§3.4)', () => {
   it('reads every fixed field and xattrs', () => {
     const root = parse(`${ROOT}/f 5 100644 3 1000 2000 0 1700000000.123 ab/cd hello ${'0f'.repeat(32)} user.a=1 trusted.b=x\\x3dy\n`);
     const f = child(root, 'f');
@@ -127,7 +127,7 @@ describe('dumpfile parser: fields (spec §3.1-§3.4)', () => {
   });
 });
 
-describe('dumpfile parser: errors in C order with C messages (spec §3.5)', () => {
+describe('dumpfile parser: errors in C order with C messages (composefs-image.md §3.5)', () => {
   const cases: [string, string, string, number, string?][] = [
     // [title, input, message, line, field]
     ['embedded NUL', `${ROOT}/a\0b 0 100644 1 0 0 0 0.0 - - -\n`, 'Invalid embedded NUL character at position 2', 2],
@@ -188,7 +188,7 @@ describe('dumpfile parser: errors in C order with C messages (spec §3.5)', () =
     expect(parseError('', true).reason).to.equal('No files in dump file');
   });
 
-  it('strict mode adds exactly four checks (spec §3.6)', () => {
+  it('strict mode adds exactly four checks (composefs-image.md §3.6)', () => {
     const checks: [string, string][] = [
       [`${ROOT}/a 0 100644 1 0 0 0 0.0 - - -`, 'Missing trailing newline'],
       [`${ROOT}/a 0 100644 1 0 0 7 0.0 - - -\n`, 'Non-zero devnum on non-device'],
@@ -202,7 +202,7 @@ describe('dumpfile parser: errors in C order with C messages (spec §3.5)', () =
   });
 });
 
-describe('dumpfile parser: should-fail assets (spec §3.8)', () => {
+describe('dumpfile parser: should-fail assets (composefs-image.md §3.8)', () => {
   const parseMessages: Record<string, [string, string]> = {
     'should-fail-big-inline.dump': ['Inline content size 5004 exceeds maximum 5000', 'Missing trailing newline'],
     'should-fail-dir-hardlink.dump': ["Directories can't be hardlinked", "Directories can't be hardlinked"],

@@ -1,5 +1,5 @@
 /**
- * `cfskit info` as a whole process (spec §4.2): stdout bytes of each command on C images,
+ * `cfskit info` as a whole process (composefs-image.md §4.2): stdout bytes of each command on C images,
  * missing-objects against a real basedir, measure-file against the real `fsverity digest`,
  * and the argument and load errors (exit 1, a message naming the file, no crash).
  */
@@ -100,7 +100,7 @@ describe('cfskit info (whole process)', function () {
     expect(r.status).to.equal(0);
     const want = [img1, empty].map((f) => runPeer('fsverity', ['digest', '--compact', f]).stdout.toString().trim());
     expect(r.stdout.toString()).to.equal(want.map((h) => `${h}\n`).join(''));
-    // C libcomposefs's userspace value for an empty file (spec §1.6), on request.
+    // C libcomposefs's userspace value for an empty file (composefs-image.md §1.6), on request.
     expect(cfskit(['measure-file', '--c-empty-digest', empty]).stdout.toString()).to.equal(
       'cfc3391077edfd51859f6e5e16e03f82b1da3ee1a35d418b0d0b3b57740b4405\n',
     );

@@ -1,5 +1,5 @@
 /**
- * composefs-info views of images (spec §3.7, §4.2): the C outputs the spec records, the
+ * composefs-info views of images (composefs-image.md §3.7, §4.2): the C outputs composefs-image.md records, the
  * `ls`/`objects` formats, and on every vector: round trips image → dump → image, `info dump` of
  * the C image equal to `info dump` of ours, objects and ls derived from the source dumpfiles.
  */
@@ -32,7 +32,7 @@ const P = MINI_PAYLOAD;
 const D = MINI_DIGEST;
 
 describe('composefs info', () => {
-  it('dumps the spec §6.3 "mini" image exactly as composefs-info does', () => {
+  it('dumps the composefs-image.md §6.3 "mini" image exactly as composefs-info does', () => {
     const { image } = buildImage(bytes(MINI_DUMP), { strict: true });
     expect(sha256(image)).to.equal(MINI_SHA256_V1);
     expect(text(printDump(readImage(image)))).to.equal(
@@ -66,7 +66,7 @@ describe('composefs info', () => {
     expect(lines[3]).to.match(/^\/whiteout 0 20777/);
   });
 
-  it('prints the escapes of spec §3.2: lone dash, "=" in xattrs, controls and high bytes', () => {
+  it('prints the escapes of composefs-image.md §3.2: lone dash, "=" in xattrs, controls and high bytes', () => {
     const dump = [
       '/ 4096 40755 2 0 0 0 0.0 - - - user.k\\x3dey=v\\x3d- user.dash=- user.empty=',
       '/dash 1 100644 1 0 0 0 0.0 - \\x2d - user.x=\\x00\\x7f\\xff',
@@ -118,7 +118,7 @@ describe('composefs info', () => {
     expect(objects(root)).to.deep.equal([P]);
   });
 
-  describe('upstream assets: composefs-info dump | mkcomposefs reproduces the image (spec §6.1 step 5)', () => {
+  describe('upstream assets: composefs-info dump | mkcomposefs reproduces the image (composefs-image.md §6.1 step 5)', () => {
     for (const asset of upstreamAssets()) {
       it(asset.name, () => {
         const flags = asset.version === undefined ? {} : { minVersion: asset.version, maxVersion: asset.version };
@@ -161,7 +161,7 @@ describe('composefs info', () => {
           identical++;
         }
       }
-      // 96 of the 138 images have none of the hazards of spec §3.7 / §2.12.
+      // 96 of the 138 images have none of the hazards of composefs-image.md §3.7 / §2.12.
       expect(identical).to.equal(96);
     });
 

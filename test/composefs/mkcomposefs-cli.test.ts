@@ -1,5 +1,5 @@
 /**
- * `cfskit mkcomposefs` as a whole process (spec §4.1): images equal to C's, stdin/stdout, the
+ * `cfskit mkcomposefs` as a whole process (composefs-image.md §4.1): images equal to C's, stdin/stdout, the
  * digest options (checked against the real `fsverity digest`), argument errors, and every
  * should-fail asset and refused random vector: non-zero exit, C's message, and no file left.
  */
@@ -29,7 +29,7 @@ function cfskit(args: string[], opts: { input?: Uint8Array; strict?: boolean } =
   return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString() };
 }
 
-/** C's message for each should-fail asset in non-strict mode (spec §3.8). */
+/** C's message for each should-fail asset in non-strict mode (composefs-image.md §3.8). */
 const SHOULD_FAIL: Record<string, string> = {
   'should-fail-big-inline.dump': 'Inline content size 5004 exceeds maximum 5000',
   'should-fail-dir-hardlink.dump': "Directories can't be hardlinked",

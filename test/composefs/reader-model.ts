@@ -1,8 +1,8 @@
 /**
- * Test model: what C's loader (spec §2.12) gives back for an image that mkcomposefs wrote from a
- * dumpfile tree, computed from the parsed dumpfile alone with the writer rules of spec §2.5-§2.9
- * (P2 rewrite, P3 root decoration, §2.6 shared xattrs, §2.7 directory sizes, P4 nlink) and
- * the loader rules of §2.12 (xattr interpretation, inline-first order, whiteout stubs dropped,
+ * Test model: what C's loader (composefs-image.md §2.12) gives back for an image that mkcomposefs wrote from a
+ * dumpfile tree, computed from the parsed dumpfile alone with the writer rules of composefs-image.md §2.5-§2.9
+ * (P2 rewrite, P3 root decoration, composefs-image.md §2.6 shared xattrs, §2.7 directory sizes, P4 nlink) and
+ * the loader rules of composefs-image.md §2.12 (xattr interpretation, inline-first order, whiteout stubs dropped,
  * hardlink primaries in depth-first order). Independent of src/composefs/erofs: the expected
  * side of the reader tests comes from the vectors' dumpfiles through this model.
  */
@@ -51,7 +51,7 @@ function inodesOf(root: Node): Node[] {
   return out;
 }
 
-/** EROFS directory size (spec §2.7): groups of 12+name bytes per 4096 block, tail > 2048 → block. */
+/** EROFS directory size (composefs-image.md §2.7): groups of 12+name bytes per 4096 block, tail > 2048 → block. */
 export function dirSize(names: Uint8Array[]): bigint {
   let blocks = 0;
   let group = 0;
@@ -71,7 +71,7 @@ export function dirSize(names: Uint8Array[]): bigint {
   return BigInt(blocks * 4096 + group);
 }
 
-/** Keys stored with an empty suffix under the writer's prefix table (spec §2.5). */
+/** Keys stored with an empty suffix under the writer's prefix table (composefs-image.md §2.5). */
 const WRITER_PREFIXES = ['user.', 'system.posix_acl_access', 'system.posix_acl_default', 'trusted.', 'security.'];
 
 const STUB_NAMES = Array.from({ length: 256 }, (_, i) => bytes(i.toString(16).padStart(2, '0')));
@@ -84,7 +84,7 @@ export function expectedTree(src: Node, versionFlag: 0 | 1): Node {
   const inodes = inodesOf(src);
   const version = versionFlag === 1 || inodes.some(isWhiteout) ? 1 : 0;
 
-  // P2: escape trusted.overlay.*, add metacopy/redirect, rewrite whiteouts (spec §2.9).
+  // P2: escape trusted.overlay.*, add metacopy/redirect, rewrite whiteouts (composefs-image.md §2.9).
   const xattrs = new Map<Node, Pair[]>();
   for (const n of inodes) {
     xattrs.set(n, n.xattrs.map(({ key, value }) => {
@@ -117,14 +117,14 @@ export function expectedTree(src: Node, versionFlag: 0 | 1): Node {
   const stubNames = STUB_NAMES.filter((name) => !src.lookup(name));
   const stubPairs: Pair[][] = stubNames.map(() => (selinux ? [selinux] : []));
 
-  // §2.6: a (key, value) pair carried by more than one inode is shared.
+  // composefs-image.md §2.6: a (key, value) pair carried by more than one inode is shared.
   const pairKey = (p: Pair): string => `${str(p.key)}\u0000${str(p.value)}`;
   const counts = new Map<string, number>();
   for (const list of [...xattrs.values(), ...stubPairs]) {
     for (const p of list) counts.set(pairKey(p), (counts.get(pairKey(p)) ?? 0) + 1);
   }
 
-  // §2.5: sorted by key; up to 128 shared pairs become references; the loader reads inline ones first.
+  // composefs-image.md §2.5: sorted by key; up to 128 shared pairs become references; the loader reads inline ones first.
   const loaderOrder = (list: Pair[]): Pair[] => {
     const inline: Pair[] = [];
     const shared: Pair[] = [];
@@ -133,7 +133,7 @@ export function expectedTree(src: Node, versionFlag: 0 | 1): Node {
       else inline.push(p);
     }
     // The loader walks entries while start + 4 < end: a last inline entry of exactly 4 bytes
-    // (empty name suffix, empty value) is never read (spec §2.12).
+    // (empty name suffix, empty value) is never read (composefs-image.md §2.12).
     const last = inline[inline.length - 1];
     if (last && last.value.length === 0 && WRITER_PREFIXES.includes(str(last.key))) inline.pop();
     return [...inline, ...shared];
@@ -195,7 +195,7 @@ export function expectedTree(src: Node, versionFlag: 0 | 1): Node {
   return root;
 }
 
-/** The loader's xattr interpretation (spec §2.12), on the pairs in loader order. */
+/** The loader's xattr interpretation (composefs-image.md §2.12), on the pairs in loader order. */
 function applyLoaderXattrs(n: Node, pairs: Pair[]): void {
   for (const { key, value } of pairs) {
     const k = str(key);
@@ -203,7 +203,7 @@ function applyLoaderXattrs(n: Node, pairs: Pair[]): void {
     if (k === 'trusted.overlay.redirect') {
       if (!isReg) continue;
       if (value.length > 1 && value[0] === 0x2f) {
-        // The C read quirk (§2.12) leaks following bytes when the entry has no padding.
+        // The C read quirk (composefs-image.md §2.12) leaks following bytes when the entry has no padding.
         if ((4 + 16 + value.length) % 4 === 0) throw new Error('model: redirect read quirk not modelled');
         n.payload = cstr(value.subarray(1));
       } else {
@@ -236,8 +236,8 @@ export function firstDifference(got: Uint8Array, want: Uint8Array): string | nul
 }
 
 /**
- * Why `info dump` of an image built from `src` may not rebuild the same image (spec §3.7 and
- * §2.12), judged from the source tree alone; empty when it must.
+ * Why `info dump` of an image built from `src` may not rebuild the same image (composefs-image.md §3.7 and
+ * composefs-image.md §2.12), judged from the source tree alone; empty when it must.
  */
 export function roundTripHazards(src: Node): string[] {
   const hazards = new Set<string>();

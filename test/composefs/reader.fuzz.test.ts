@@ -181,7 +181,7 @@ const put32 = (b: Uint8Array, at: number, v: number): void => {
   for (let i = 0; i < 4; i++) b[at + i] = (v >>> (8 * i)) & 0xff;
 };
 
-/** The (name, nid) entries of the directory block at `at` (spec §2.7). */
+/** The (name, nid) entries of the directory block at `at` (composefs-image.md §2.7). */
 function direntsAt(image: Uint8Array, at: number, size: number): { name: string; nid: number; offset: number }[] {
   const n = u16(image, at + 8) / 12;
   return Array.from({ length: n }, (_, i) => {

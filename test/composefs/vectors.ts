@@ -1,6 +1,6 @@
 /**
- * The composefs image vectors copied from the reference tools (test/vectors/composefs, see the
- * README of the shared vectors): upstream assets with their harness rules (spec §6.1) and the
+ * The composefs image vectors copied from the reference tools (test/vectors/composefs):
+ * upstream assets with their harness rules (composefs-image.md §6.1) and the
  * random dumpfiles with the C results for both format versions.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { gunzipSync } from 'node:zlib';
 export const VECTOR_DIR = fileURLToPath(new URL('../vectors/composefs/', import.meta.url));
 const UPSTREAM = join(VECTOR_DIR, 'upstream');
 const RANDOM = join(VECTOR_DIR, 'random');
-/** Assets the harness parses without CFS_PARSE_STRICT (spec §6.1). */
+/** Assets the harness parses without CFS_PARSE_STRICT (composefs-image.md §6.1). */
 const NON_STRICT = new Set(['no-newline.dump', 'longlink.dump', 'honggfuzz-longlink-unterminated.dump']);
 
 /** Reads a dump, gunzipping `.gz`; a git symlink stored as a text file (special_v1.dump) is followed. */
@@ -93,7 +93,7 @@ export const RANDOM_VARIANTS = [{}, { minVersion: 1, maxVersion: 1 }] as const;
 export const MINI_PAYLOAD = 'ab/cdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789';
 export const MINI_DIGEST = 'abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789';
 
-/** The spec §6.3 "mini" feature mix (every file type, xattrs, a hardlink, a whiteout). */
+/** The composefs-image.md §6.3 "mini" feature mix (every file type, xattrs, a hardlink, a whiteout). */
 export const MINI_DUMP = [
   '/ 4096 40755 3 0 0 0 1700000000.5 - - - security.selinux=system_u:object_r:root_t:s0\\x00 user.note=hello\\x20world',
   '/dir 4096 40700 2 1000 1000 0 1700000001.0 - - - security.selinux=system_u:object_r:root_t:s0\\x00',

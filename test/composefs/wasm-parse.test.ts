@@ -149,7 +149,7 @@ describe('Wasm composefs builder: API', () => {
       .to.throw(WasmDumpRejected).with.property('line', 2);
   });
 
-  it('returns the image and its version (spec §6.3 "mini", version 1)', () => {
+  it('returns the image and its version (composefs-image.md §6.3 "mini", version 1)', () => {
     const { image, version } = buildWasmImage(enc.encode(MINI_DUMP), DEFAULT_BUILD);
     expect(createHash('sha256').update(image).digest('hex')).to.equal(MINI_SHA256_V1);
     expect(version).to.equal(1);

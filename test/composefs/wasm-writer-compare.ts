@@ -40,7 +40,7 @@ function treePath(dump: Uint8Array, opts: Partial<WasmImageOptions>): { tree: No
 
 /**
  * An image read back and written again gives the same bytes, unless its source `tree` has one of
- * the read-back hazards of spec §3.7 / §2.12 (reader-model.ts).
+ * the read-back hazards of composefs-image.md §3.7 / §2.12 (reader-model.ts).
  */
 function expectRoundTrip(r: Result, tree: Node): Result {
   if ('image' in r && roundTripHazards(tree).length === 0) {

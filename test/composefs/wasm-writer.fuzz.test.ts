@@ -73,7 +73,7 @@ const entry = fc.record({
   link: fc.nat(),
 });
 
-/** Many entries with long names in one directory: dirents in full blocks (§2.7). */
+/** Many entries with long names in one directory: dirents in full blocks (composefs-image.md §2.7). */
 const bulk = fc.option(fc.record({ dir: fc.nat(), count: fc.integer({ min: 100, max: 400 }), nameLength: fc.integer({ min: 1, max: 60 }) }), { freq: 4, nil: null });
 
 const treeSpec = fc.record({ rootXattrs: xattrs, rootMtime: fc.constantFrom(0n, 10n, 1700000000n), entries: fc.array(entry, { maxLength: 40 }), bulk });
@@ -148,7 +148,7 @@ describe('fuzz: Wasm image builder on random trees: both parsers agree, images r
     fc.assert(
       fc.property(treeSpec, fc.nat(OPTIONS.length - 1), (spec, o) => {
         const tree = buildTree(spec);
-        // As a dumpfile (children sorted; within the dumpfile limits of §2.11, so the parser accepts it)...
+        // As a dumpfile (children sorted; within the dumpfile limits of composefs-image.md §2.11, so the parser accepts it)...
         const r = expectConsistent(printDump(tree), OPTIONS[o]);
         if ('image' in r) seen.images++;
         else seen.errors++;

@@ -22,7 +22,7 @@ const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest(
 const enc = new TextEncoder();
 const BUILD = { minVersion: 0, maxVersion: 1, useEpoch: false };
 
-describe('Wasm EROFS writer: upstream assets (spec §6.2)', () => {
+describe('Wasm EROFS writer: upstream assets (composefs-image.md §6.2)', () => {
   for (const a of upstreamAssets()) {
     it(`${a.name}${a.version === undefined ? '' : ` (version ${a.version})`}${a.strict ? '' : ' non-strict'}`, () => {
       const versions = a.version === undefined ? {} : { minVersion: a.version, maxVersion: a.version };
@@ -44,7 +44,7 @@ describe('Wasm EROFS writer: random vectors, both versions', () => {
   }
 });
 
-describe('Wasm EROFS writer: worked examples and options (spec §2.13, §6.3)', () => {
+describe('Wasm EROFS writer: worked examples and options (composefs-image.md §2.13, §6.3)', () => {
   it('empty root: 16384 bytes, 257 inodes', () => {
     const img = image(expectConsistent(enc.encode('/ 4096 40755 2 0 0 0 0.0 - - -\n')));
     expect(img.length).to.equal(16384);
@@ -57,7 +57,7 @@ describe('Wasm EROFS writer: worked examples and options (spec §2.13, §6.3)', 
     expect(sha256(image(expectConsistent(dump, { minVersion: 1, maxVersion: 1 })))).to.equal(MINI_SHA256_V1);
     expect(sha256(image(expectConsistent(dump, { minVersion: 0, maxVersion: 0 })))).to.equal(
       '826662e22c47880db2bb3795b98e2d230bc0447759f918407a35b51fedda435a');
-    // A whiteout raises the default (min 0, max 1) to version 1 (§2.10).
+    // A whiteout raises the default (min 0, max 1) to version 1 (composefs-image.md §2.10).
     expect((expectConsistent(dump) as { version: number }).version).to.equal(1);
   });
 
@@ -81,7 +81,7 @@ describe('Wasm EROFS writer: worked examples and options (spec §2.13, §6.3)', 
   });
 });
 
-describe('Wasm EROFS writer: refusals (spec §2.11), the errors of C as CfsError', () => {
+describe('Wasm EROFS writer: refusals (composefs-image.md §2.11), the errors of C as CfsError', () => {
   const root = '/ 4096 40755 2 0 0 0 0.0 - - -';
 
   it('format versions above 1: Invalid argument', () => {

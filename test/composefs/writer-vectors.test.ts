@@ -1,7 +1,7 @@
 /**
  * The EROFS writer against the reference vectors: every upstream asset with a dump, all random
  * vectors in both format versions (image sha256 equal, or refused with C's message), and the
- * worked examples of spec §2.13 / §6.3.
+ * worked examples of composefs-image.md §2.13 / §6.3.
  */
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
@@ -18,7 +18,7 @@ function build(dump: Uint8Array | string, opts: { strict?: boolean; minVersion?:
   return writeImage(root, opts).image;
 }
 
-describe('EROFS writer: upstream assets (spec §6.2)', () => {
+describe('EROFS writer: upstream assets (composefs-image.md §6.2)', () => {
   for (const a of upstreamAssets()) {
     it(`${a.name}${a.version === undefined ? '' : ` (version ${a.version})`}${a.strict ? '' : ' non-strict'}`, () => {
       const versions = a.version === undefined ? {} : { minVersion: a.version, maxVersion: a.version };
@@ -42,7 +42,7 @@ describe('EROFS writer: random vectors, both versions', () => {
   }
 });
 
-describe('EROFS writer: worked examples (spec §2.13, §6.3)', () => {
+describe('EROFS writer: worked examples (composefs-image.md §2.13, §6.3)', () => {
   it('empty root: 16384 bytes, 257 inodes', () => {
     const img = build('/ 4096 40755 2 0 0 0 0.0 - - -\n');
     expect(img.length).to.equal(16384);

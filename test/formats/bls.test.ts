@@ -9,7 +9,7 @@ initrd /ostree/testos-7bd091ad6955c0e7ef41bab65adb016275664b55efc0d10a0c8cb263da
 `;
 
 describe('sysroot BLS entries', () => {
-  it('round-trips the real 2022.7 entry (spec §3.5) byte for byte', () => {
+  it('round-trips the real 2022.7 entry (ostree.md §3.5) byte for byte', () => {
     const e = BootEntry.parse(REAL);
     expect(e.title).to.equal('TestOS 42 1.0.10 (ostree:0)');
     expect(e.version).to.equal('2');

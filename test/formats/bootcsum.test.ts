@@ -29,7 +29,7 @@ function tree(files: Record<string, string>): Node {
 
 const bytesOf = (n: Node) => n.content!;
 
-describe('sysroot kernel discovery and bootcsum (spec §3.4)', () => {
+describe('sysroot kernel discovery and bootcsum (ostree.md §3.4)', () => {
   const tmp = tempDir();
   after(tmp.remove);
 

@@ -33,7 +33,7 @@ const EXAMPLES: [string, GvValue, string, 'be' | 'le'][] = [
   ['ms', null, '', 'le'],
 ];
 
-describe('ostree GVariant codec (spec §1)', () => {
+describe('ostree GVariant codec (ostree.md §1)', () => {
   for (const [type, value, expected, endian] of EXAMPLES) {
     it(`${type} ${expected || '(empty)'} is byte-equal to GLib and decodes back`, () => {
       const enc = encode(type, value, endian);
@@ -42,13 +42,13 @@ describe('ostree GVariant codec (spec §1)', () => {
     });
   }
 
-  it('stores numbers in the byte order asked for, framing offsets always LE (spec §1.1)', () => {
+  it('stores numbers in the byte order asked for, framing offsets always LE (ostree.md §1.1)', () => {
     expect(hex(encode('(ut)', [0x01020304, 5n], 'be'))).to.equal('01020304' + '00000000' + '0000000000000005');
     expect(hex(encode('(ut)', [0x01020304, 5n], 'le'))).to.equal('04030201' + '00000000' + '0500000000000000');
     expect(decode('u', bytes('000041ed'), 'be')).to.equal(0o40755);
   });
 
-  describe('framing offset width boundaries (spec §1.4)', () => {
+  describe('framing offset width boundaries (ostree.md §1.4)', () => {
     // Expected bytes derived from the rule: body, then the element end as a z-byte LE integer.
     const le = (v: number, z: number) => Array.from({ length: z }, (_, i) => (v >> (8 * i)) & 0xff);
     for (const [chars, z] of [[253, 1], [254, 2], [65532, 2], [65533, 4]] as const) {
@@ -76,7 +76,7 @@ describe('ostree GVariant codec (spec §1)', () => {
     });
   });
 
-  describe('object examples (spec §2.5–2.7, verified with ostree)', () => {
+  describe('object examples (ostree.md §2.5–2.7, verified with ostree)', () => {
     const empty = '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d';
     const rootMeta = '446a0ef11b7cc167f3b603e585c7eeeeb675faa412d5ec73f62988eb0b6c5488';
     it('the empty dirtree is 00 with the well-known checksum', () => {
@@ -115,7 +115,7 @@ describe('ostree GVariant codec (spec §1)', () => {
     });
   });
 
-  describe('normal form is required when decoding (spec §1.7)', () => {
+  describe('normal form is required when decoding (ostree.md §1.7)', () => {
     const bad: [string, string, string][] = [
       ['b', '02', 'boolean 2'],
       ['s', '6869', 'no NUL'],
@@ -161,7 +161,7 @@ describe('ostree GVariant codec (spec §1)', () => {
     );
   });
 
-  it('parses type strings and reports alignment and fixed size (spec §1.2)', () => {
+  it('parses type strings and reports alignment and fixed size (ostree.md §1.2)', () => {
     expect(parseType('(yu)')).to.include({ align: 4, fixed: 8 });
     expect(parseType('(tt)')).to.include({ align: 8, fixed: 16 });
     expect(parseType('a{sv}')).to.include({ align: 8, fixed: null });
@@ -170,7 +170,7 @@ describe('ostree GVariant codec (spec §1)', () => {
     for (const t of ['', 'a', '(s', 'ss', '{sv}x', '{vs}', 'z']) expect(() => parseType(t), t).to.throw(CfsError);
   });
 
-  it('prints values as g_variant_print(v, TRUE) (spec §2.13 table)', () => {
+  it('prints values as g_variant_print(v, TRUE) (ostree.md §2.13 table)', () => {
     expect(printVariant('s', '1.2.3')).to.equal("'1.2.3'");
     expect(printVariant('s', "it's")).to.equal('"it\'s"');
     expect(printVariant('ay', Uint8Array.of(0, 1, 0x1f))).to.equal('[byte 0x00, 0x01, 0x1f]');

@@ -6,7 +6,7 @@ import { needCommand, runPeer } from '../helpers/peers.js';
 import { tempDir } from '../sysroot/helpers.js';
 
 describe('sysroot keyfile (GKeyFile)', () => {
-  it('prints what ostree writes byte for byte (spec §3.3 pin example)', () => {
+  it('prints what ostree writes byte for byte (ostree.md §3.3 pin example)', () => {
     const text = '[origin]\nrefspec=os/stable\n\n[libostree-transient]\npinned=true\n';
     expect(KeyFile.parse(text).toString()).to.equal(text);
     const kf = KeyFile.parse('[origin]\nrefspec=os/stable\n');

@@ -5,7 +5,7 @@ import { digestBytes, FsverityHasher, type HashAlg } from '../../src/fsverity/in
 
 const RUNS = Number(process.env.CFSKIT_FUZZ_RUNS ?? 150);
 
-/** Spec §1.3/§1.4 written the plain way, with node:crypto: the oracle for random parameters. */
+/** composefs-image.md §1.3/§1.4 written the plain way, with node:crypto: the oracle for random parameters. */
 function reference(data: Uint8Array, alg: HashAlg, blockSize: number, salt: Uint8Array): string {
   const hashBlock = alg === 'sha256' ? 64 : 128;
   const digestSize = alg === 'sha256' ? 32 : 64;

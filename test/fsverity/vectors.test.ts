@@ -87,7 +87,7 @@ describe('fs-verity vectors (fsverity-utils digests.json)', function () {
   });
 });
 
-describe('fs-verity spec §1.8 examples', () => {
+describe('fs-verity composefs-image.md §1.8 examples', () => {
   const text = (s: string) => new TextEncoder().encode(s);
   it('hello world / foo bar baz / salted / sha512', () => {
     expect(digestBytes(text('hello world')).text).to.equal('sha256:1e2eaa4202d750a41174ee454970b92c1bc2f925b1e35076d8c7d5f56362ba64');

@@ -1,5 +1,5 @@
 /**
- * VM boot harness (shared/spec/vm-boot-facts.md): the host's Debian kernel, a small busybox base
+ * VM boot harness (vm-boot.md): the host's Debian kernel, a small busybox base
  * initramfs built from the installed packages, an ext4 disk made from a sysroot directory with
  * `mkfs.ext4 -d` (no root needed), and qemu started from exactly what a BLS entry says. Pass/fail
  * comes from console markers: qemu exits 0 even after a kernel panic.
@@ -22,7 +22,7 @@ export const BUSYBOX = '/bin/busybox';
 /** Filesystem label of the sysroot disk (kargs name it: root=LABEL=...). */
 export const DISK_LABEL = 'cfsroot';
 
-/** Modules the base initramfs inserts, in modules.dep order (vm-boot-facts.md). */
+/** Modules the base initramfs inserts, in modules.dep order (vm-boot.md §2). */
 export const INITRAMFS_MODULES = [
   'virtio_ring', 'virtio', 'virtio_pci_legacy_dev', 'virtio_pci_modern_dev', 'virtio_pci', 'virtio_blk',
   'loop', 'libcrc32c', 'erofs', 'overlay',
@@ -182,7 +182,7 @@ export interface BootResult {
 
 /**
  * TCG unless CFSKIT_VM_ACCEL says otherwise: /dev/kvm may exist yet hang the guest (seen on these
- * machines: no console output at all), and TCG boots in about 3 s (vm-boot-facts.md).
+ * machines: no console output at all), and TCG boots in about 3 s (vm-boot.md §5).
  */
 export const vmAccel = (): string => process.env.CFSKIT_VM_ACCEL ?? 'tcg';
 

@@ -33,7 +33,7 @@ const tree = (dir: string): string[] => {
 };
 const digestOf = (n: number) => Uint8Array.from({ length: 32 }, (_, i) => (i * 7 + n) & 0xff);
 
-describe('ostree repository (spec §2) against ostree 2022.7', function () {
+describe('ostree repository (ostree.md §2) against ostree 2022.7', function () {
   let dir: string;
   before(function () {
     needCommand(this, 'ostree');

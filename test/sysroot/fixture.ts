@@ -28,7 +28,7 @@ export function makeDeployment(sysroot: string, stateroot: string, version: stri
   const dir = paths.deployment(sysroot, stateroot, d);
   mkdirSync(`${dir}/etc`, { recursive: true });
   if (opts.withKernel) {
-    // what upstream admin writes need in a deployment dir (spec §3.10 caveat)
+    // what upstream admin writes need in a deployment dir (ostree.md §3.10 caveat)
     mkdirSync(`${dir}/usr/lib/modules/6.1.0`, { recursive: true });
     writeFileSync(`${dir}/usr/lib/modules/6.1.0/vmlinuz`, `kernel ${version}\n`);
     writeFileSync(`${dir}/usr/lib/os-release`, `PRETTY_NAME="Test OS"\n`);

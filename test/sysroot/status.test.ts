@@ -138,7 +138,7 @@ describe('sysroot deployments: real `ostree admin status` reads what we write', 
     const st = loadSysroot(dir);
     expect(st.deployments.map((d) => d.csum)).to.deep.equal([b.csum, a.csum]);
     expect(ostreeStatus(dir)).to.contain(`testos ${b.csum}.0\n    Version: 1\n    origin refspec: testos/stable\n  testos ${a.csum}.0`);
-    expect(existsSync(`${dir}/ostree/boot.1.1`)).to.equal(true); // the old one is left for cleanup (spec §7)
+    expect(existsSync(`${dir}/ostree/boot.1.1`)).to.equal(true); // the old one is left for cleanup (ostree.md §7)
   });
 
   it('we read what real `ostree admin undeploy` rewrites on our sysroot (deployments with a kernel)', function () {

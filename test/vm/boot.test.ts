@@ -134,7 +134,7 @@ describe('VM boot of cfskit composefs deployments (qemu, real kernel)', function
     expect(entry.initrds).to.have.length(2);
     const ext = readExtension(readFileSync(join(sysroot, 'boot', entry.initrds[1])));
     expect([ext.digest, ext.deployment]).to.deep.equal([deployed[1].digest, deployed[1].dir]);
-    // The overlay initrd line is one the sysroot reader (and ostree, spec §3.8) recognises.
+    // The overlay initrd line is one the sysroot reader (and ostree, ostree.md §3.8) recognises.
     expect(loadSysroot(sysroot).deployments[0].overlayInitrds).to.deep.equal([entry.initrds[1].slice(-68, -4)]);
     expectOs(result, '2');
   });

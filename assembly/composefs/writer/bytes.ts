@@ -1,4 +1,4 @@
-/** Byte-string helpers of the writer (names and keys are bytes, spec Appendix A). */
+/** Byte-string helpers of the writer (names and keys are bytes, composefs-image.md Appendix A). */
 import { equalMemory } from '../tree';
 
 export function startsWith(b: Uint8Array, prefix: Uint8Array): bool {

@@ -14,18 +14,18 @@ import { FT_BLKDEV, FT_CHRDEV, FT_DIR, FT_FIFO, FT_REG_FILE, FT_SOCK, FT_SYMLINK
 import { XattrLists } from './xattrs';
 
 /** Inode flags. */
-export const WHITEOUT: u8 = 1; // a whiteout rewritten as a regular file (size 0, no content, §2.9 P2.4)
-export const EXTERNAL: u8 = 2; // an external file (regular, size > 0, no inline content, §2.8.3)
+export const WHITEOUT: u8 = 1; // a whiteout rewritten as a regular file (size 0, no content, composefs-image.md §2.9 P2.4)
+export const EXTERNAL: u8 = 2; // an external file (regular, size > 0, no inline content, composefs-image.md §2.8.3)
 export const HAS_CHILDREN: u8 = 4; // a non-directory whose node has children (EINVAL in P4)
-export const COMPACT: u8 = 8; // a 32-byte inode header (§2.4.4, P6)
+export const COMPACT: u8 = 8; // a 32-byte inode header (composefs-image.md §2.4.4, P6)
 /** Dirent flags. */
 export const PRIMARY: u8 = 1; // the target's own entry: the target is queued in BFS (P4)
 export const OWN_DIR: u8 = 2; // the entry's own mode is a directory (directory nlink, P4)
 
-/** The whiteout stubs 00..ff (§2.9 P3). */
+/** The whiteout stubs 00..ff (composefs-image.md §2.9 P3). */
 export const STUB_COUNT: i32 = 256;
 
-/** EROFS_FT_* of a mode (§2.7). */
+/** EROFS_FT_* of a mode (composefs-image.md §2.7). */
 export function fileType(mode: u32): u8 {
   switch (mode & S_IFMT) {
     case S_IFREG: return FT_REG_FILE;
@@ -41,7 +41,7 @@ export function fileType(mode: u32): u8 {
 
 /**
  * Upper bounds of what the writer makes of a tree, from one walk over it (like P0's), and
- * whether it holds a whiteout (§2.10).
+ * whether it holds a whiteout (composefs-image.md §2.10).
  */
 export class Survey {
   inodes: i32 = 1 + STUB_COUNT;
@@ -85,9 +85,9 @@ export class Inodes {
   /** st_mode after P2 (a whiteout becomes a regular file). */
   mode: StaticArray<u32>;
   flags: StaticArray<u8>;
-  /** The running xattr budget of the working copy; starts at 0 (§2.11). */
+  /** The running xattr budget of the working copy; starts at 0 (composefs-image.md §2.11). */
   budget: StaticArray<i16>;
-  /** External files: chunk format (chunkbits - 12) and chunk count (§2.8.3). */
+  /** External files: chunk format (chunkbits - 12) and chunk count (composefs-image.md §2.8.3). */
   chunkFormat: StaticArray<u8>;
   chunkCount: StaticArray<u16>;
   /** Directories: their entries are dirent[direntStart, direntEnd) in name order; -1 otherwise. */
@@ -160,7 +160,7 @@ export class Inodes {
     return id;
   }
 
-  /** P1: copies the inode fields of inode `id`'s node (`node` null: a whiteout stub, whose uid, gid and mtime are the root's, §2.9 P3). */
+  /** P1: copies the inode fields of inode `id`'s node (`node` null: a whiteout stub, whose uid, gid and mtime are the root's, composefs-image.md §2.9 P3). */
   capture(id: i32, node: Node | null): void {
     const src = node ? node : this.root;
     unchecked(this.nlink[id] = node ? node.nlink : 1);
@@ -249,7 +249,7 @@ function nodePath(node: Node): Uint8Array {
 }
 
 /**
- * Fails the write like mkcomposefs ("cannot write file: <strerror of code>", §2.11); the text is
+ * Fails the write like mkcomposefs ("cannot write file: <strerror of code>", composefs-image.md §2.11); the text is
  * the CfsError field `WHERE: DETAIL` naming the node at fault (src/composefs/write-error.ts).
  */
 export function writeFail(code: string, where: string, detail: string): void {

@@ -1,6 +1,6 @@
 /**
  * Writer passes P5 (shared xattr table, spec composefs-image.md §2.6) and P6 (inode layout,
- * §2.9 P6): every offset of the image is fixed here, before a byte is written (data blocks
+ * composefs-image.md §2.9 P6): every offset of the image is fixed here, before a byte is written (data blocks
  * follow in BFS order, P7.3, counted as they are written).
  */
 import { compareBytes, equalBytes, isDir, isLnk, isReg } from '../tree';
@@ -40,7 +40,7 @@ const U32_MAX: u64 = 0xffffffff;
   return (x + a - 1) / a * a;
 }
 
-/** erofs_xattr_entry size with suffix and value, 4-aligned (§2.5). */
+/** erofs_xattr_entry size with suffix and value, 4-aligned (composefs-image.md §2.5). */
 // @ts-ignore: decorator
 @inline export function xattrEntrySize(suffixLength: i32, valueLength: i32): i32 {
   return (XATTR_ENTRY_SIZE + suffixLength + valueLength + XATTR_ALIGN - 1) & ~(XATTR_ALIGN - 1);
@@ -126,11 +126,11 @@ class KeyIds {
 }
 
 /**
- * How the xattrs are written (§2.5, §2.6). Keys get ids (per distinct key bytes); an
+ * How the xattrs are written (composefs-image.md §2.5, §2.6). Keys get ids (per distinct key bytes); an
  * "occurrence" is one record of an inode's final xattr list (xattrs.ts), numbered by record.
  */
 export class XattrTable {
-  /** Per key id: name index (§2.5 prefix table), the key's suffix after the prefix, filter bit. */
+  /** Per key id: name index (composefs-image.md §2.5 prefix table), the key's suffix after the prefix, filter bit. */
   keyIndex: Array<u8> = [];
   keySuffix: Array<Uint8Array> = [];
   keyFilterBit: Array<u8> = [];
@@ -147,7 +147,7 @@ export class XattrTable {
     this.occShared = new StaticArray<i32>(records);
   }
 
-  /** Prefix index, suffix and name-filter bit of a new key (§2.5). */
+  /** Prefix index, suffix and name-filter bit of a new key (composefs-image.md §2.5). */
   addKeyFacts(key: Uint8Array): void {
     let index = XATTR_INDEX_NONE;
     let suffix = key;
@@ -180,7 +180,7 @@ function comparePairs(a: i32, b: i32): i32 {
   return c;
 }
 
-/** P5: counts every (key, value) pair; pairs used by more than one inode are shared (§2.6). */
+/** P5: counts every (key, value) pair; pairs used by more than one inode are shared (composefs-image.md §2.6). */
 function sharedXattrs(t: Inodes, bfs: StaticArray<i32>): XattrTable {
   const x = t.xattrs;
   const n = bfs.length;
@@ -252,7 +252,7 @@ function sharedXattrs(t: Inodes, bfs: StaticArray<i32>): XattrTable {
   return table;
 }
 
-/** Inline xattr area size of an inode (§2.5): 0 without xattrs. */
+/** Inline xattr area size of an inode (composefs-image.md §2.5): 0 without xattrs. */
 export function inlineXattrSize(t: Inodes, table: XattrTable, id: i32): i32 {
   const x = t.xattrs;
   const count = unchecked(x.count[id]);
@@ -295,7 +295,7 @@ export class InodeLayout {
   }
 }
 
-/** Directory entry groups: full blocks, then an inline tail of at most 2048 bytes (§2.7). */
+/** Directory entry groups: full blocks, then an inline tail of at most 2048 bytes (composefs-image.md §2.7). */
 function splitDirectory(t: Inodes, L: InodeLayout, id: i32): void {
   const lengths = t.direntNameLength;
   const end = t.direntEnd[id];
@@ -342,7 +342,7 @@ function dataShape(t: Inodes, L: InodeLayout, id: i32): void {
   }
 }
 
-/** lcfs_fits_in_erofs_compact (§2.4.4). */
+/** lcfs_fits_in_erofs_compact (composefs-image.md §2.4.4). */
 function fitsCompact(t: Inodes, L: InodeLayout, id: i32, order: TreeOrder): bool {
   if (unchecked(t.mtimeSec[id]) != order.minMtimeSec || unchecked(t.mtimeNsec[id]) != order.minMtimeNsec) return false;
   if (unchecked(t.nlink[id]) > U16_MAX || unchecked(t.uid[id]) > U16_MAX || unchecked(t.gid[id]) > U16_MAX) return false;
@@ -351,7 +351,7 @@ function fitsCompact(t: Inodes, L: InodeLayout, id: i32, order: TreeOrder): bool
     : unchecked(t.size[id]) <= U32_MAX;
 }
 
-/** P6 step 4: padding before the inode so its tail does not straddle a block (§2.9 P6). */
+/** P6 step 4: padding before the inode so its tail does not straddle a block (composefs-image.md §2.9 P6). */
 function tailPadding(t: Inodes, L: InodeLayout, id: i32, pos: i32, hdr: i32, xattrSize: i32): i32 {
   const tail = L.tail[id];
   if (isLnk(t.mode[id])) {

@@ -47,20 +47,20 @@ const K_USER_OPAQUE = utf8(OVERLAY_XATTR_USERXATTR_OPAQUE);
 const K_SELINUX = utf8(XATTR_SELINUX);
 const HEX = '0123456789abcdef';
 
-/** P0: the effective format version (§2.10): min, raised to 1 when max allows and a whiteout exists. */
+/** P0: the effective format version (composefs-image.md §2.10): min, raised to 1 when max allows and a whiteout exists. */
 export function effectiveVersion(minVersion: i32, maxVersion: i32, hasWhiteout: bool): i32 {
   if (minVersion >= 1 || max<i32>(minVersion, maxVersion) < 1) return minVersion;
   return hasWhiteout ? 1 : minVersion;
 }
 
-/** The format version options must be ones C accepts (§2.10). */
+/** The format version options must be ones C accepts (composefs-image.md §2.10). */
 export function checkVersions(minVersion: i32, maxVersion: i32): void {
   if (!(minVersion >= 0 && minVersion <= CFS_VERSION_MAX && maxVersion <= CFS_VERSION_MAX)) {
     writeFail('EINVAL', 'format version', `min ${minVersion}, max ${maxVersion} (at most ${CFS_VERSION_MAX})`);
   }
 }
 
-/** lcfs_node_set_xattr on the working copy, with the C budget (ERANGE, §2.11). */
+/** lcfs_node_set_xattr on the working copy, with the C budget (ERANGE, composefs-image.md §2.11). */
 function setXattr(t: Inodes, id: i32, key: Uint8Array, body: Uint8Array, pre: u8): void {
   const x = t.xattrs;
   const s = unchecked(x.start[id]);
@@ -80,7 +80,7 @@ function setXattr(t: Inodes, id: i32, key: Uint8Array, body: Uint8Array, pre: u8
   else x.append(id, key, body, pre);
 }
 
-/** Sets chunkFormat and chunkCount of an external file of `size` bytes (§2.8.3); a count > 1024 means too many. */
+/** Sets chunkFormat and chunkCount of an external file of `size` bytes (composefs-image.md §2.8.3); a count > 1024 means too many. */
 function setChunking(t: Inodes, id: i32, size: u64): void {
   let bits = size > 1 ? 64 - <i32>clz<u64>(size - 1) : 1;
   if (bits < BLOCK_BITS) bits = BLOCK_BITS;
@@ -113,7 +113,7 @@ function rewriteNode(t: Inodes, id: i32, version: i32): void {
   const mode = unchecked(t.mode[id]);
   // 1. validate
   if (!isValidType(mode)) writeFail('EINVAL', t.describe(id), 'invalid mode ' + mode.toString(8));
-  // An external file: regular, size > 0, no inline content (§2.8.3).
+  // An external file: regular, size > 0, no inline content (composefs-image.md §2.8.3).
   const size = node.size;
   const external = isReg(mode) && size > 0 && node.content === null;
   if (external) {
@@ -240,7 +240,7 @@ export function rewriteTree(root: Node, version: i32, useEpoch: bool, survey: Su
 }
 
 /**
- * P3: `trusted.overlay.opaque=y` on the root and the 00..ff whiteout stubs (§2.9 P3). The root's
+ * P3: `trusted.overlay.opaque=y` on the root and the 00..ff whiteout stubs (composefs-image.md §2.9 P3). The root's
  * entries are moved to the end of the arena with the stubs merged in.
  */
 function decorateRoot(t: Inodes, rootChildren: Array<Node>): void {

@@ -86,7 +86,7 @@ class ImageWriter {
     this.base = buf.dataStart;
   }
 
-  /** The xattr entry (§2.5) of record `r`, key id `keyId`, at p; returns the address after its padding. */
+  /** The xattr entry (composefs-image.md §2.5) of record `r`, key id `keyId`, at p; returns the address after its padding. */
   xattrEntry(p: usize, r: i32, keyId: i32): usize {
     const suffix = this.x.keySuffix[keyId];
     const valueLength = this.t.xattrs.valueLength(r);
@@ -98,7 +98,7 @@ class ImageWriter {
     return p + xattrEntrySize(suffix.length, valueLength);
   }
 
-  /** The dirents [from, to) at p followed by their names (§2.7). */
+  /** The dirents [from, to) at p followed by their names (composefs-image.md §2.7). */
   direntGroup(p: usize, from: i32, to: i32): void {
     const t = this.t;
     const nid = this.L.nid;
@@ -139,7 +139,7 @@ class ImageWriter {
     store<u32>(sb + SB_XATTR_BLKADDR, <u32>(this.layout.inodesEnd / BLOCK_SIZE));
   }
 
-  /** Inode `id` at position `ino` of the BFS order, first data block `blkaddr`: header, xattr area, inline tail (§2.9 P7.3). */
+  /** Inode `id` at position `ino` of the BFS order, first data block `blkaddr`: header, xattr area, inline tail (composefs-image.md §2.9 P7.3). */
   inode(id: i32, ino: u32, blkaddr: u32): void {
     const t = this.t;
     const L = this.L;
@@ -160,7 +160,7 @@ class ImageWriter {
       store<u16>(p + IC_XATTR_ICOUNT, <u16>icount);
       store<u16>(p + IC_MODE, <u16>mode);
       store<u16>(p + IC_NLINK, <u16>t.nlink[id]);
-      // Compact: the size fits 32 bits (§2.4.4).
+      // Compact: the size fits 32 bits (composefs-image.md §2.4.4).
       store<u32>(p + IC_SIZE, <u32>size);
       store<u32>(p + IC_U, u);
       store<u32>(p + IC_INO, ino);
@@ -208,7 +208,7 @@ class ImageWriter {
     }
   }
 
-  /** The inline xattr area at `start`: ibody header, shared ids, unshared entries (§2.5). */
+  /** The inline xattr area at `start`: ibody header, shared ids, unshared entries (composefs-image.md §2.5). */
   xattrs(id: i32, start: usize): usize {
     const x = this.x;
     const base = unchecked(this.t.xattrs.start[id]);
@@ -235,7 +235,7 @@ class ImageWriter {
     return p;
   }
 
-  /** Full blocks of an inode from block `blkaddr`: directory blocks, or its one content block (§2.9 P7.7). */
+  /** Full blocks of an inode from block `blkaddr`: directory blocks, or its one content block (composefs-image.md §2.9 P7.7). */
   dataBlocks(id: i32, blkaddr: u32): void {
     const t = this.t;
     const L = this.L;

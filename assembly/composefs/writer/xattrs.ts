@@ -3,7 +3,7 @@
  * contiguous range of records in one arena. A record is a key and a value; a value is a constant
  * prefix followed by bytes the tree already holds, so the values the writer makes cost no copy:
  * trusted.overlay.redirect is "/" + payload, trusted.overlay.metacopy the 4-byte header + the
- * digest (§2.8.3).
+ * digest (composefs-image.md §2.8.3).
  */
 import { compareBytes, Xattr } from '../tree';
 import { METACOPY_HEADER, METACOPY_HEADER_SIZE } from './format';

@@ -1,6 +1,6 @@
 /**
  * Output side of the dumpfile text: a growable byte buffer and composefs-info's
- * `print_escaped` (spec §3.2 "Printer", §4.2 `ls`).
+ * `print_escaped` (composefs-image.md §3.2 "Printer", §4.2 `ls`).
  */
 
 /** Escape flags, as in tools/composefs-info.c. */

@@ -65,7 +65,7 @@ export function toU32(v: bigint): number {
   return Number(v & 0xffffffffn);
 }
 
-/** Reinterpretation of a u64 as signed 64-bit (mtime seconds, spec §3.3). */
+/** Reinterpretation of a u64 as signed 64-bit (mtime seconds, composefs-image.md §3.3). */
 export function toI64(v: bigint): bigint {
   return v < 0x8000000000000000n ? v : BigInt.asIntN(64, v);
 }

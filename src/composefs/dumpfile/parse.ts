@@ -1,7 +1,7 @@
 /**
  * Dumpfile parser (composefs-dump(5); spec composefs-image.md §3): text lines in, a tree of
  * Nodes out, with the checks of C `mkcomposefs --from-file` in the same order and with the same
- * messages (§3.5), strict mode as `CFS_PARSE_STRICT` (§3.6). Works on bytes throughout.
+ * messages (composefs-image.md §3.5), strict mode as `CFS_PARSE_STRICT` (§3.6). Works on bytes throughout.
  */
 import { CfsError } from '../../errors.js';
 import { ByteSlab, equalBytes, hexValue } from '../bytes.js';
@@ -12,7 +12,7 @@ import { parseU32, parseUnsigned, toI64 } from './integer.js';
 import { cString, unescape, UnescapeError } from './unescape.js';
 
 export interface ParseDumpOptions {
-  /** CFS_PARSE_STRICT semantics (§3.6): the four extra checks. */
+  /** CFS_PARSE_STRICT semantics (composefs-image.md §3.6): the four extra checks. */
   strict?: boolean;
   /** Input name for error messages ("-" for stdin). */
   file?: string;
@@ -26,11 +26,11 @@ const DOT = 0x2e;
 const AT = 0x40;
 const EQUALS = 0x3d;
 const BACKSLASH = 0x5c;
-/** Fixed fields (§3.1). */
+/** Fixed fields (composefs-image.md §3.1). */
 const FIELDS = ['PATH', 'SIZE', 'MODE', 'NLINK', 'UID', 'GID', 'RDEV', 'MTIME', 'PAYLOAD', 'CONTENT', 'DIGEST'] as const;
 const F_PATH = 0, F_SIZE = 1, F_MODE = 2, F_NLINK = 3, F_UID = 4, F_GID = 5, F_RDEV = 6, F_MTIME = 7,
   F_PAYLOAD = 8, F_CONTENT = 9, F_DIGEST = 10;
-/** Remaining xattr text longer than this is "Too many xattrs" (§3.5 step 13). */
+/** Remaining xattr text longer than this is "Too many xattrs" (composefs-image.md §3.5 step 13). */
 const MAX_XATTR_TEXT = 65535;
 const DIGEST_HEX_LENGTH = 64;
 
@@ -43,7 +43,7 @@ interface PendingLink {
   line: number;
 }
 
-/** Builds the tree line by line; `finish()` resolves hardlinks (§3.4). */
+/** Builds the tree line by line; `finish()` resolves hardlinks (composefs-image.md §3.4). */
 class DumpBuilder {
   private root: Node | null = null;
   private readonly links: PendingLink[] = [];
@@ -76,7 +76,7 @@ class DumpBuilder {
     }
   }
 
-  /** An optional field: `-` means absent (§3.1). */
+  /** An optional field: `-` means absent (composefs-image.md §3.1). */
   private optionalField(buf: Uint8Array, f: number, line: number): Uint8Array | null {
     const s = this.fs[2 * f];
     if (this.fs[2 * f + 1] - s === 1 && buf[s] === DASH) return null;
@@ -98,7 +98,7 @@ class DumpBuilder {
     return parseUnsigned(buf, start, end, 10) ?? this.invalidInteger(buf, start, end, line, field);
   }
 
-  /** Processes one line buf[start, end) without its newline (§3.5). */
+  /** Processes one line buf[start, end) without its newline (composefs-image.md §3.5). */
   line(buf: Uint8Array, start: number, end: number, line: number): void {
     this.lines++;
     // The first NUL at or after `start`, found natively once per buffer rather than per line.
@@ -142,7 +142,7 @@ class DumpBuilder {
   }
 
   /**
-   * The fields of a non-hardlink line after PATH and MODE (§3.5 steps 7-14). A method of its own:
+   * The fields of a non-hardlink line after PATH and MODE (composefs-image.md §3.5 steps 7-14). A method of its own:
    * in a cold process two smaller functions are optimized sooner than one large one.
    */
   private inodeFields(node: Node, mode: number, buf: Uint8Array, restStart: number, end: number, line: number): void {
@@ -150,7 +150,7 @@ class DumpBuilder {
     const size = this.u64(buf, fs[2 * F_SIZE], fs[2 * F_SIZE + 1], line, 'SIZE');
     const nlink = this.u32(buf, F_NLINK, line);
     const uid = this.u32(buf, F_UID, line);
-    // C quirk (§3.5 step 7): a bad GID or RDEV is only reported when UID is 0, else taken as 0.
+    // C quirk (composefs-image.md §3.5 step 7): a bad GID or RDEV is only reported when UID is 0, else taken as 0.
     const lenient = uid !== 0 || parseUnsigned(buf, fs[2 * F_UID], fs[2 * F_UID + 1], 10) !== 0n;
     let gid = parseU32(buf, fs[2 * F_GID], fs[2 * F_GID + 1], 10);
     if (gid < 0) gid = lenient ? 0 : this.u32(buf, F_GID, line);
@@ -206,7 +206,7 @@ class DumpBuilder {
     if (digestText) node.digest = parseDigest(digestText);
   }
 
-  /** KEY=VALUE fields with the per-node budget of §2.11 (step 14). */
+  /** KEY=VALUE fields with the per-node budget of composefs-image.md §2.11 (step 14). */
   private xattrs(node: Node, buf: Uint8Array, start: number, end: number, line: number): void {
     let total = 0;
     const xs = node.xattrs;
@@ -236,7 +236,7 @@ class DumpBuilder {
     }
   }
 
-  /** Creates the node for PATH and links it into the tree (§3.5 step 5). */
+  /** Creates the node for PATH and links it into the tree (composefs-image.md §3.5 step 5). */
   private insert(path: Uint8Array, mode: number, line: number): Node {
     if (path.length === 1 && path[0] === SLASH) {
       if (!isDir(mode)) this.fail('Root must be a directory', line, 'MODE');
@@ -289,7 +289,7 @@ class DumpBuilder {
     else this.dirs.set(hash, [{ prefix, node }]);
   }
 
-  /** Resolves hardlinks in reverse order of their lines (§3.4, §3.5 step 15). */
+  /** Resolves hardlinks in reverse order of their lines (composefs-image.md §3.4, §3.5 step 15). */
   finish(): Node {
     if (!this.root) throw new CfsError('No files in dump file', { file: this.file, code: 'EDUMP' });
     for (let i = this.links.length - 1; i >= 0; i--) {
@@ -395,7 +395,7 @@ function feedLines(b: DumpBuilder, buf: Uint8Array, start: number, end: number, 
 
 function finishTail(b: DumpBuilder, tail: Uint8Array, strict: boolean): void {
   if (tail.length === 0) return;
-  // A final line without "\n": processed, except in strict mode (§3.5).
+  // A final line without "\n": processed, except in strict mode (composefs-image.md §3.5).
   if (strict) b.fail('Missing trailing newline', b.lines + 1);
   b.line(tail, 0, tail.length, b.lines + 1);
 }

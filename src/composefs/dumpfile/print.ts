@@ -1,6 +1,6 @@
 /**
  * Prints a tree as a composefs dumpfile, byte for byte as `composefs-info dump` does
- * (tools/composefs-info.c dump_node; spec §3.7): depth-first pre-order, children in name order,
+ * (tools/composefs-info.c dump_node; composefs-image.md §3.7): depth-first pre-order, children in name order,
  * a hardlink alias printed with its target's fields, `@` before the mode and the target's path
  * as PAYLOAD.
  */

@@ -47,7 +47,7 @@ export function unescape(buf: Uint8Array, start: number, end: number): Uint8Arra
   return out.subarray(0, o);
 }
 
-/** The value as a C string: an embedded NUL ends it (spec conventions, "C string"). */
+/** The value as a C string: an embedded NUL ends it (composefs-image.md conventions, "C string"). */
 export function cString(b: Uint8Array): Uint8Array {
   const z = b.indexOf(0);
   return z < 0 ? b : b.subarray(0, z);

@@ -7,7 +7,7 @@
  * and visits each inode once (a nid seen again becomes a hardlink alias, so directory cycles
  * cannot loop), and the bytes the walk may consume (inode extents, directory blocks, inline
  * content, symlink targets) are budgeted against the image size, which a well-formed image never
- * exceeds because those areas do not overlap (spec §2.1, §2.9 P6/P7). Any malformation gives a
+ * exceeds because those areas do not overlap (composefs-image.md §2.1, §2.9 P6/P7). Any malformation gives a
  * CfsError with code EIMAGE, the byte offset and the field.
  */
 import { Node, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, S_IFBLK, isValidType, nameKey } from '../../tree/tree.js';
@@ -54,7 +54,7 @@ import {
 export interface ReadImageOptions {
   /** Image file name, for error messages. */
   file?: string;
-  /** Load only the root entries with these names (composefs-info --filter; spec §2.12). */
+  /** Load only the root entries with these names (composefs-info --filter; composefs-image.md §2.12). */
   filter?: Uint8Array[];
   /**
    * Load only these paths ('usr/etc', 'usr/lib/os-release'; relative, '/'-separated, any depth;
@@ -72,22 +72,22 @@ export interface ReadImageOptions {
 
 /** The header and superblock fields a caller may want without loading the tree. */
 export interface ImageHeader {
-  /** Header flags (bit 0: HAS_ACL, spec §2.2). */
+  /** Header flags (bit 0: HAS_ACL, composefs-image.md §2.2). */
   flags: number;
-  /** The effective format version 0 or 1 the image was written with (spec §2.10). */
+  /** The effective format version 0 or 1 the image was written with (composefs-image.md §2.10). */
   composefsVersion: number;
   rootNid: number;
   /** Inode count from the superblock (includes the 256 whiteout stubs). */
   inodes: bigint;
   blocks: number;
-  /** Image-wide minimum mtime, used by compact inodes (spec §2.4.1). */
+  /** Image-wide minimum mtime, used by compact inodes (composefs-image.md §2.4.1). */
   buildTimeSec: bigint;
   buildTimeNsec: number;
   metaBlkaddr: number;
   xattrBlkaddr: number;
 }
 
-/** Validates the composefs header and the EROFS superblock (spec §2.12 "Validation"). */
+/** Validates the composefs header and the EROFS superblock (composefs-image.md §2.12 "Validation"). */
 export function readImageHeader(bytes: Uint8Array, opts: ReadImageOptions = {}): ImageHeader {
   return headerOf(new ImageBytes(bytes, opts.file));
 }
@@ -126,7 +126,7 @@ function headerOf(img: ImageBytes): ImageHeader {
   };
 }
 
-/** An inode header, decoded (spec §2.4). */
+/** An inode header, decoded (composefs-image.md §2.4). */
 interface Inode {
   offset: number;
   headerSize: number;
@@ -194,7 +194,7 @@ class TreeLoader {
   /** Inode slots from the metadata start to the image end: every valid nid is below. */
   private readonly slots: number;
   private readonly xattrStart: number;
-  /** Nodes built so far by nid: a nid met again becomes a hardlink alias (spec §2.12). */
+  /** Nodes built so far by nid: a nid met again becomes a hardlink alias (composefs-image.md §2.12). */
   private readonly nodes = new Map<number, Node>();
   private readonly whiteouts = new Set<number>();
   /** Image bytes the walk may still consume; see the module comment. */
@@ -313,7 +313,7 @@ class TreeLoader {
         mtimeNsec: img.u32(offset + IE.mtimeNsec, 'inode.i_mtime_nsec'),
       };
     }
-    // A compact inode has no mtime: the superblock's build time stands in (spec §2.4.1).
+    // A compact inode has no mtime: the superblock's build time stands in (composefs-image.md §2.4.1).
     return {
       offset, headerSize, layout, mode, xattrSize,
       nlink: img.u16(offset + IC.nlink, 'inode.i_nlink'),
@@ -326,12 +326,12 @@ class TreeLoader {
     };
   }
 
-  /** Where inline data starts: right after the inode header and its xattr area (spec §2.4.5). */
+  /** Where inline data starts: right after the inode header and its xattr area (composefs-image.md §2.4.5). */
   private tailOffset(ino: Inode): number {
     return ino.offset + ino.headerSize + ino.xattrSize;
   }
 
-  /** A directory's entries: its full blocks at i_u, then the inline tail (spec §2.7, §2.12). */
+  /** A directory's entries: its full blocks at i_u, then the inline tail (composefs-image.md §2.7, §2.12). */
   private dirEntries(ino: Inode): DirEntry[] {
     const img = this.img;
     if (ino.layout !== LAYOUT_FLAT_PLAIN && ino.layout !== LAYOUT_FLAT_INLINE) {
@@ -352,7 +352,7 @@ class TreeLoader {
     return entries;
   }
 
-  /** One directory block or tail: n dirents (n = nameoff[0] / 12), then the names (spec §2.7). */
+  /** One directory block or tail: n dirents (n = nameoff[0] / 12), then the names (composefs-image.md §2.7). */
   private dirBlock(offset: number, size: number, out: DirEntry[]): void {
     const img = this.img;
     img.check(offset, size, 'directory block');
@@ -384,7 +384,7 @@ class TreeLoader {
     }
   }
 
-  /** Symlink target: the inline tail or the block at i_u, cut at NUL (spec §2.8.4, §2.12). */
+  /** Symlink target: the inline tail or the block at i_u, cut at NUL (composefs-image.md §2.8.4, §2.12). */
   private symlinkTarget(ino: Inode): Uint8Array {
     const img = this.img;
     if (ino.size >= BigInt(PATH_MAX)) img.fail(`symlink target of ${ino.size} bytes is too long`, ino.offset + IC.size, 'inode.i_size');
@@ -397,7 +397,7 @@ class TreeLoader {
     return cString(img.slice(at, len, 'symlink target')).slice();
   }
 
-  /** Inline file content: full blocks at i_u, then the tail (spec §2.8.2); chunk-based: none. */
+  /** Inline file content: full blocks at i_u, then the tail (composefs-image.md §2.8.2); chunk-based: none. */
   private content(ino: Inode): Uint8Array | null {
     const img = this.img;
     if (ino.layout === LAYOUT_CHUNK_BASED) return null;
@@ -420,7 +420,7 @@ class TreeLoader {
     return content;
   }
 
-  /** Inline entries first, then the shared ones in header order (spec §2.5, §2.12). */
+  /** Inline entries first, then the shared ones in header order (composefs-image.md §2.5, §2.12). */
   private xattrs(node: Node, ino: Inode): void {
     if (ino.xattrSize === 0) return;
     const img = this.img;
@@ -461,7 +461,7 @@ class TreeLoader {
     return size;
   }
 
-  /** How C interprets each stored xattr (spec §2.12, Appendix B item 14). */
+  /** How C interprets each stored xattr (composefs-image.md §2.12, Appendix B item 14). */
   private applyXattr(node: Node, kept: Map<string, number>, key: string, valueAt: number, valueSize: number): void {
     const bytes = this.img.bytes;
     const isReg = (node.mode & S_IFMT) === S_IFREG;
@@ -498,7 +498,7 @@ class TreeLoader {
   }
 
   /**
-   * The backing path from trusted.overlay.redirect. C quirk (spec §2.12): after a leading '/',
+   * The backing path from trusted.overlay.redirect. C quirk (composefs-image.md §2.12): after a leading '/',
    * it reads up to two bytes past the value and cuts at the first NUL (clamped here to the image).
    */
   private redirectPayload(valueAt: number, valueSize: number): Uint8Array {

@@ -1,6 +1,6 @@
 /**
  * The composefs EROFS writer (`lcfs_write_to` + `lcfs_write_erofs_to`, spec composefs-image.md
- * §2.9), byte-identical to C mkcomposefs 1.0.8. It runs in Wasm (assembly/composefs/writer/):
+ * composefs-image.md §2.9), byte-identical to C mkcomposefs 1.0.8. It runs in Wasm (assembly/composefs/writer/):
  * the caller's tree crosses as records (src/wasm/tree-records.ts) and is never modified.
  */
 import type { Node } from '../../tree/tree.js';
@@ -18,7 +18,7 @@ export interface WriteOptions {
 
 export interface WrittenImage {
   image: Uint8Array;
-  /** The effective format version in the header (§2.10). */
+  /** The effective format version in the header (composefs-image.md §2.10). */
   version: number;
 }
 

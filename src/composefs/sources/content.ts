@@ -1,8 +1,8 @@
 /**
  * A regular file's content as a source hands it to the tree, the way mkcomposefs directory mode
  * does (spec composefs-image.md §4.1.4 step 2): size 0 → nothing; 1..64 bytes → inline content;
- * larger → fs-verity digest and payload `XX/REST` (spec §1.7), the bytes copied into the digest
- * store when there is one (§4.1.5).
+ * larger → fs-verity digest and payload `XX/REST` (composefs-image.md §1.7), the bytes copied into the digest
+ * store when there is one (composefs-image.md §4.1.5).
  */
 import { Node } from '../../tree/tree.js';
 import { CfsError } from '../../errors.js';
@@ -21,7 +21,7 @@ import {
   type StoredObject,
 } from '../../store/objects.js';
 
-/** `LCFS_RECOMMENDED_INLINE_CONTENT_MAX`: directory-mode files up to this size are inlined (§4.1.4). */
+/** `LCFS_RECOMMENDED_INLINE_CONTENT_MAX`: directory-mode files up to this size are inlined (composefs-image.md §4.1.4). */
 export const RECOMMENDED_INLINE_CONTENT_MAX = 64;
 
 const encoder = new TextEncoder();

@@ -1,6 +1,6 @@
 /**
  * Directory source: the tree `mkcomposefs --skip-xattrs DIR` builds (spec composefs-image.md
- * §4.1.4). Entries are lstat'ed (symlinks never followed), names and targets kept as bytes,
+ * composefs-image.md §4.1.4). Entries are lstat'ed (symlinks never followed), names and targets kept as bytes,
  * mtimes to the nanosecond (bigint stat). Every non-directory gets nlink 1 and its own inode
  * unless `preserveHardlinks`, where files sharing st_dev/st_ino become one inode.
  * Node.js cannot read extended attributes: the tree carries none (use overrides to add them).
@@ -130,7 +130,7 @@ async function fillContents(files: PendingFile[], opts: SourceOptions): Promise<
   if (bad) throw bad.reason;
 }
 
-/** Inode fields from lstat, as lcfs_load_node_from_file takes them (spec §4.1.4). */
+/** Inode fields from lstat, as lcfs_load_node_from_file takes them (composefs-image.md §4.1.4). */
 function nodeFromStat(name: Uint8Array, st: BigIntStats): Node {
   const node = new Node(name, Number(st.mode));
   node.uid = Number(st.uid);

@@ -2,7 +2,7 @@
  * Hardlink groups in a finished tree. Which entry owns the inode decides its place in the
  * image (spec composefs-image.md §2.9 P4 note), so every source makes the same choice: the
  * first entry in depth-first name order (the one `composefs-info dump` prints without `@`,
- * §3.7) owns the inode, the others are aliases (`linkTo`), and nlink = number of entries.
+ * composefs-image.md §3.7) owns the inode, the others are aliases (`linkTo`), and nlink = number of entries.
  * An inode whose owning entry was replaced or whited out lives on in its remaining aliases.
  */
 import { compareBytes, Node } from '../../tree/tree.js';

@@ -16,7 +16,7 @@ import { loadTarLayers, openInput } from './tar.js';
 export type { ProgressSink, PullProgress, RegistryOptions, SourceOptions } from './options.js';
 
 export interface LoadOptions extends Omit<SourceOptions, 'store'> {
-  /** `--digest-store=DIR`: copy every external file's content there (`XX/REST`, spec §4.1.5). */
+  /** `--digest-store=DIR`: copy every external file's content there (`XX/REST`, composefs-image.md §4.1.5). */
   digestStore?: string;
   /** `--owner=UID:GID`: every entry gets this owner. */
   owner?: { uid: number; gid: number };

@@ -42,7 +42,7 @@ export interface TarEntry {
   size: bigint;
   mtimeSec: bigint;
   mtimeNsec: number;
-  /** Linux dev_t of a device (`makedev(major, minor)`, 32 bits, spec §2.8.5). */
+  /** Linux dev_t of a device (`makedev(major, minor)`, 32 bits, composefs-image.md §2.8.5). */
   rdev: number;
   xattrs: Xattr[];
 }
@@ -350,7 +350,7 @@ function devNumber(pax: Uint8Array | undefined, value: number, where: ErrorPlace
   return Number(n);
 }
 
-/** Linux `makedev`, truncated to the 32 bits an image stores (spec §2.8.5). */
+/** Linux `makedev`, truncated to the 32 bits an image stores (composefs-image.md §2.8.5). */
 export function makedev(major: number, minor: number): number {
   return ((minor & 0xff) | ((major & 0xfff) << 8) | ((minor & ~0xff) << 12)) >>> 0;
 }

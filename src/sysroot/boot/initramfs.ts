@@ -1,6 +1,6 @@
 /**
- * The initramfs extension (issue #3291's "composefs digest + path in the initramfs"; spec §3.9
- * overlay initrds, §6 item 6): an uncompressed newc cpio stored at
+ * The initramfs extension (issue #3291's "composefs digest + path in the initramfs"; ostree.md §3.9
+ * overlay initrds, ostree.md §6 item 6): an uncompressed newc cpio stored at
  * `boot/ostree/initramfs-overlays/<sha256 of the archive>.img` and named by a second `initrd` line
  * of the deployment's BLS entry. The bootloader loads it after the base initramfs, so its files
  * land on top of the base's. Members (all root-owned, mtime 0, so the archive is reproducible):
@@ -31,9 +31,9 @@ export const EXTENSION_FILES = {
   hook: 'usr/lib/cfskit/init-hook',
 } as const;
 
-/** The keyfile group holding the image facts, and ostree's prepare-root.conf group (spec §5.4). */
+/** The keyfile group holding the image facts, and ostree's prepare-root.conf group (ostree.md §5.4). */
 const GROUP = 'composefs';
-/** The objects directory of the ostree repo's composefs store (spec §6 item 4). */
+/** The objects directory of the ostree repo's composefs store (ostree.md §6 item 4). */
 export const CFS_OBJECTS_DIR = 'ostree/repo/cfs/objects';
 /** Extensions are a few KiB; anything larger is not ours. */
 export const EXTENSION_MAX_BYTES = 1 << 20;
@@ -114,12 +114,12 @@ export function buildExtension(info: ExtensionInfo): Uint8Array {
   return writeCpio(entries);
 }
 
-/** The overlay file name `<sha256>.img` of an archive (spec §3.9). */
+/** The overlay file name `<sha256>.img` of an archive (ostree.md §3.9). */
 export function extensionFileName(archive: Uint8Array): string {
   return `${computeBootcsum([archive])}.img`;
 }
 
-/** The BLS `initrd` value for an overlay file name (spec §3.5, relative to /boot). */
+/** The BLS `initrd` value for an overlay file name (ostree.md §3.5, relative to /boot). */
 export const overlayInitrdLine = (fileName: string): string => `/ostree/initramfs-overlays/${fileName}`;
 
 /**

@@ -4,14 +4,14 @@
  * "Initramfs extension"). It runs as PID 1 under busybox, started by the extension's init hook, and
  * turns "composefs digest + path in the initramfs" into the running root:
  *
- *  1. kargs from /proc/cmdline: `ostree=` (bootlink, spec §3.6), `composefs=` (64-hex fs-verity
+ *  1. kargs from /proc/cmdline: `ostree=` (bootlink, ostree.md §3.6), `composefs=` (64-hex fs-verity
  *     digest of the image), `root=` (+ `rootfstype=`, `rootflags=`), `rd.emergency=`,
- *     `ostree.prepare-root.composefs=` (overrides prepare-root.conf, spec §5.4 step 1);
+ *     `ostree.prepare-root.composefs=` (overrides prepare-root.conf, ostree.md §5.4 step 1);
  *  2. checks `composefs=` against the extension's digest, mounts the physical root at /sysroot,
  *     resolves the bootlink (must be a symlink) to the deployment the extension names;
  *  3. checks the image's sha256 against the extension (busybox has sha256sum, not fs-verity);
  *  4. mounts the image (EROFS, loop) and overlayfs over the objects dir: the data-only lower layer
- *     `A::B` on kernels >= 6.5, else `A:B` (6.1 reads `::` as an empty layer, vm-boot-facts.md);
+ *     `A::B` on kernels >= 6.5, else `A:B` (6.1 reads `::` as an empty layer, vm-boot.md §3);
  *     `metacopy=on,redirect_dir=on` always; `verity=require` when prepare-root.conf says `verity`
  *     (needs >= 6.6);
  *  5. binds the deployment's `etc/` over /etc and the stateroot's `var/` over /var, moves the physical

@@ -1,6 +1,6 @@
 /**
  * Writing a new deployment list to the boot configuration in ostree's order
- * (`ostree_sysroot_write_deployments_with_options`, spec §3.7). Everything for the new
+ * (`ostree_sysroot_write_deployments_with_options`, ostree.md §3.7). Everything for the new
  * bootversion N = 1 − B is written and fsynced first; the single commit point is
  * `rename(boot/loader.tmp, boot/loader)`. A crash before it leaves the old configuration intact
  * (only unreferenced `loader.N`/`boot.N.*` garbage, rewritten by the next run); after it the new one
@@ -16,7 +16,7 @@ import { type Fs, ensureDir, nodeFs, removeIfExists, removeTree, symlinkReplace,
 import { formatKargs, parseKargs, replaceKarg, withoutKarg } from '../../formats/kargs.js';
 import { bootlinkTarget, ostreeKarg, paths } from '../layout.js';
 
-/** A file to install into `boot/ostree/<stateroot>-<bootcsum>/` if missing (spec §3.4). */
+/** A file to install into `boot/ostree/<stateroot>-<bootcsum>/` if missing (ostree.md §3.4). */
 export interface BootFile {
   name: string;
   /** A file to hardlink (or copy across filesystems), or the bytes themselves. */
@@ -38,7 +38,7 @@ export function titleBase(title: string | undefined): string {
   return (title ?? '').replace(/ ?\(ostree(:[^()]*)?\)$/, '');
 }
 
-/** The BLS entry of deployment `i` of `n` for bootversion `bootversion` (spec §3.5). */
+/** The BLS entry of deployment `i` of `n` for bootversion `bootversion` (ostree.md §3.5). */
 export function renderEntry(d: Deployment, i: number, n: number, bootversion: number, showStateroot: boolean): BootEntry {
   const e = new BootEntry();
   const base = titleBase(d.entry.title);
@@ -52,7 +52,7 @@ export function renderEntry(d: Deployment, i: number, n: number, bootversion: nu
   return e;
 }
 
-/** deployment_bootconfigs_equal, per position (spec §3.7 step 4). */
+/** deployment_bootconfigs_equal, per position (ostree.md §3.7 step 4). */
 function bootconfigsEqual(a: Deployment[], b: Deployment[]): boolean {
   const key = (d: Deployment) =>
     JSON.stringify([
@@ -95,13 +95,13 @@ export function writeDeployments(sysroot: string, list: Deployment[], opts: Writ
     writeDeploymentRefs(f, sysroot, bootversion, subbootversion, next.map((d) => d.csum));
     kind = 'bootversion';
   }
-  // Lets other processes notice the change (spec §3.7 step 8).
+  // Lets other processes notice the change (ostree.md §3.7 step 8).
   const now = Date.now() / 1000;
   f.lutimes(paths.deployRoot(sysroot), now, now);
   return kind;
 }
 
-/** write_deployments_bootswap (spec §3.7 step 7). */
+/** write_deployments_bootswap (ostree.md §3.7 step 7). */
 function bootswap(f: Fs, sysroot: string, bootversion: number, list: Deployment[], bootFiles?: Map<string, BootFile[]>): { bootversion: number; subbootversion: number } {
   const n = 1 - bootversion;
   // a. fresh entries directory for the new bootversion
@@ -140,7 +140,7 @@ function subbootversionOf(f: Fs, sysroot: string, bootversion: number): number {
   return target?.endsWith('.1') ? 1 : 0;
 }
 
-/** create_new_bootlinks: `ostree/boot.B.S/<stateroot>/<bootcsum>/<bootserial>` (spec §3.6). */
+/** create_new_bootlinks: `ostree/boot.B.S/<stateroot>/<bootcsum>/<bootserial>` (ostree.md §3.6). */
 function writeBootlinks(f: Fs, sysroot: string, bootversion: number, sub: number, list: Deployment[]): void {
   const root = paths.bootlinkDir(sysroot, bootversion, sub);
   removeTree(f, root);

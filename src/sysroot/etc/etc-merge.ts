@@ -1,5 +1,5 @@
 /**
- * The /etc of a new deployment, exactly as ostree builds it (spec §4.1, §4.2,
+ * The /etc of a new deployment, exactly as ostree builds it (ostree.md §4.1, §4.2,
  * `merge_configuration_from()`): etc/ = a copy of the new image's usr/etc; then the local changes
  * of the merge deployment — its etc/ on disk diffed against its image's usr/etc, ignoring xattrs —
  * are applied: removed paths are deleted, modified then added paths are copied from the old etc/.
@@ -110,7 +110,7 @@ class EtcMerge {
 
   run(): EtcMergeResult {
     const result: EtcMergeResult = { modified: [], removed: [], added: [] };
-    // spec §4.1: etc/ starts as a full copy of the new usr/etc
+    // ostree.md §4.1: etc/ starts as a full copy of the new usr/etc
     this.checkout(this.input.newDefaults, this.input.newDefaults.root, '');
     const merge = this.input.merge;
     if (merge && this.f.lstat(this.modPath(''))?.isDirectory()) {
@@ -118,7 +118,7 @@ class EtcMerge {
       for (const p of result.removed) removeTree(this.f, this.newPath(p));
       for (const p of [...result.modified, ...result.added]) this.copyModified(p);
     }
-    // ostree unlinks etc/.updated so ConditionNeedsUpdate= units run (spec §4.2)
+    // ostree unlinks etc/.updated so ConditionNeedsUpdate= units run (ostree.md §4.2)
     removeIfExists(this.f, this.newPath('.updated'));
     this.writeSidecar();
     const show = (l: string[]) => l.map((p) => Buffer.from(p, 'latin1').toString());

@@ -54,7 +54,7 @@ describe('admin deploy: composefs deployments in an ostree sysroot', function ()
     expect(ext).to.include({ digest: v1.digest, deployment: r.dir, image: `${r.dir}/.ostree.cfs`, objects: 'ostree/repo/cfs/objects' });
     expect(readFileSync(`${sysroot}/boot/ostree/${STATEROOT}-${d.bootcsum}/vmlinuz-6.1.0-cfskit`, 'utf8')).to.contain('kernel 6.1.0');
     expect(readlinkSync(`${sysroot}/ostree/boot.1.1/${STATEROOT}/${d.bootcsum}/0`)).to.equal(`../../../deploy/${STATEROOT}/deploy/${v1.checksum}.0`);
-    // what upstream kernel discovery needs (spec §3.10)
+    // what upstream kernel discovery needs (ostree.md §3.10)
     expect(existsSync(`${dir}/usr/lib/modules/6.1.0-cfskit/vmlinuz`)).to.equal(true);
     expect(existsSync(`${dir}/usr/lib/os-release`)).to.equal(true);
     expect((await verify(sysroot)).problems).to.deep.equal([]);

@@ -38,7 +38,7 @@ export function osFiles(version: string, extra: OsFiles = {}): OsFiles {
     'usr/etc/ssh/sshd_config': 'PermitRootLogin no\n',
     'usr/etc/os-release': ['symlink', '../usr/lib/os-release'],
     'var/lib/placeholder': '',
-    // the mount point prepare-root binds the deployment's etc/ over (spec §5.4 step 5)
+    // the mount point prepare-root binds the deployment's etc/ over (ostree.md §5.4 step 5)
     'etc/': '',
     ...extra,
   };

@@ -9,7 +9,7 @@ import { tempDir } from '../helpers.js';
 import { STATEROOT, commitVersion, makeSysroot } from './fixture.js';
 
 /**
- * A prepare-root rehearsal with the real kernel (spec §5.4): from the default BLS entry's options
+ * A prepare-root rehearsal with the real kernel (ostree.md §5.4): from the default BLS entry's options
  * alone, find the deployment, mount its .ostree.cfs (EROFS) under overlayfs with
  * ostree/repo/cfs/objects as the data-only lower layer, bind the deployment's etc/ over /etc,
  * and read the OS back.

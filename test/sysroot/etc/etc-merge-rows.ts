@@ -1,7 +1,7 @@
 /**
  * The /etc 3-way merge table. Each row: the old image's usr/etc, local changes made to the old
  * deployment's etc/, the new image's usr/etc, and what ostree 2022.7 produces
- * (merge_configuration_from(), spec §4.2: removed paths deleted, modified then added paths copied
+ * (merge_configuration_from(), ostree.md §4.2: removed paths deleted, modified then added paths copied
  * from the old etc/, the local version wins, a directory in the new defaults is never replaced).
  * etc-merge.test.ts checks our merge against the expectations; etc-merge-ostree.test.ts runs the
  * same rows through real `ostree admin deploy`.
