@@ -4,16 +4,19 @@
  * its fs-verity SHA-256 digest in hex split after two characters (composefs-image.md §1.7).
  *
  * Content is hashed once, while it is copied: bytes stream through the fs-verity hasher into a
- * temp file in DIR (src/temp-name.ts), which is fsynced and then renamed to its digest name, so an
+ * temp file in DIR (src/io/temp-name.ts), which is fsynced and then renamed to its digest name, so an
  * object only ever appears complete and under its true digest. An existing object of the right
  * size is left alone. A failed system call (ENOSPC, EIO, ...) is a CfsError naming the file.
  *
- * Per object only the fsync goes to the thread pool (so several run at once); open, write, close
- * and rename are synchronous calls, cheaper than a thread-pool round trip each.
+ * Per object the calls that may wait for the filesystem journal (create, chmod, fsync, rename) go
+ * to the thread pool, so several run at once and the main thread never waits for a journal
+ * commit (under concurrent fsyncs a synchronous create took 1.8 ms, a third of a pull's main
+ * thread); writes and close stay synchronous, cheaper than a thread-pool round trip each.
  */
 import {
-  closeSync, constants, fchmodSync, fsync, lstatSync, mkdirSync, openSync, promises as fsp, readSync, renameSync, rmSync, writeSync,
+  closeSync, constants, fchmod, fsync, lstatSync, mkdirSync, open, openSync, promises as fsp, readSync, rename, rmSync, writeSync,
 } from 'node:fs';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { digestBytes, FsverityHasher } from '../fsverity/index.js';
 import { CfsError, type ErrorPlace, ioError, naming } from '../errors.js';
@@ -165,7 +168,7 @@ export class ObjectStore {
     // the temp file lives in the object's own XX directory: the rename stays within one
     // directory (a rename across directories takes a filesystem-wide lock)
     this.mkFanout(hex.slice(0, 2));
-    const tmp = this.openTemp(hex.slice(0, 2));
+    const tmp = await this.openTempAsync(hex.slice(0, 2));
     try {
       for (const p of parts) writeAll(tmp, p);
     } catch (err) {
@@ -231,6 +234,21 @@ export class ObjectStore {
     }
   }
 
+  /**
+   * openTemp on the thread pool: creating a file waits for the filesystem journal, which the
+   * fsyncs of other objects keep busy, and the main thread must not wait with it.
+   */
+  private async openTempAsync(xx: string): Promise<TempFile> {
+    const path = tempPath(join(this.dir, xx));
+    ownTemp(path);
+    try {
+      return { path, fd: await promisify(open)(path, 'wx', OBJECT_MODE) };
+    } catch (e) {
+      disownTemp(path);
+      throw ioError(e, path) ?? e;
+    }
+  }
+
   /** True when the object exists with the expected size; a wrong-sized object is replaced. */
   private hasObject(hex: string, size: bigint): boolean {
     const st = lstatSync(this.pathOf(hex), { bigint: true, throwIfNoEntry: false });
@@ -250,12 +268,13 @@ export class ObjectStore {
   private async commit(tmp: TempFile, hex: string): Promise<void> {
     this.known.add(hex);
     try {
-      fchmodSync(tmp.fd, OBJECT_MODE);
-      await new Promise<void>((resolve, reject) => fsync(tmp.fd, (err) => (err ? reject(err) : resolve())));
+      // on the thread pool, as openTempAsync: each of these may wait for the journal
+      await promisify(fchmod)(tmp.fd, OBJECT_MODE);
+      await promisify(fsync)(tmp.fd);
       closeSync(tmp.fd);
       tmp.fd = -1;
       this.mkFanout(hex.slice(0, 2));
-      renameSync(tmp.path, this.pathOf(hex));
+      await promisify(rename)(tmp.path, this.pathOf(hex));
       disownTemp(tmp.path);
     } catch (err) {
       this.known.delete(hex);
