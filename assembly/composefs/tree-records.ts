@@ -10,11 +10,8 @@
  * No validation happens here: the writer checks the tree as it checks a parsed one (an alias
  * target outside the tree is refused by the encoder, which has the caller's objects).
  */
+import { RECORD_DIGEST_SIZE, RECORD_FIXED_SIZE, RECORD_HAS_CHILDREN, RECORD_HAS_DIGEST, RECORD_NO_PARENT } from './contract';
 import { Node, Xattr } from './tree';
-
-export const HAS_CHILDREN: u32 = 1;
-export const HAS_DIGEST: u32 = 2;
-const NONE: u32 = 0xffffffff;
 
 let buf: usize = 0;
 let cap: usize = 0;
@@ -46,7 +43,7 @@ export function feedRecords(len: usize): void {
     const flags = load<u32>(p, 8);
     const mode = load<u32>(p, 12);
     const nameLen = load<u32>(p, 52);
-    const node = new Node(bytes(p + 56, nameLen), mode);
+    const node = new Node(bytes(p + RECORD_FIXED_SIZE, nameLen), mode);
     node.nlink = load<u32>(p, 16);
     node.uid = load<u32>(p, 20);
     node.gid = load<u32>(p, 24);
@@ -54,7 +51,7 @@ export function feedRecords(len: usize): void {
     node.mtimeNsec = load<u32>(p, 32);
     node.mtimeSec = load<i64>(p, 36);
     node.size = load<u64>(p, 44);
-    p += 56 + nameLen;
+    p += RECORD_FIXED_SIZE + nameLen;
     const payload = load<u32>(p);
     p += 4;
     if (payload) {
@@ -67,9 +64,9 @@ export function feedRecords(len: usize): void {
       node.content = bytes(p, content - 1);
       p += content - 1;
     }
-    if (flags & HAS_DIGEST) {
-      node.digest = bytes(p, 32);
-      p += 32;
+    if (flags & RECORD_HAS_DIGEST) {
+      node.digest = bytes(p, RECORD_DIGEST_SIZE);
+      p += RECORD_DIGEST_SIZE;
     }
     const count = load<u32>(p);
     p += 4;
@@ -82,8 +79,8 @@ export function feedRecords(len: usize): void {
       node.xattrs.push(new Xattr(key, bytes(p + 4, vlen)));
       p += 4 + vlen;
     }
-    node.children = flags & HAS_CHILDREN ? [] : null;
-    if (parent != NONE) {
+    node.children = flags & RECORD_HAS_CHILDREN ? [] : null;
+    if (parent != RECORD_NO_PARENT) {
       const up = nodes[parent];
       node.parent = up;
       let list = up.children;
