@@ -232,7 +232,20 @@ export function budgetAfterSet(total: i32, count: i32, keyLength: i32, valueLeng
 
 // ---- src/wasm/abi.ts ----
 
-/** Bytes of a tree record before its name: 9 u32 fields, i64 mtimeSec, u64 size, u32 name length. */
+/** Field offsets in a tree record's fixed part (little-endian u32 fields but mtimeSec i64, size u64). */
+export const RECORD_PARENT: i32 = 0;
+export const RECORD_LINK_TO: i32 = 4;
+export const RECORD_FLAGS: i32 = 8;
+export const RECORD_MODE: i32 = 12;
+export const RECORD_NLINK: i32 = 16;
+export const RECORD_UID: i32 = 20;
+export const RECORD_GID: i32 = 24;
+export const RECORD_RDEV: i32 = 28;
+export const RECORD_MTIME_NSEC: i32 = 32;
+export const RECORD_MTIME_SEC: i32 = 36;
+export const RECORD_SIZE: i32 = 44;
+export const RECORD_NAME_LENGTH: i32 = 52;
+/** Bytes of the fixed part; the name follows. */
 export const RECORD_FIXED_SIZE: i32 = 56;
 /** Parent index of the root's record. */
 export const RECORD_NO_PARENT: u32 = 0xffffffff;

@@ -10,7 +10,22 @@
 type i32 = number;
 type u32 = number;
 
-/** Bytes of a tree record before its name: 9 u32 fields, i64 mtimeSec, u64 size, u32 name length. */
+/** Field offsets in a tree record's fixed part (little-endian u32 fields but mtimeSec i64, size u64). */
+export const RECORD = {
+  parent: 0,
+  linkTo: 4,
+  flags: 8,
+  mode: 12,
+  nlink: 16,
+  uid: 20,
+  gid: 24,
+  rdev: 28,
+  mtimeNsec: 32,
+  mtimeSec: 36,
+  size: 44,
+  nameLength: 52,
+} as const;
+/** Bytes of the fixed part; the name follows. */
 export const RECORD_FIXED_SIZE: i32 = 56;
 /** Parent index of the root's record. */
 export const RECORD_NO_PARENT: u32 = 0xffffffff;

@@ -13,7 +13,7 @@ import { writeError } from './write-error.js';
 import { isLnk, type Node } from '../tree/tree.js';
 import { preorder } from '../tree/walk.js';
 import { refusedXattr } from '../formats/xattr-budget.js';
-import { RECORD_DIGEST_SIZE, RECORD_FIXED_SIZE, RECORD_HAS_CHILDREN, RECORD_HAS_DIGEST, RECORD_NO_PARENT } from './abi.js';
+import { RECORD, RECORD_DIGEST_SIZE, RECORD_FIXED_SIZE, RECORD_HAS_CHILDREN, RECORD_HAS_DIGEST, RECORD_NO_PARENT } from './abi.js';
 
 /** A chunk is sent once it holds this many bytes. */
 const CHUNK = 1 << 18;
@@ -132,19 +132,20 @@ export function* treeRecords(root: Node): Generator<Uint8Array> {
       link = target + 1;
     }
     if (n.digest && n.digest.length !== RECORD_DIGEST_SIZE) throw writeError('EINVAL', where(n), `fs-verity digest of ${n.digest.length} bytes`);
-    u32(parents[i] < 0 ? RECORD_NO_PARENT : parents[i]);
-    u32(link);
-    u32((n.children ? RECORD_HAS_CHILDREN : 0) | (n.digest ? RECORD_HAS_DIGEST : 0));
-    u32(n.mode);
-    u32(n.nlink);
-    u32(n.uid);
-    u32(n.gid);
-    u32(n.rdev);
-    u32(n.mtimeNsec);
-    view.setBigInt64(at, BigInt.asIntN(64, n.mtimeSec), true);
-    view.setBigUint64(at + 8, BigInt.asUintN(64, n.size), true);
-    at += 16;
-    u32(n.name.length);
+    const field = (offset: number, v: number) => view.setUint32(at + offset, v >>> 0, true);
+    field(RECORD.parent, parents[i] < 0 ? RECORD_NO_PARENT : parents[i]);
+    field(RECORD.linkTo, link);
+    field(RECORD.flags, (n.children ? RECORD_HAS_CHILDREN : 0) | (n.digest ? RECORD_HAS_DIGEST : 0));
+    field(RECORD.mode, n.mode);
+    field(RECORD.nlink, n.nlink);
+    field(RECORD.uid, n.uid);
+    field(RECORD.gid, n.gid);
+    field(RECORD.rdev, n.rdev);
+    field(RECORD.mtimeNsec, n.mtimeNsec);
+    view.setBigInt64(at + RECORD.mtimeSec, BigInt.asIntN(64, n.mtimeSec), true);
+    view.setBigUint64(at + RECORD.size, BigInt.asUintN(64, n.size), true);
+    field(RECORD.nameLength, n.name.length);
+    at += RECORD_FIXED_SIZE;
     raw(n.name);
     u32(n.payload ? n.payload.length + 1 : 0);
     if (n.payload) raw(n.payload);
