@@ -8,7 +8,7 @@
  *    ENOTDIR, ...) and the text is the `field` src/composefs/write-error.ts `writeError` builds
  *    (`WHERE: DETAIL`).
  */
-export { FAIL_DUMP, FAIL_WRITE } from './contract';
+export { FAIL_DUMP, FAIL_WRITE } from '../contract/abi';
 
 let failKind: i32 = 0;
 let failLine: i32 = 0;

@@ -7,7 +7,7 @@
  * (stub runtime: nothing is freed), so nodes are plain managed objects.
  */
 
-import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from './contract';
+import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from '../contract/mode';
 
 // @ts-ignore: decorator
 @inline export function isDir(mode: u32): bool { return (mode & S_IFMT) == S_IFDIR; }

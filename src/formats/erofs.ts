@@ -1,7 +1,7 @@
 /**
  * EROFS and composefs on-disk facts, in one place (spec composefs-image.md §2): the reader's, the
  * dumpfile parser's and the Wasm writer's. A contract module: assembly/generate-contract.ts writes
- * the same constants into assembly/composefs/contract.ts for the Wasm builder (an `as const`
+ * the same constants into assembly/contract/erofs.ts for the Wasm builder (an `as const`
  * object of offsets becomes one `NAME_FIELD` constant per field; docs/ARCHITECTURE.md, "The Wasm
  * contract"). All on-disk integers are little-endian.
  */

@@ -1,7 +1,7 @@
 /**
  * POSIX file type bits of st_mode (the values Linux and EROFS use). A contract module: the Wasm
- * builder gets these values from assembly/composefs/contract.ts, which
- * assembly/generate-contract.ts writes from this file (docs/ARCHITECTURE.md, "The Wasm contract").
+ * builder gets these values from assembly/contract/mode.ts, which assembly/generate-contract.ts
+ * writes from this file (docs/ARCHITECTURE.md, "The Wasm contract").
  */
 
 /** The Wasm type of each constant (an AssemblyScript name; a number in TypeScript). */

@@ -1,14 +1,19 @@
 /**
- * What src/wasm and build/composefs.wasm agree on besides the image format: the tree records'
- * fixed part and flags (layout in assembly/composefs/tree-records.ts) and the failure kinds of
- * the failure record (assembly/composefs/error.ts). A contract module: the Wasm builder gets these
- * values from assembly/composefs/contract.ts, which assembly/generate-contract.ts writes from
- * this file (docs/ARCHITECTURE.md, "The Wasm contract").
+ * What src/wasm and the Wasm modules agree on besides the image format: the hash algorithm ids of
+ * build/cfskit.wasm, and for build/composefs.wasm the tree records' fixed part and flags (layout
+ * in assembly/composefs/tree-records.ts) and the failure kinds of the failure record
+ * (assembly/composefs/error.ts). A contract module: the Wasm side gets these values from
+ * assembly/contract/abi.ts, which assembly/generate-contract.ts writes from this file
+ * (docs/ARCHITECTURE.md, "The Wasm contract").
  */
 
 /** The Wasm type of each constant (AssemblyScript names; numbers in TypeScript). */
 type i32 = number;
 type u32 = number;
+
+/** fs-verity hash algorithm ids (spec §1.4), the `alg` of the hashing exports. */
+export const SHA256_ID = 1 satisfies u32;
+export const SHA512_ID = 2 satisfies u32;
 
 /** Field offsets in a tree record's fixed part (little-endian u32 fields but mtimeSec i64, size u64). */
 export const RECORD = {

@@ -1,13 +1,13 @@
 /**
- * The TypeScript ↔ Wasm contract has one source: assembly/composefs/contract.ts is what
- * assembly/generate-contract.ts gives for the contract modules, and no other file in assembly/
- * or src/ defines a constant of the contract again.
+ * The TypeScript ↔ Wasm contract has one source: each file of assembly/contract/ is what
+ * assembly/generate-contract.ts gives for its contract module, and no other file in assembly/ or
+ * src/ defines a constant of the contract again.
  */
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateContract, OUTPUT, SOURCES } from '../../assembly/generate-contract.js';
+import { generateContract, outputOf, SOURCES } from '../../assembly/generate-contract.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
@@ -23,10 +23,12 @@ const withSource = (path: string, text: string) => (p: string) => (p === path ? 
 
 describe('the Wasm contract: one source', () => {
   const generated = generateContract();
-  const names = [...generated.matchAll(/^export (?:const|function) (\w+)/gm)].map((m) => m[1]);
+  const names = [...generated.values()].flatMap((text) => [...text.matchAll(/^export (?:const|function) (\w+)/gm)].map((m) => m[1]));
+  const abiOutput = outputOf('src/wasm/abi.ts');
 
-  it(`${OUTPUT} is what the contract modules give (else run \`npm run contract\`)`, () => {
-    expect(read(OUTPUT)).to.equal(generated);
+  it('each file of assembly/contract/ is what its contract module gives (else run `npm run contract`)', () => {
+    expect(readdirSync(join(ROOT, 'assembly/contract')).map((f) => `assembly/contract/${f}`).sort()).to.deep.equal([...generated.keys()].sort());
+    for (const [output, text] of generated) expect(read(output), output).to.equal(text);
   });
 
   it('holds every shared fact (S_IF*, EROFS layout, xattr budget, record flags, failure kinds)', () => {
@@ -37,11 +39,12 @@ describe('the Wasm contract: one source', () => {
 
   it('follows a change of a source, and offset objects become one constant per field', () => {
     const abi = read('src/wasm/abi.ts');
-    const changed = generateContract(withSource('src/wasm/abi.ts', abi.replace('FAIL_WRITE: i32 = 2', 'FAIL_WRITE: i32 = 3')));
-    expect(changed).to.not.equal(generated);
+    const changed = generateContract(withSource('src/wasm/abi.ts', abi.replace('FAIL_WRITE: i32 = 2', 'FAIL_WRITE: i32 = 3'))).get(abiOutput);
+    expect(changed).to.not.equal(generated.get(abiOutput));
     expect(changed).to.include('export const FAIL_WRITE: i32 = 3;');
-    const offsets = generateContract(withSource('src/wasm/abi.ts', `${abi}\nexport const REC = { nameLength: 52 } as const;\n`));
+    const offsets = generateContract(withSource('src/wasm/abi.ts', `${abi}\nexport const REC = { nameLength: 52 } as const;\n`)).get(abiOutput);
     expect(offsets).to.include('export const REC_NAME_LENGTH: i32 = 52;');
+    expect(generated.get(abiOutput)).to.include('export const SHA256_ID: u32 = 1;'); // `1 satisfies u32` keeps TypeScript's literal type
   });
 
   it('refuses what AssemblyScript cannot read alike, naming the source and line', () => {
@@ -53,7 +56,7 @@ describe('the Wasm contract: one source', () => {
   });
 
   it('no other file of assembly/ or src/ defines a contract constant again', () => {
-    const own = new Set([OUTPUT, ...SOURCES]);
+    const own = new Set([...generated.keys(), ...SOURCES]);
     const copies: string[] = [];
     for (const file of [...tsFiles('assembly'), ...tsFiles('src')]) {
       if (own.has(relative(ROOT, join(ROOT, file)))) continue;

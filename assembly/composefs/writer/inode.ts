@@ -10,10 +10,18 @@
 import { fail } from '../error';
 import { isDir, isLnk, isReg, Node } from '../tree';
 import { decodeText } from './bytes';
+import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from '../../contract/mode';
 import {
-  FT_BLKDEV, FT_CHRDEV, FT_DIR, FT_FIFO, FT_REG_FILE, FT_SOCK, FT_SYMLINK, FT_UNKNOWN,
-  FAIL_WRITE, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK,
-} from '../contract';
+  FT_BLKDEV,
+  FT_CHRDEV,
+  FT_DIR,
+  FT_FIFO,
+  FT_REG_FILE,
+  FT_SOCK,
+  FT_SYMLINK,
+  FT_UNKNOWN,
+} from '../../contract/erofs';
+import { FAIL_WRITE } from '../../contract/abi';
 import { XattrLists } from './xattrs';
 
 /** Inode flags. */

@@ -23,7 +23,7 @@ import {
   XATTR_INDEX_NONE,
   XATTR_MAX_SHARED_REFS,
   XATTR_PREFIXES,
-} from '../contract';
+} from '../../contract/erofs';
 import { COMPACT, Inodes } from './inode';
 import { XattrLists } from './xattrs';
 import { TreeOrder } from './order';

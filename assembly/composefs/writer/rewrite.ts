@@ -5,6 +5,7 @@
  */
 import { compareBytes, equalBytes, isDir, isReg, isValidType, Node, NO_XATTRS, Xattr } from '../tree';
 import { concat, decodeText, startsWith, utf8 } from './bytes';
+import { S_IFCHR, S_IFMT, S_IFREG } from '../../contract/mode';
 import {
   BLOCK_BITS,
   BUDGET_REFUSED,
@@ -23,12 +24,9 @@ import {
   OVERLAY_XATTR_USERXATTR_OPAQUE,
   OVERLAY_XATTR_USERXATTR_WHITEOUT,
   OVERLAY_XATTR_USERXATTR_WHITEOUTS,
-  S_IFCHR,
-  S_IFMT,
-  S_IFREG,
   WHITEOUT_STUB_MODE,
   XATTR_SELINUX,
-} from '../contract';
+} from '../../contract/erofs';
 import { EXTERNAL, Inodes, OWN_DIR, PRIMARY, STUB_COUNT, Survey, WHITEOUT, writeFail } from './inode';
 import { prefixLength, PRE_METACOPY, PRE_NONE, PRE_SLASH, XattrLists } from './xattrs';
 
