@@ -2,8 +2,9 @@
 // H(padded_salt || block). Leaf and tree blocks alike go through here; the tree bookkeeping lives
 // in TypeScript (src/fsverity/tree.ts for one file, src/wasm/batch.ts for many small files).
 import {
-  SHA256, shaBlockLen, shaBlocks, shaInit, shaLoadState, shaOutput, shaPadBlock, shaSaveState, shaSetPadding,
+  shaBlockLen, shaBlocks, shaInit, shaLoadState, shaOutput, shaPadBlock, shaSaveState, shaSetPadding,
 } from './sha';
+import { SHA256_ID } from './contract/abi';
 import { sha256x4Blocks, sha256x4LoadState, sha256x4Output, sha256x4PadBlock } from './sha256';
 
 /** The hash state after the salt block (or H(0) without salt): every message's hash starts from it. */
@@ -56,9 +57,9 @@ function begin(alg: u32, size: u32, salt: usize): u32 {
 export function fsverityHashBlocks(alg: u32, p: usize, blockSize: u32, count: u32, salt: usize, out: usize): void {
   const n = begin(alg, blockSize, salt);
   const bs = <usize>blockSize;
-  const digestShift: usize = alg == SHA256 ? 5 : 6;
+  const digestShift: usize = alg == SHA256_ID ? 5 : 6;
   let i: u32 = 0;
-  if (alg == SHA256 && simd) {
+  if (alg == SHA256_ID && simd) {
     for (; i + 1 < count; i += 4) {
       const p0 = p + <usize>i * bs;
       const p1 = p0 + bs;
@@ -81,7 +82,7 @@ export function fsverityHashBlocks(alg: u32, p: usize, blockSize: u32, count: u3
 export function fsverityHashMany(alg: u32, table: usize, count: u32, size: u32, salt: usize): void {
   const n = begin(alg, size, salt);
   let i: u32 = 0;
-  if (alg == SHA256 && simd) {
+  if (alg == SHA256_ID && simd) {
     for (; i + 1 < count; i += 4) {
       const e = table + (<usize>i << 3);
       const left = count - i;

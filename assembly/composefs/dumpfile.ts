@@ -12,10 +12,8 @@ import { fieldEnd, fieldStart, findNewline, lineHasBackslash, scanLine, splitFie
 import { ByteSlab } from './dumpfile/slab';
 import { ChildTable, hashBytes, Interner, PathTable } from './dumpfile/tables';
 import { cStringLength, findBackslash, unescapeTo } from './dumpfile/unescape';
-import {
-  equalMemory, INLINE_CONTENT_MAX, isDevice, isDir, isLnk, isValidType, MAX_NAME_LENGTH, Node, PATH_MAX, Xattr,
-} from './tree';
-import { budgetAfterSet, BUDGET_REFUSED } from './xattr-budget';
+import { equalMemory, isDevice, isDir, isLnk, isValidType, Node, Xattr } from './tree';
+import { budgetAfterSet, BUDGET_REFUSED, INLINE_CONTENT_MAX, MAX_NAME_LENGTH, PATH_MAX } from '../contract/erofs';
 
 const SPACE: u32 = 0x20;
 const SLASH: u32 = 0x2f;

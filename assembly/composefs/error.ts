@@ -8,8 +8,7 @@
  *    ENOTDIR, ...) and the text is the `field` src/composefs/write-error.ts `writeError` builds
  *    (`WHERE: DETAIL`).
  */
-export const FAIL_DUMP: i32 = 1;
-export const FAIL_WRITE: i32 = 2;
+export { FAIL_DUMP, FAIL_WRITE } from '../contract/abi';
 
 let failKind: i32 = 0;
 let failLine: i32 = 0;

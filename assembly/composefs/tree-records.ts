@@ -2,19 +2,34 @@
  * A caller's tree (src/composefs/tree.ts Node, from a directory, tar, OCI or ostree source) as
  * records, encoded by src/wasm/tree-records.ts: nodes in pre-order, parents before children,
  * each (little-endian):
- *   u32 parent index (0xffffffff: the root)   u32 linkTo index + 1 (0: none)
- *   u32 flags (1: has a children list, 2: digest follows)
- *   u32 mode, nlink, uid, gid, rdev, mtimeNsec   i64 mtimeSec   u64 size
- *   u32 name length, name   u32 payload length + 1 (0: none), payload   u32 content length + 1, content
- *   [32-byte digest]   u32 xattr count, then per xattr: u32 key length, key, u32 value length, value
+ *   the fixed part (RECORD_* offsets, RECORD_FIXED_SIZE bytes): u32 parent index
+ *   (RECORD_NO_PARENT: the root), u32 linkTo index + 1 (0: none), u32 flags (RECORD_HAS_CHILDREN:
+ *   has a children list, RECORD_HAS_DIGEST: digest follows), u32 mode, nlink, uid, gid, rdev,
+ *   mtimeNsec, i64 mtimeSec, u64 size, u32 name length; then the name   u32 payload length + 1 (0: none), payload   u32 content length + 1, content
+ *   [RECORD_DIGEST_SIZE-byte digest]   u32 xattr count, then per xattr: u32 key length, key, u32 value length, value
  * No validation happens here: the writer checks the tree as it checks a parsed one (an alias
  * target outside the tree is refused by the encoder, which has the caller's objects).
  */
+import {
+  RECORD_DIGEST_SIZE,
+  RECORD_FIXED_SIZE,
+  RECORD_FLAGS,
+  RECORD_GID,
+  RECORD_HAS_CHILDREN,
+  RECORD_HAS_DIGEST,
+  RECORD_LINK_TO,
+  RECORD_MODE,
+  RECORD_MTIME_NSEC,
+  RECORD_MTIME_SEC,
+  RECORD_NAME_LENGTH,
+  RECORD_NLINK,
+  RECORD_NO_PARENT,
+  RECORD_PARENT,
+  RECORD_RDEV,
+  RECORD_SIZE,
+  RECORD_UID,
+} from '../contract/abi';
 import { Node, Xattr } from './tree';
-
-export const HAS_CHILDREN: u32 = 1;
-export const HAS_DIGEST: u32 = 2;
-const NONE: u32 = 0xffffffff;
 
 let buf: usize = 0;
 let cap: usize = 0;
@@ -41,20 +56,20 @@ export function feedRecords(len: usize): void {
   let p = buf;
   const end = buf + len;
   while (p < end) {
-    const parent = load<u32>(p);
-    const linkTo = load<u32>(p, 4);
-    const flags = load<u32>(p, 8);
-    const mode = load<u32>(p, 12);
-    const nameLen = load<u32>(p, 52);
-    const node = new Node(bytes(p + 56, nameLen), mode);
-    node.nlink = load<u32>(p, 16);
-    node.uid = load<u32>(p, 20);
-    node.gid = load<u32>(p, 24);
-    node.rdev = load<u32>(p, 28);
-    node.mtimeNsec = load<u32>(p, 32);
-    node.mtimeSec = load<i64>(p, 36);
-    node.size = load<u64>(p, 44);
-    p += 56 + nameLen;
+    const parent = load<u32>(p, RECORD_PARENT);
+    const linkTo = load<u32>(p, RECORD_LINK_TO);
+    const flags = load<u32>(p, RECORD_FLAGS);
+    const mode = load<u32>(p, RECORD_MODE);
+    const nameLen = load<u32>(p, RECORD_NAME_LENGTH);
+    const node = new Node(bytes(p + RECORD_FIXED_SIZE, nameLen), mode);
+    node.nlink = load<u32>(p, RECORD_NLINK);
+    node.uid = load<u32>(p, RECORD_UID);
+    node.gid = load<u32>(p, RECORD_GID);
+    node.rdev = load<u32>(p, RECORD_RDEV);
+    node.mtimeNsec = load<u32>(p, RECORD_MTIME_NSEC);
+    node.mtimeSec = load<i64>(p, RECORD_MTIME_SEC);
+    node.size = load<u64>(p, RECORD_SIZE);
+    p += RECORD_FIXED_SIZE + nameLen;
     const payload = load<u32>(p);
     p += 4;
     if (payload) {
@@ -67,9 +82,9 @@ export function feedRecords(len: usize): void {
       node.content = bytes(p, content - 1);
       p += content - 1;
     }
-    if (flags & HAS_DIGEST) {
-      node.digest = bytes(p, 32);
-      p += 32;
+    if (flags & RECORD_HAS_DIGEST) {
+      node.digest = bytes(p, RECORD_DIGEST_SIZE);
+      p += RECORD_DIGEST_SIZE;
     }
     const count = load<u32>(p);
     p += 4;
@@ -82,8 +97,8 @@ export function feedRecords(len: usize): void {
       node.xattrs.push(new Xattr(key, bytes(p + 4, vlen)));
       p += 4 + vlen;
     }
-    node.children = flags & HAS_CHILDREN ? [] : null;
-    if (parent != NONE) {
+    node.children = flags & RECORD_HAS_CHILDREN ? [] : null;
+    if (parent != RECORD_NO_PARENT) {
       const up = nodes[parent];
       node.parent = up;
       let list = up.children;

@@ -7,14 +7,7 @@
  * (stub runtime: nothing is freed), so nodes are plain managed objects.
  */
 
-export const S_IFMT: u32 = 0o170000;
-export const S_IFSOCK: u32 = 0o140000;
-export const S_IFLNK: u32 = 0o120000;
-export const S_IFREG: u32 = 0o100000;
-export const S_IFBLK: u32 = 0o060000;
-export const S_IFDIR: u32 = 0o040000;
-export const S_IFCHR: u32 = 0o020000;
-export const S_IFIFO: u32 = 0o010000;
+import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from '../contract/mode';
 
 // @ts-ignore: decorator
 @inline export function isDir(mode: u32): bool { return (mode & S_IFMT) == S_IFDIR; }
@@ -33,13 +26,6 @@ export function isValidType(mode: u32): bool {
   const t = mode & S_IFMT;
   return t == S_IFSOCK || t == S_IFLNK || t == S_IFREG || t == S_IFBLK || t == S_IFDIR || t == S_IFCHR || t == S_IFIFO;
 }
-
-/** Longest entry name (EROFS_NAME_LEN). */
-export const MAX_NAME_LENGTH: i32 = 255;
-/** Symlink targets and payloads must be shorter than PATH_MAX. */
-export const PATH_MAX: i32 = 4096;
-/** Inline content limit (LCFS_INLINE_CONTENT_MAX). */
-export const INLINE_CONTENT_MAX: i32 = 5000;
 
 export class Xattr {
   constructor(public key: Uint8Array, public value: Uint8Array) {}

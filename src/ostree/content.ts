@@ -19,10 +19,8 @@ import { decode, encode } from '../formats/gvariant.js';
 import { MAX_METADATA_SIZE, objectPath } from './objects.js';
 import type { Xattr } from './formats.js';
 import type { Repo } from './repo.js';
+import { S_IFLNK, S_IFMT, S_IFREG } from '../tree/mode.js';
 
-const S_IFMT = 0o170000;
-const S_IFREG = 0o100000;
-const S_IFLNK = 0o120000;
 /** bare-user objects can hold at most a PATH_MAX symlink target plus its NUL. */
 const MAX_TARGET = 4096;
 

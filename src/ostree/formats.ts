@@ -6,13 +6,11 @@ import { createHash } from 'node:crypto';
 import { CfsError } from '../errors.js';
 import { decode, encode, parseType, type GvValue, type VarDict } from '../formats/gvariant.js';
 import { fromHex, toHex } from './objects.js';
+import { S_IFDIR, S_IFMT } from '../tree/mode.js';
 
 export const COMMIT_TYPE = parseType('(a{sv}aya(say)sstayay)');
 export const DIRTREE_TYPE = parseType('(a(say)a(sayay))');
 export const DIRMETA_TYPE = parseType('(uuua(ayay))');
-
-const S_IFMT = 0o170000;
-const S_IFDIR = 0o040000;
 
 export interface Commit {
   metadata: VarDict;

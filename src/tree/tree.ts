@@ -8,15 +8,9 @@
  * Names, payloads, contents, xattr keys and values are raw bytes (Appendix A: never JS strings).
  */
 
-/** POSIX file type bits of st_mode (the values Linux and EROFS use). */
-export const S_IFMT = 0o170000;
-export const S_IFSOCK = 0o140000;
-export const S_IFLNK = 0o120000;
-export const S_IFREG = 0o100000;
-export const S_IFBLK = 0o060000;
-export const S_IFDIR = 0o040000;
-export const S_IFCHR = 0o020000;
-export const S_IFIFO = 0o010000;
+import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from './mode.js';
+
+export { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK };
 
 export const isDir = (mode: number): boolean => (mode & S_IFMT) === S_IFDIR;
 export const isReg = (mode: number): boolean => (mode & S_IFMT) === S_IFREG;

@@ -8,6 +8,7 @@ import { writeError, type WriteErrno } from './write-error.js';
 import type { Node } from '../tree/tree.js';
 import { composefsModule, wasmImports } from './instance.js';
 import { treeRecords } from './tree-records.js';
+import { FAIL_DUMP, FAIL_WRITE } from './abi.js';
 
 interface ComposefsExports {
   memory: WebAssembly.Memory;
@@ -28,9 +29,6 @@ interface ComposefsExports {
   errorTextLen(): number;
 }
 
-/** Failure kinds of assembly/composefs/error.ts. */
-const FAIL_DUMP = 1;
-const FAIL_WRITE = 2;
 /** Input is copied into Wasm memory this much at a time. */
 const PIECE = 1 << 16;
 

@@ -5,6 +5,7 @@
  */
 import { buffers, copyIn, IO_SIZE, view } from './buffers.js';
 import { inWasmMemory, wasm } from './instance.js';
+import { SHA256_ID, SHA512_ID } from './abi.js';
 
 interface ShaExports {
   shaInit(alg: number): void;
@@ -16,9 +17,7 @@ interface ShaExports {
 
 const core = () => wasm<ShaExports>();
 
-/** fs-verity hash algorithm ids (composefs-image.md §1.4). */
-export const SHA256_ID = 1;
-export const SHA512_ID = 2;
+export { SHA256_ID, SHA512_ID };
 export type HashAlgId = typeof SHA256_ID | typeof SHA512_ID;
 
 export const digestSizeOf = (alg: HashAlgId) => (alg === SHA256_ID ? 32 : 64);
@@ -55,7 +54,7 @@ export function shaDigest(alg: HashAlgId, data: Uint8Array): Uint8Array {
 export const sha256 = (data: Uint8Array): Uint8Array => shaDigest(SHA256_ID, data);
 export const sha512 = (data: Uint8Array): Uint8Array => shaDigest(SHA512_ID, data);
 
-/** How fs-verity hashes each Merkle block (composefs-image.md §1.2, §1.3). */
+/** How fs-verity hashes each Merkle block (spec §1.2, §1.3). */
 export interface BlockHashing {
   alg: HashAlgId;
   /** A power of two, 2 × digest size .. IO_SIZE. */

@@ -13,13 +13,8 @@ import { writeError } from './write-error.js';
 import { isLnk, type Node } from '../tree/tree.js';
 import { preorder } from '../tree/walk.js';
 import { refusedXattr } from '../formats/xattr-budget.js';
+import { RECORD, RECORD_DIGEST_SIZE, RECORD_FIXED_SIZE, RECORD_HAS_CHILDREN, RECORD_HAS_DIGEST, RECORD_NO_PARENT } from './abi.js';
 
-const HAS_CHILDREN = 1;
-const HAS_DIGEST = 2;
-const NONE = 0xffffffff;
-const FIXED = 56;
-/** fs-verity SHA-256 digest bytes. */
-const DIGEST_SIZE = 32;
 /** A chunk is sent once it holds this many bytes. */
 const CHUNK = 1 << 18;
 
@@ -98,7 +93,7 @@ function number(root: Node): { nodes: Node[]; parents: Int32Array; index: Map<No
 }
 
 function recordSize(n: Node): number {
-  let size = FIXED + n.name.length + 4 + (n.payload?.length ?? 0) + 4 + (n.content?.length ?? 0) + (n.digest ? DIGEST_SIZE : 0) + 4;
+  let size = RECORD_FIXED_SIZE + n.name.length + 4 + (n.payload?.length ?? 0) + 4 + (n.content?.length ?? 0) + (n.digest ? RECORD_DIGEST_SIZE : 0) + 4;
   for (const x of n.xattrs) size += 8 + x.key.length + x.value.length;
   return size;
 }
@@ -136,20 +131,21 @@ export function* treeRecords(root: Node): Generator<Uint8Array> {
       if (target === undefined) throw writeError('EINVAL', where(n), 'hardlink target is not in the tree');
       link = target + 1;
     }
-    if (n.digest && n.digest.length !== DIGEST_SIZE) throw writeError('EINVAL', where(n), `fs-verity digest of ${n.digest.length} bytes`);
-    u32(parents[i] < 0 ? NONE : parents[i]);
-    u32(link);
-    u32((n.children ? HAS_CHILDREN : 0) | (n.digest ? HAS_DIGEST : 0));
-    u32(n.mode);
-    u32(n.nlink);
-    u32(n.uid);
-    u32(n.gid);
-    u32(n.rdev);
-    u32(n.mtimeNsec);
-    view.setBigInt64(at, BigInt.asIntN(64, n.mtimeSec), true);
-    view.setBigUint64(at + 8, BigInt.asUintN(64, n.size), true);
-    at += 16;
-    u32(n.name.length);
+    if (n.digest && n.digest.length !== RECORD_DIGEST_SIZE) throw writeError('EINVAL', where(n), `fs-verity digest of ${n.digest.length} bytes`);
+    const field = (offset: number, v: number) => view.setUint32(at + offset, v >>> 0, true);
+    field(RECORD.parent, parents[i] < 0 ? RECORD_NO_PARENT : parents[i]);
+    field(RECORD.linkTo, link);
+    field(RECORD.flags, (n.children ? RECORD_HAS_CHILDREN : 0) | (n.digest ? RECORD_HAS_DIGEST : 0));
+    field(RECORD.mode, n.mode);
+    field(RECORD.nlink, n.nlink);
+    field(RECORD.uid, n.uid);
+    field(RECORD.gid, n.gid);
+    field(RECORD.rdev, n.rdev);
+    field(RECORD.mtimeNsec, n.mtimeNsec);
+    view.setBigInt64(at + RECORD.mtimeSec, BigInt.asIntN(64, n.mtimeSec), true);
+    view.setBigUint64(at + RECORD.size, BigInt.asUintN(64, n.size), true);
+    field(RECORD.nameLength, n.name.length);
+    at += RECORD_FIXED_SIZE;
     raw(n.name);
     u32(n.payload ? n.payload.length + 1 : 0);
     if (n.payload) raw(n.payload);

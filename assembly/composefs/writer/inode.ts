@@ -7,10 +7,21 @@
  * for the bytes of symlink targets and inline content. Directory entries live in one arena
  * (`dirent*`), each directory a range of it.
  */
-import { FAIL_WRITE, fail } from '../error';
-import { isDir, isLnk, isReg, Node, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from '../tree';
+import { fail } from '../error';
+import { isDir, isLnk, isReg, Node } from '../tree';
 import { decodeText } from './bytes';
-import { FT_BLKDEV, FT_CHRDEV, FT_DIR, FT_FIFO, FT_REG_FILE, FT_SOCK, FT_SYMLINK, FT_UNKNOWN } from './format';
+import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from '../../contract/mode';
+import {
+  FT_BLKDEV,
+  FT_CHRDEV,
+  FT_DIR,
+  FT_FIFO,
+  FT_REG_FILE,
+  FT_SOCK,
+  FT_SYMLINK,
+  FT_UNKNOWN,
+} from '../../contract/erofs';
+import { FAIL_WRITE } from '../../contract/abi';
 import { XattrLists } from './xattrs';
 
 /** Inode flags. */

@@ -15,7 +15,6 @@ import {
   MAX_INLINE_TAIL,
   SLOT_SIZE,
   WRITER_XATTR_INDEXES,
-  WRITER_XATTR_PREFIXES,
   XATTR_ALIGN,
   XATTR_ENTRY_SIZE,
   XATTR_FILTER_BITS,
@@ -23,15 +22,16 @@ import {
   XATTR_IBODY_HEADER_SIZE,
   XATTR_INDEX_NONE,
   XATTR_MAX_SHARED_REFS,
-} from './format';
+  XATTR_PREFIXES,
+} from '../../contract/erofs';
 import { COMPACT, Inodes } from './inode';
 import { XattrLists } from './xattrs';
 import { TreeOrder } from './order';
 import { xxh32Bytes } from './xxhash';
 
-const PREFIX_COUNT = WRITER_XATTR_PREFIXES.length;
+const PREFIX_COUNT = WRITER_XATTR_INDEXES.length;
 const PREFIXES = new StaticArray<Uint8Array>(PREFIX_COUNT);
-for (let i = 0; i < PREFIX_COUNT; i++) PREFIXES[i] = utf8(WRITER_XATTR_PREFIXES[i]);
+for (let i = 0; i < PREFIX_COUNT; i++) PREFIXES[i] = utf8(XATTR_PREFIXES[WRITER_XATTR_INDEXES[i]]);
 const U16_MAX: u32 = 0xffff;
 const U32_MAX: u64 = 0xffffffff;
 

@@ -5,7 +5,7 @@
  */
 import { equalBytes, Node } from '../tree';
 import { decodeText, utf8 } from './bytes';
-import { XATTR_POSIX_ACL_ACCESS, XATTR_POSIX_ACL_DEFAULT } from './format';
+import { XATTR_POSIX_ACL_ACCESS, XATTR_POSIX_ACL_DEFAULT } from '../../contract/erofs';
 import { HAS_CHILDREN, Inodes, OWN_DIR, PRIMARY, writeFail } from './inode';
 import { XattrLists } from './xattrs';
 

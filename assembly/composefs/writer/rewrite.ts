@@ -3,11 +3,13 @@
  * of the tree with overlay xattrs escaped and added, whiteouts rewritten, and the root's opaque
  * marker and 00..ff whiteout stubs.
  */
-import { compareBytes, equalBytes, isDir, isReg, isValidType, Node, NO_XATTRS, S_IFCHR, S_IFMT, S_IFREG, Xattr } from '../tree';
-import { BUDGET_REFUSED, budgetAfterSet } from '../xattr-budget';
+import { compareBytes, equalBytes, isDir, isReg, isValidType, Node, NO_XATTRS, Xattr } from '../tree';
 import { concat, decodeText, startsWith, utf8 } from './bytes';
+import { S_IFCHR, S_IFMT, S_IFREG } from '../../contract/mode';
 import {
   BLOCK_BITS,
+  BUDGET_REFUSED,
+  budgetAfterSet,
   CFS_VERSION_MAX,
   CHUNK_FORMAT_BLKBITS_MASK,
   MAX_CHUNKS,
@@ -24,7 +26,7 @@ import {
   OVERLAY_XATTR_USERXATTR_WHITEOUTS,
   WHITEOUT_STUB_MODE,
   XATTR_SELINUX,
-} from './format';
+} from '../../contract/erofs';
 import { EXTERNAL, Inodes, OWN_DIR, PRIMARY, STUB_COUNT, Survey, WHITEOUT, writeFail } from './inode';
 import { prefixLength, PRE_METACOPY, PRE_NONE, PRE_SLASH, XattrLists } from './xattrs';
 

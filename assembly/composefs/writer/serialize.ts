@@ -60,7 +60,7 @@ import {
   XATTR_ENTRY_SIZE,
   XATTR_FILTER_DEFAULT,
   XATTR_IBODY_HEADER_SIZE,
-} from './format';
+} from '../../contract/erofs';
 import { COMPACT, fileType, Inodes } from './inode';
 import { InodeLayout, inlineXattrSize, Layout, XattrTable, xattrEntrySize } from './layout';
 

@@ -6,7 +6,7 @@
  * digest (composefs-image.md §2.8.3).
  */
 import { compareBytes, Xattr } from '../tree';
-import { METACOPY_HEADER, METACOPY_HEADER_SIZE } from './format';
+import { METACOPY_HEADER, METACOPY_HEADER_SIZE } from '../../contract/erofs';
 import { xxh32 } from './xxhash';
 
 /** Value prefixes: none, "/", the metacopy header. */

@@ -5,8 +5,7 @@
  */
 import { CfsError } from '../../errors.js';
 import { ByteSlab, equalBytes, hexValue } from '../bytes.js';
-import { INLINE_CONTENT_MAX, MAX_NAME_LENGTH, PATH_MAX } from '../../formats/erofs.js';
-import { budgetAfterSet } from '../../formats/xattr-budget.js';
+import { budgetAfterSet, BUDGET_REFUSED, INLINE_CONTENT_MAX, MAX_NAME_LENGTH, PATH_MAX } from '../../formats/erofs.js';
 import { isDevice, isDir, isLnk, isValidType, Node } from '../../tree/tree.js';
 import { parseU32, parseUnsigned, toI64 } from './integer.js';
 import { cString, unescape, UnescapeError } from './unescape.js';
@@ -228,7 +227,7 @@ class DumpBuilder {
       while (++old < xs.length && !equalBytes(xs[old].key, key));
       const replaced = old < xs.length;
       const next = budgetAfterSet(total, xs.length, key.length, value.length, replaced ? xs[old].value.length : -1);
-      if (next === null) this.fail("Can't set xattr", line, `xattr ${text(key)}`);
+      if (next === BUDGET_REFUSED) this.fail("Can't set xattr", line, `xattr ${text(key)}`);
       total = next;
       if (replaced) xs[old] = { key, value };
       else xs.push({ key, value });

@@ -42,7 +42,7 @@ import {
   OVERLAY_XATTR_USERXATTR_WHITEOUT,
   OVERLAY_XATTR_USERXATTR_WHITEOUTS,
   PATH_MAX,
-  READER_XATTR_PREFIXES,
+  XATTR_PREFIXES,
   SB,
   SLOT_SIZE,
   SUPERBLOCK_OFFSET,
@@ -450,7 +450,7 @@ class TreeLoader {
     const valueSize = img.u16(at + 2, 'xattr.e_value_size');
     const size = XATTR_ENTRY_SIZE + nameLen + valueSize;
     if (at + size > end) img.fail(`xattr entry of ${size} bytes overruns its area`, at, 'xattr.e_value_size');
-    const prefix = READER_XATTR_PREFIXES[index];
+    const prefix = XATTR_PREFIXES[index];
     if (prefix === undefined) img.fail(`unknown xattr name index ${index}`, at + 1, 'xattr.e_name_index');
     const nameAt = at + XATTR_ENTRY_SIZE;
     let suffixLen = 0; // a C string: the name ends at a NUL
