@@ -9,7 +9,7 @@ import { CfsError } from '../errors.js';
 import { readImage } from '../composefs/erofs/reader.js';
 import { dumpChunks } from '../composefs/dumpfile/print.js';
 import { collectObjects, lsChunks, sortedObjects } from '../composefs/listing.js';
-import { digestFile } from '../fsverity/index.js';
+// The fs-verity hasher (and its Wasm core and worker pool) loads only for measure-file.
 import { backingObject } from '../cfs/backing-path.js';
 import type { Node } from '../tree/tree.js';
 import { type VerbSpec, parseVerb } from './args.js';
@@ -105,6 +105,7 @@ function isPresent(basedir: string, object: Uint8Array): boolean {
 
 async function measureFiles(files: string[], cEmpty: boolean, json: boolean): Promise<void> {
   if (files.length === 0) throw usageError('No files specified');
+  const { digestFile } = await import('../fsverity/index.js');
   const digests: Record<string, string> = {};
   for (const file of files) {
     const { hex } = await digestFile(file);

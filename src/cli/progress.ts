@@ -4,7 +4,7 @@
  * `withActivity`: a one-line elapsed-time indicator for work that reports no progress. Nothing is
  * drawn when stderr is not a TTY or with --quiet.
  */
-import { SingleBar } from 'cli-progress';
+import { createRequire } from 'node:module';
 import type { ProgressSink } from '../composefs/sources/options.js';
 
 const MIB = 1024 * 1024;
@@ -34,6 +34,8 @@ export function eta(done: number, total: number, elapsedMs: number): string {
 export function createProgress(opts: DrawOptions = {}): CliProgress | undefined {
   const stream = opts.stream ?? process.stderr;
   if (opts.quiet || !stream.isTTY) return undefined;
+  // cli-progress (CommonJS) is required only when a bar is drawn: loading it costs ~25 ms.
+  const { SingleBar } = createRequire(import.meta.url)('cli-progress') as typeof import('cli-progress');
   const bar = new SingleBar({
     stream,
     format: ' {bar} {percentage}% | {files} files | {done}/{all} MiB | {rate} MiB/s | ETA {left}',

@@ -10,6 +10,7 @@ import { budgetAfterSet, BUDGET_REFUSED } from './erofs.js';
  * as C strings.
  */
 export function refusedXattr(xattrs: readonly { key: Uint8Array; value: Uint8Array }[]): { key: Uint8Array; value: Uint8Array } | null {
+  if (xattrs.length === 0) return null; // most nodes: no Map to build
   let total = 0;
   const lengths = new Map<string, number>();
   for (const x of xattrs) {

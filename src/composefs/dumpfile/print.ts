@@ -11,7 +11,6 @@ import { ByteSink, ESCAPE_EQUAL, ESCAPE_LONE_DASH, ESCAPE_STANDARD } from './esc
 
 const CHUNK = 1 << 16;
 const ROOT_PATH = Uint8Array.of(0x2f);
-const HEX = '0123456789abcdef';
 
 /** The dump as chunks of about 64 KiB, for streaming a large tree. */
 export function* dumpChunks(root: Node): Generator<Uint8Array> {
@@ -35,26 +34,35 @@ export function printDump(root: Node, encoding?: 'utf8'): Uint8Array | string {
 function dumpLine(out: ByteSink, node: Node, path: Uint8Array): void {
   const target = node.linkTo ?? node;
   out.escaped(path, ESCAPE_STANDARD);
-  out.text(
-    ` ${BigInt.asUintN(64, target.size)} ${node.linkTo ? '@' : ''}${(target.mode >>> 0).toString(8)}` +
-      ` ${target.nlink >>> 0} ${target.uid >>> 0} ${target.gid >>> 0} ${target.rdev >>> 0}` +
-      ` ${BigInt.asIntN(64, target.mtimeSec)}.${target.mtimeNsec >>> 0} `,
-  );
+  out.byte(0x20);
+  out.u64(target.size);
+  out.byte(0x20);
+  if (node.linkTo) out.byte(0x40);
+  out.integer(target.mode >>> 0, 8);
+  out.byte(0x20);
+  out.integer(target.nlink >>> 0);
+  out.byte(0x20);
+  out.integer(target.uid >>> 0);
+  out.byte(0x20);
+  out.integer(target.gid >>> 0);
+  out.byte(0x20);
+  out.integer(target.rdev >>> 0);
+  out.byte(0x20);
+  out.i64(target.mtimeSec);
+  out.byte(0x2e);
+  out.integer(target.mtimeNsec >>> 0);
+  out.byte(0x20);
   // PAYLOAD: the alias's target path, else the payload; both C strings.
   const payload = node.linkTo ? targetPath(target) : target.payload;
   optional(out, payload && cString(payload));
   out.byte(0x20);
-  // CONTENT is printed with the node's size as its length (C passes st_size).
+  // CONTENT is printed with the node's size as its length (C passes st_size, a uint64_t).
   const content = target.content;
-  optional(out, content && content.subarray(0, Number(BigInt.asUintN(64, target.size) < BigInt(content.length) ? target.size : content.length)));
-  if (target.digest) {
-    out.byte(0x20);
-    let hex = '';
-    for (const b of target.digest) hex += HEX[b >> 4] + HEX[b & 15];
-    out.text(hex);
-  } else {
-    out.text(' -');
-  }
+  const size = Number(target.size); // exact when below the content's length
+  optional(out, content && (size >= 0 && size < content.length ? content.subarray(0, size) : content));
+  out.byte(0x20);
+  if (target.digest) out.hex(target.digest);
+  else out.byte(0x2d);
   for (const { key, value } of target.xattrs) {
     out.byte(0x20);
     out.escaped(cString(key), ESCAPE_EQUAL);

@@ -93,9 +93,10 @@ export function readImageHeader(bytes: Uint8Array, opts: ReadImageOptions = {}):
 }
 
 /**
- * Loads the whole tree of a composefs image; the root is the returned Node. Xattr values are
- * views into `bytes` (shared xattrs are not copied per inode): keep `bytes` unchanged while
- * the tree is in use.
+ * Loads the whole tree of a composefs image; the root is the returned Node. Entry names,
+ * symlink targets, backing paths, digests and xattr values are views into `bytes` (nothing is
+ * copied per inode, and shared xattrs are not copied per use): keep `bytes` unchanged while the
+ * tree is in use.
  */
 export function readImage(bytes: Uint8Array, opts: ReadImageOptions = {}): Node {
   const img = new ImageBytes(bytes, opts.file);
@@ -187,6 +188,10 @@ function pathTrie(paths: (string | Uint8Array)[]): PathTrie {
 }
 
 const DOT = 0x2e;
+/** Up to this many xattrs on a node, a repeated name is found by a scan rather than a Map. */
+const SCANNED_XATTRS = 16;
+/** How many decoded xattr names the loader keeps for reuse. */
+const RECENT_NAMES = 8;
 const SLASH = 0x2f;
 
 class TreeLoader {
@@ -201,6 +206,11 @@ class TreeLoader {
   private budget: number;
   private readonly filter: Set<string> | null;
   private readonly keyBytes = new Map<string, Uint8Array>();
+  /** Position of each xattr key in the node being decoded, once it has SCANNED_XATTRS of them. */
+  private kept: Map<Uint8Array, number> | null = null;
+  /** Xattr names decoded lately: an image repeats a few (the overlay redirect and metacopy) in every inode. */
+  private readonly recentNames: { index: number; suffix: Uint8Array; name: string }[] = [];
+  private nextRecent = 0;
 
   constructor(
     private readonly img: ImageBytes,
@@ -362,6 +372,7 @@ class TreeLoader {
       img.fail(`first name offset ${direntsSize} is not a dirent boundary inside the block`, offset + 8, 'dirent.nameoff');
     }
     const n = direntsSize / DIRENT_SIZE;
+    const bytes = img.bytes;
     let nameOff = direntsSize;
     for (let i = 0; i < n; i++) {
       const at = offset + i * DIRENT_SIZE;
@@ -370,17 +381,27 @@ class TreeLoader {
       if (nameOff < direntsSize || nameEnd < nameOff || nameEnd > size) {
         img.fail(`name offsets ${nameOff}..${nameEnd} outside the names of a ${size}-byte block`, at + 8, 'dirent.nameoff');
       }
-      // The last name runs to the first NUL or the block end; every name is a C string.
-      const raw = img.bytes.subarray(offset + nameOff, offset + nameEnd);
-      const stored = last ? cString(raw) : raw;
+      // Every name is a C string; the last one runs to the first NUL or the block end, the
+      // others are their full span when told apart from "." and "..".
+      const start = offset + nameOff;
+      const stop = offset + nameEnd;
+      let end = start;
+      let slash = false;
+      while (end < stop) {
+        const c = bytes[end];
+        if (c === 0) break;
+        if (c === SLASH) slash = true;
+        end++;
+      }
+      const storedEnd = last ? end : stop;
       nameOff = nameEnd;
-      if (isDotOrDotDot(stored)) continue;
-      const name = cString(stored);
-      if (name.length === 0 || name.length > MAX_NAME_LENGTH || name.includes(SLASH) || isDotOrDotDot(name)) {
-        img.fail(`invalid entry name of ${name.length} bytes`, at, 'dirent.name');
+      if (isDotOrDotDot(bytes, start, storedEnd)) continue;
+      const len = end - start;
+      if (len === 0 || len > MAX_NAME_LENGTH || slash || isDotOrDotDot(bytes, start, end)) {
+        img.fail(`invalid entry name of ${len} bytes`, at, 'dirent.name');
       }
       const high = img.u32(at + 4, 'dirent.nid');
-      out.push({ nid: high === 0 ? img.u32(at, 'dirent.nid') : Number.MAX_SAFE_INTEGER, name: name.slice(), offset: at });
+      out.push({ nid: high === 0 ? img.u32(at, 'dirent.nid') : Number.MAX_SAFE_INTEGER, name: bytes.subarray(start, end), offset: at });
     }
   }
 
@@ -394,7 +415,7 @@ class TreeLoader {
       : ino.layout === LAYOUT_FLAT_PLAIN ? ino.u * BLOCK_SIZE
       : img.fail(`unsupported symlink data layout ${ino.layout}`, ino.offset, 'inode.i_format');
     this.spend(len, at, 'symlink target');
-    return cString(img.slice(at, len, 'symlink target')).slice();
+    return cString(img.slice(at, len, 'symlink target'));
   }
 
   /** Inline file content: full blocks at i_u, then the tail (composefs-image.md §2.8.2); chunk-based: none. */
@@ -426,24 +447,24 @@ class TreeLoader {
     const img = this.img;
     const start = ino.offset + ino.headerSize;
     const end = start + ino.xattrSize;
+    this.kept = null;
     const shared = img.u8(start + 4, 'xattr.h_shared_count');
     let p = start + XATTR_IBODY_HEADER_SIZE + shared * 4;
     if (p > end) img.fail(`${shared} shared xattr ids do not fit the xattr area`, start + 4, 'xattr.h_shared_count');
-    const kept = new Map<string, number>();
     while (p + XATTR_ENTRY_SIZE < end) {
-      const entrySize = this.xattrEntry(node, kept, p, end);
+      const entrySize = this.xattrEntry(node, p, end);
       p += (entrySize + 3) & ~3;
     }
     for (let i = 0; i < shared; i++) {
       const idOffset = start + XATTR_IBODY_HEADER_SIZE + i * 4;
       const entry = this.xattrStart + img.u32(idOffset, 'xattr.h_shared_xattrs') * 4;
       if (entry + XATTR_ENTRY_SIZE > img.length) img.fail('shared xattr id points outside the image', idOffset, 'xattr.h_shared_xattrs');
-      this.xattrEntry(node, kept, entry, img.length);
+      this.xattrEntry(node, entry, img.length);
     }
   }
 
   /** Decodes one erofs_xattr_entry at `at` (which must end by `end`) and applies it; returns its size. */
-  private xattrEntry(node: Node, kept: Map<string, number>, at: number, end: number): number {
+  private xattrEntry(node: Node, at: number, end: number): number {
     const img = this.img;
     const nameLen = img.u8(at, 'xattr.e_name_len');
     const index = img.u8(at + 1, 'xattr.e_name_index');
@@ -455,14 +476,30 @@ class TreeLoader {
     const nameAt = at + XATTR_ENTRY_SIZE;
     let suffixLen = 0; // a C string: the name ends at a NUL
     while (suffixLen < nameLen && img.bytes[nameAt + suffixLen] !== 0) suffixLen++;
-    const key = prefix + img.latin1(nameAt, suffixLen);
+    const key = this.xattrName(index, prefix, nameAt, suffixLen);
     if (key.length === 0 || key.length > XATTR_NAME_MAX) img.fail(`xattr name of ${key.length} bytes`, at, 'xattr.name');
-    this.applyXattr(node, kept, key, nameAt + nameLen, valueSize);
+    this.applyXattr(node, key, nameAt + nameLen, valueSize);
     return size;
   }
 
-  /** How C interprets each stored xattr (composefs-image.md §2.12, Appendix B item 14). */
-  private applyXattr(node: Node, kept: Map<string, number>, key: string, valueAt: number, valueSize: number): void {
+  /** The full name of an xattr entry: its prefix, then the suffix bytes at `at` as latin1. */
+  private xattrName(index: number, prefix: string, at: number, len: number): string {
+    const bytes = this.img.bytes;
+    for (const r of this.recentNames) {
+      if (r.index !== index || r.suffix.length !== len) continue;
+      let i = 0;
+      while (i < len && r.suffix[i] === bytes[at + i]) i++;
+      if (i === len) return r.name;
+    }
+    const name = prefix + this.img.latin1(at, len);
+    const recent = { index, suffix: bytes.subarray(at, at + len), name };
+    if (this.recentNames.length < RECENT_NAMES) this.recentNames.push(recent);
+    else this.recentNames[this.nextRecent++ % RECENT_NAMES] = recent;
+    return name;
+  }
+
+  /** How C interprets each stored xattr (spec §2.12, Appendix B item 14). */
+  private applyXattr(node: Node, key: string, valueAt: number, valueSize: number): void {
     const bytes = this.img.bytes;
     const isReg = (node.mode & S_IFMT) === S_IFREG;
     if (key === OVERLAY_XATTR_REDIRECT) {
@@ -470,7 +507,7 @@ class TreeLoader {
       return;
     }
     if (key === OVERLAY_XATTR_METACOPY) {
-      if (isReg && valueSize === METACOPY_SIZE) node.digest = bytes.slice(valueAt + 4, valueAt + METACOPY_SIZE);
+      if (isReg && valueSize === METACOPY_SIZE) node.digest = bytes.subarray(valueAt + 4, valueAt + METACOPY_SIZE);
       return;
     }
     if (key === OVERLAY_XATTR_ESCAPED_WHITEOUT && isReg) {
@@ -487,14 +524,19 @@ class TreeLoader {
       if (!key.startsWith(OVERLAY_XATTR_ESCAPE_PREFIX)) return; // real overlay xattrs, e.g. the root's opaque=y
       name = 'trusted.' + key.slice(OVERLAY_XATTR_PREFIX.length); // one escape level off
     }
+    // A name met again replaces the earlier value in its place. Keys are shared per name (keyOf),
+    // so they compare by identity: a scan for the usual few, a Map once a node has many.
     const xattr = { key: this.keyOf(name), value: bytes.subarray(valueAt, valueAt + valueSize) };
-    const i = kept.get(name);
-    if (i === undefined) {
-      kept.set(name, node.xattrs.length);
-      node.xattrs.push(xattr);
+    const xattrs = node.xattrs;
+    let i = 0;
+    if (xattrs.length < SCANNED_XATTRS) {
+      while (i < xattrs.length && xattrs[i].key !== xattr.key) i++;
     } else {
-      node.xattrs[i] = xattr;
+      this.kept ??= new Map(xattrs.map((x, j) => [x.key, j]));
+      i = this.kept.get(xattr.key) ?? xattrs.length;
+      if (i === xattrs.length) this.kept.set(xattr.key, i);
     }
+    xattrs[i] = xattr;
   }
 
   /**
@@ -509,7 +551,9 @@ class TreeLoader {
       start += 1;
       end = Math.min(end + 2, bytes.length);
     }
-    return cString(bytes.subarray(start, end)).slice();
+    let z = start;
+    while (z < end && bytes[z] !== 0) z++;
+    return bytes.subarray(start, z);
   }
 
   /** Key bytes, shared between the nodes that carry the same key. */
@@ -523,6 +567,8 @@ class TreeLoader {
   }
 }
 
-function isDotOrDotDot(name: Uint8Array): boolean {
-  return (name.length === 1 && name[0] === DOT) || (name.length === 2 && name[0] === DOT && name[1] === DOT);
+/** Whether bytes[start, end) is "." or "..". */
+function isDotOrDotDot(bytes: Uint8Array, start: number, end: number): boolean {
+  const len = end - start;
+  return (len === 1 || len === 2) && bytes[start] === DOT && (len === 1 || bytes[start + 1] === DOT);
 }
