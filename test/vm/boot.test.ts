@@ -10,8 +10,10 @@ import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { type BootEntry } from '../../src/formats/bls.js';
+import { decode, lookup, type VarDict } from '../../src/formats/gvariant.js';
+import { BACKING_ROOT_KEY } from '../../src/sysroot/booted.js';
 import { DEPLOY_IMAGE } from '../../src/sysroot/cfs-image.js';
 import { loadSysroot, readBootversion, readEntries } from '../../src/sysroot/deployments.js';
 import { formatKargs, parseKargs, replaceKarg } from '../../src/formats/kargs.js';
@@ -116,6 +118,28 @@ describe('VM boot of cfskit composefs deployments (qemu, real kernel)', function
     expect(os).to.include(`busybox=${busybox}  /bin/busybox`);
     expect(os).to.include('done');
     expect(markers(r.console, PREPARE_ROOT_TAG), 'prepare-root printed no failure').to.deep.equal([]);
+    expectBooted(os);
+  }
+
+  /**
+   * What the running system finds itself by (issue 18): /run/ostree-booted as ostree's a{sv}, its
+   * backing-root-device-inode = (dev, ino) of / = of the deployment directory its ostree= names
+   * (ostree 2022.7 compares the last two), and the sysroot's boot/ at /boot.
+   */
+  function expectBooted(os: string[]): void {
+    const value = (key: string) => os.find((l) => l.startsWith(`${key}=`))?.slice(key.length + 1);
+    const hex = value('ostree-booted');
+    expect(hex, 'the guest read /run/ostree-booted').to.match(/^([0-9a-f]{2})+$/);
+    const marker = decode('a{sv}', Buffer.from(hex!, 'hex'), 'le') as VarDict;
+    const rootDevIno = value('root-devino')!;
+    expect(rootDevIno).to.match(/^\d+ \d+$/);
+    expect(value('deployment-devino'), 'the deployment directory is the root').to.equal(rootDevIno);
+    const [dev, ino] = rootDevIno.split(' ').map(BigInt);
+    expect(lookup(marker, BACKING_ROOT_KEY)).to.deep.equal({ type: '(tt)', value: [dev, ino] });
+    expect(lookup(marker, 'composefs')).to.deep.equal({ type: 'b', value: true });
+    expect(lookup(marker, 'composefs.verity')).to.deep.equal({ type: 'b', value: false });
+    const entries = readEntries(sysroot, readBootversion(sysroot)).map(({ file }) => `/boot/loader/entries/${basename(file)}`);
+    expect(value('boot-entries')).to.equal(entries.sort().join(' '));
   }
 
   function expectStopped(r: BootResult, message: RegExp): void {

@@ -15,6 +15,7 @@ import {
 import { type Fs, ensureDir, nodeFs, removeIfExists, removeTree, symlinkReplace, writeFileReplace } from '../../io/fs.js';
 import { formatKargs, parseKargs, replaceKarg, withoutKarg } from '../../formats/kargs.js';
 import { bootlinkTarget, ostreeKarg, paths } from '../layout.js';
+import type { BootedEnv } from '../booted.js';
 
 /** A file to install into `boot/ostree/<stateroot>-<bootcsum>/` if missing (spec §3.4). */
 export interface BootFile {
@@ -28,6 +29,8 @@ export interface WriteOptions {
   fs?: Fs;
   /** Boot files per kernel directory name `<stateroot>-<bootcsum>`. */
   bootFiles?: Map<string, BootFile[]>;
+  /** Where the running system is seen from (booted.ts; default the host's). */
+  env?: BootedEnv;
 }
 
 /** What a write did: nothing, a bootlink-only swap (6), or a new bootversion (7). */
@@ -68,7 +71,7 @@ function bootconfigsEqual(a: Deployment[], b: Deployment[]): boolean {
  */
 export function writeDeployments(sysroot: string, list: Deployment[], opts: WriteOptions = {}): SwapKind {
   const f = opts.fs ?? nodeFs;
-  const current = loadSysroot(sysroot, f);
+  const current = loadSysroot(sysroot, f, opts.env);
   if (current.booted && !list.some((d) => sameDeployment(d, current.booted!))) {
     throw new CfsError('the booted deployment must stay in the list', { code: 'ESYSROOT' });
   }
