@@ -35,8 +35,8 @@ export const HOST_ENV: BootedEnv = { root: '/', run: '/run', cmdline: '/proc/cmd
 export const BOOTED_MARKER = 'ostree-booted';
 /** OTCORE_RUN_BOOTED_KEY_BACKING_ROOTDEVINO: `(tt)` = (st_dev, st_ino). */
 export const BACKING_ROOT_KEY = 'backing-root-device-inode';
-/** The marker is a small a{sv}; more than this is not one prepare-root wrote. */
-const MARKER_MAX_BYTES = 64 * 1024;
+/** The marker is a small a{sv} and a command line is at most a few KiB: more is refused. */
+const MAX_BYTES = 64 * 1024;
 
 export const bootedMarkerPath = (env: BootedEnv): string => `${env.run}/${BOOTED_MARKER}`;
 
@@ -48,11 +48,16 @@ interface DevIno {
 const devIno = (st: { dev: number; ino: number }): DevIno => ({ dev: BigInt(st.dev), ino: BigInt(st.ino) });
 const same = (a: DevIno, b: DevIno) => a.dev === b.dev && a.ino === b.ino;
 
+/** A small file read whole; a larger one is refused before it is read. */
+function readSmall(file: string, f: Fs): Buffer {
+  const st = f.stat(file);
+  if (st && st.size > MAX_BYTES) throw new CfsError(`${st.size} bytes, more than the ${MAX_BYTES} this file may have`, { file, code: 'ESYSROOT' });
+  return f.readFile(file);
+}
+
 /** The marker's a{sv} (little-endian, as prepare-root writes it); an empty file is an empty dict (2022.7). */
 export function readBootedMarker(file: string, f: Fs = nodeFs): VarDict {
-  const st = f.stat(file);
-  if (st && st.size > MARKER_MAX_BYTES) throw new CfsError(`${st.size} bytes, more than the ${MARKER_MAX_BYTES} a marker may have`, { file, code: 'ESYSROOT' });
-  return decode('a{sv}', f.readFile(file), 'le', file) as VarDict;
+  return decode('a{sv}', readSmall(file, f), 'le', file) as VarDict;
 }
 
 /** `backing-root-device-inode` of the marker, when present and well typed. */
@@ -93,7 +98,7 @@ export function findBooted(sysroot: string, list: Deployment[], env: BootedEnv =
 /** The deployment the command line's `ostree=` bootlink leads to (while that bootlink exists). */
 function fromCmdline(sysroot: string, env: BootedEnv, f: Fs, withDir: (want: DevIno) => Deployment | undefined): Deployment | undefined {
   if (!f.lstat(env.cmdline)) return undefined;
-  const arg = parseKargs(f.readFile(env.cmdline).toString('latin1').trim()).find((a) => a.startsWith('ostree='));
+  const arg = parseKargs(readSmall(env.cmdline, f).toString('latin1').trim()).find((a) => a.startsWith('ostree='));
   const st = arg ? f.stat(`${sysroot}${arg.slice('ostree='.length)}`) : undefined;
   return st ? withDir(devIno(st)) : undefined;
 }

@@ -220,7 +220,7 @@ export function listWithout(state: SysrootState, index: number): Deployment[] {
   const d = state.deployments[index];
   if (!d) throw new CfsError(`no deployment at index ${index} (there are ${state.deployments.length})`, { field: 'INDEX', code: 'ESYSROOT' });
   if (state.booted && sameDeployment(d, state.booted)) {
-    throw new CfsError(`cannot undeploy the booted deployment ${index}`, { field: 'INDEX', code: 'ESYSROOT' });
+    throw new CfsError(`Cannot undeploy currently booted deployment ${index}`, { field: 'INDEX', code: 'ESYSROOT' });
   }
   return state.deployments.filter((_, i) => i !== index);
 }

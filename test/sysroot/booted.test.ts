@@ -13,6 +13,7 @@ import { deploy } from '../../src/sysroot/deploy.js';
 import { type Deployment, deploymentPath, loadSysroot } from '../../src/sysroot/deployments.js';
 import { rollback, undeploy } from '../../src/sysroot/operations.js';
 import { status } from '../../src/sysroot/status-of.js';
+import { verify } from '../../src/sysroot/verify.js';
 import { needMount } from '../helpers/peers.js';
 import { STATEROOT, commitVersion, makeSysroot } from './deploy/fixture.js';
 import { tempDir } from './helpers.js';
@@ -99,7 +100,7 @@ describe('the booted system: which deployment runs, and what may not touch it', 
   it('undeploy of the booted deployment is refused and changes nothing; the pending one can go', async () => {
     const before = readFileSync(`${sysroot}/boot/loader/entries/ostree-1-${STATEROOT}.conf`);
     const e = await refusal(() => undeploy(sysroot, 1, { env }));
-    expect(e.message).to.contain('cannot undeploy the booted deployment 1');
+    expect(e.message).to.contain('Cannot undeploy currently booted deployment 1');
     expect(readFileSync(`${sysroot}/boot/loader/entries/ostree-1-${STATEROOT}.conf`)).to.deep.equal(before);
     await undeploy(sysroot, 0, { env });
     expect(loadSysroot(sysroot, undefined, env).deployments.map((d) => d.csum)).to.deep.equal([list[1].csum]);
@@ -137,10 +138,16 @@ describe('the booted system: which deployment runs, and what may not touch it', 
     needMount(this);
     writeFileSync(`${env.run}/ostree-booted`, '');
     const dir = deploymentPath(sysroot, list[1]);
+    // the running root has an /etc; its directory no longer shows the deployment's .ostree.cfs
+    mkdirSync(`${sysroot}/etc`);
     const bind = spawnSync('mount', ['--bind', sysroot, dir]);
     expect(bind.status, bind.stderr.toString()).to.equal(0);
     try {
       expect(loadSysroot(sysroot, undefined, env).booted?.csum).to.equal(list[1].csum);
+      expect(existsSync(`${dir}/.ostree.cfs`)).to.equal(false);
+      // verify reads the running deployment's image as the stateroot's copy
+      expect((await verify(sysroot, { env })).problems).to.deep.equal([]);
+      expect((await verify(sysroot)).problems.map((p) => p.reason)).to.include(`.ostree.cfs is missing in ${list[1].csum}.0`);
     } finally {
       spawnSync('umount', [dir]);
     }
