@@ -7,6 +7,7 @@ import { CfsError } from '../errors.js';
 import { BootEntry, compareEntries, isEntryFileName } from '../formats/bls.js';
 import { type Fs, nodeFs } from '../io/fs.js';
 import { type BootedEnv, HOST_ENV, findBooted } from './booted.js';
+import { readStagedState } from './staged.js';
 import type { KeyFile } from '../formats/keyfile.js';
 import { parseKargs } from '../formats/kargs.js';
 import { type Bootlink, parseDeployName, parseOstreeKarg, paths } from './layout.js';
@@ -28,6 +29,8 @@ export interface Deployment {
   unlocked: UnlockedState;
   /** sha256 names of overlay initrds (2nd+ `initrd` lines, spec §3.8 step 5). */
   overlayInitrds: string[];
+  /** Staged (staged.ts): written, with no boot entry until finalize-staged. */
+  staged?: boolean;
 }
 
 export interface SysrootState {
@@ -97,7 +100,10 @@ export function loadSysroot(sysroot: string, f: Fs = nodeFs, env: BootedEnv = HO
   const bootversion = readBootversion(sysroot, f);
   const subbootversion = readSubbootversion(sysroot, bootversion, f);
   const deployments = readEntries(sysroot, bootversion, f).map(({ file, entry }) => parseDeployment(sysroot, file, entry, f, env));
-  return { bootversion, subbootversion, deployments, booted: findBooted(sysroot, deployments, env, f) };
+  const booted = findBooted(sysroot, deployments, env, f);
+  // spec §3.8 step 6: a booted system's staged deployment comes first
+  const staged = booted ? readStagedState(sysroot, env, f)?.deployment : undefined;
+  return { bootversion, subbootversion, deployments: staged ? [staged, ...deployments] : deployments, booted };
 }
 
 function parseDeployment(sysroot: string, file: string, entry: BootEntry, f: Fs, env: BootedEnv): Deployment {
@@ -149,7 +155,7 @@ export function pendingAndRollback(state: SysrootState): { pending?: Deployment;
   let rollback: Deployment | undefined;
   let found = false;
   for (const d of state.deployments) {
-    if (d.stateroot !== booted.stateroot) continue;
+    if (d.stateroot !== booted.stateroot || d.staged) continue;
     if (sameDeployment(d, booted)) {
       found = true;
       continue;

@@ -4,15 +4,16 @@
  */
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { CfsError } from '../../src/errors.js';
-import { encode, type VarDict } from '../../src/formats/gvariant.js';
+import { decode, encode, lookup, type VarDict } from '../../src/formats/gvariant.js';
 import { BACKING_ROOT_KEY, type BootedEnv } from '../../src/sysroot/booted.js';
 import { cleanup } from '../../src/sysroot/cleanup.js';
 import { deploy } from '../../src/sysroot/deploy.js';
 import { type Deployment, deploymentPath, loadSysroot } from '../../src/sysroot/deployments.js';
 import { rollback, undeploy } from '../../src/sysroot/operations.js';
 import { status } from '../../src/sysroot/status-of.js';
+import { finalizeStaged } from '../../src/sysroot/finalize.js';
 import { verify } from '../../src/sysroot/verify.js';
 import { needMount } from '../helpers/peers.js';
 import { STATEROOT, commitVersion, makeSysroot } from './deploy/fixture.js';
@@ -151,5 +152,81 @@ describe('the booted system: which deployment runs, and what may not touch it', 
     } finally {
       spawnSync('umount', [dir]);
     }
+  });
+
+  describe('staged deployments', () => {
+    const entriesOf = () => {
+      const dir = `${sysroot}/boot/loader/entries`;
+      return readdirSync(dir).sort().map((n) => readFileSync(`${dir}/${n}`, 'utf8'));
+    };
+
+    it('deploy --stage writes the deployment and /run/ostree/staged-deployment, no boot entry; status shows it staged', async () => {
+      const entries = entriesOf();
+      await commitVersion(sysroot, `${tmp.path}/case`, '3.0');
+      const r = await deploy({ sysroot, stateroot: STATEROOT, source: `${STATEROOT}/stable`, env, stage: true });
+      expect(entriesOf()).to.deep.equal(entries);
+      const state = decode('a{sv}', readFileSync(`${env.run}/ostree/staged-deployment`), 'le') as VarDict;
+      expect(lookup(state, 'target')).to.deep.equal({ type: 'a{sv}', value: [
+        ['name', { type: 's', value: `${r.deployment.csum}.0` }], ['osname', { type: 's', value: STATEROOT }],
+        ['bootcsum', { type: 's', value: r.deployment.bootcsum }],
+      ] });
+      expect((lookup(state, 'merge-deployment')!.value as VarDict)[0]).to.deep.equal(['name', { type: 's', value: `${list[1].csum}.0` }]);
+      expect(lookup(state, 'kargs')).to.deep.equal({ type: 'as', value: ['root=LABEL=rootfs', `composefs=${r.digest}`] });
+      const s = status(sysroot, undefined, env);
+      expect(s.text.split('\n')[0]).to.equal(`  ${STATEROOT} ${r.deployment.csum}.0 (staged)`);
+      expect(s.deployments.map((d) => [d.staged, d.booted, d.pending])).to.deep.equal([[true, false, false], [false, false, true], [false, true, false]]);
+      // cleanup keeps what the staged deployment needs
+      const removed = (await cleanup(sysroot, { env })).removed;
+      expect(removed.filter((p) => p.includes(r.deployment.csum) || p.includes(r.deployment.bootcsum))).to.deep.equal([]);
+    });
+
+    it('finalize-staged merges the /etc of that moment and makes it the default; the old default stays until then', async () => {
+      await commitVersion(sysroot, `${tmp.path}/case`, '3.0');
+      const r = await deploy({ sysroot, stateroot: STATEROOT, source: `${STATEROOT}/stable`, env, stage: true });
+      writeFileSync(`${deploymentPath(sysroot, list[1])}/etc/hostname`, 'changed-after-staging\n');
+      expect(loadSysroot(sysroot, undefined, env).deployments.filter((d) => !d.staged)[0].csum).to.equal(list[0].csum);
+      const f = await finalizeStaged(sysroot, { env });
+      expect(f.finalized?.csum).to.equal(r.deployment.csum);
+      expect(existsSync(`${env.run}/ostree/staged-deployment`)).to.equal(false);
+      expect(readFileSync(`${sysroot}/${r.dir}/etc/hostname`, 'utf8')).to.equal('changed-after-staging\n');
+      const after = loadSysroot(sysroot, undefined, env);
+      expect(after.deployments.map((d) => [d.csum, d.staged === true])).to.deep.equal([[r.deployment.csum, false], [list[1].csum, false]]);
+      expect(after.deployments[0].entry.options).to.equal(`root=LABEL=rootfs composefs=${r.digest} ostree=${after.deployments[0].entry.options!.split('ostree=')[1]}`);
+      expect((await verify(sysroot)).problems).to.deep.equal([]);
+      expect(await finalizeStaged(sysroot, { env })).to.deep.equal({});
+    });
+
+    it('a reboot before finalization (the state in /run is gone) keeps the old default; cleanup removes the staged directory', async () => {
+      const entries = entriesOf();
+      await commitVersion(sysroot, `${tmp.path}/case`, '3.0');
+      const r = await deploy({ sysroot, stateroot: STATEROOT, source: `${STATEROOT}/stable`, env, stage: true });
+      rmSync(`${env.run}/ostree`, { recursive: true });
+      expect(entriesOf()).to.deep.equal(entries);
+      expect(loadSysroot(sysroot, undefined, env).deployments.map((d) => d.csum)).to.deep.equal(list.map((d) => d.csum));
+      await cleanup(sysroot, { env });
+      expect(existsSync(`${sysroot}/${r.dir}`)).to.equal(false);
+    });
+
+    it('the CLI on a system that is not booted: --stage refused in one line (exit 1), finalize-staged finds nothing', function () {
+      if (existsSync('/run/ostree-booted')) this.skip();
+      const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'admin', ...args, `--sysroot=${sysroot}`], { encoding: 'utf8' });
+      const staged = cli('deploy', `--os=${STATEROOT}`, '--stage', `${STATEROOT}/stable`);
+      expect(staged.stderr).to.match(/^cfskit admin: [^\n]*Cannot stage deployment: Not currently booted into an OSTree system\n$/);
+      expect(staged.status).to.equal(1);
+      const fin = cli('finalize-staged');
+      expect([fin.status, fin.stdout]).to.deep.equal([0, 'No deployment staged for finalization\n']);
+    });
+
+    it('staged-deployment-locked stops finalization; staging needs a booted system', async () => {
+      await commitVersion(sysroot, `${tmp.path}/case`, '3.0');
+      await deploy({ sysroot, stateroot: STATEROOT, source: `${STATEROOT}/stable`, env, stage: true });
+      writeFileSync(`${env.run}/ostree/staged-deployment-locked`, '');
+      const entries = entriesOf();
+      expect(await finalizeStaged(sysroot, { env })).to.deep.equal({ locked: true });
+      expect(entriesOf()).to.deep.equal(entries);
+      rmSync(`${env.run}/ostree-booted`);
+      const e = await refusal(() => deploy({ sysroot, stateroot: STATEROOT, source: `${STATEROOT}/stable`, env, stage: true }));
+      expect(e.message).to.contain('Cannot stage deployment: Not currently booted into an OSTree system');
+    });
   });
 });

@@ -15,7 +15,8 @@ import {
 import { type Fs, ensureDir, nodeFs, removeIfExists, removeTree, symlinkReplace, writeFileReplace } from '../../io/fs.js';
 import { formatKargs, parseKargs, replaceKarg, withoutKarg } from '../../formats/kargs.js';
 import { bootlinkTarget, ostreeKarg, paths } from '../layout.js';
-import type { BootedEnv } from '../booted.js';
+import { type BootedEnv, HOST_ENV } from '../booted.js';
+import { STAGED_LOCKED_FILE, stagedPath } from '../staged.js';
 
 /** A file to install into `boot/ostree/<stateroot>-<bootcsum>/` if missing (spec §3.4). */
 export interface BootFile {
@@ -69,9 +70,14 @@ function bootconfigsEqual(a: Deployment[], b: Deployment[]): boolean {
  * Makes `list` the boot configuration (index 0 = default). Deployment directories must exist; the
  * booted deployment must stay in the list.
  */
-export function writeDeployments(sysroot: string, list: Deployment[], opts: WriteOptions = {}): SwapKind {
+export function writeDeployments(sysroot: string, wanted: Deployment[], opts: WriteOptions = {}): SwapKind {
   const f = opts.fs ?? nodeFs;
-  const current = loadSysroot(sysroot, f, opts.env);
+  const loaded = loadSysroot(sysroot, f, opts.env);
+  // spec §3.7 step 2: a staged deployment stays (without an entry) only as the first of the list
+  const staged = loaded.deployments[0]?.staged ? loaded.deployments[0] : undefined;
+  if (staged && !(wanted[0]?.staged && sameDeployment(wanted[0], staged))) dropStaged(f, sysroot, staged, opts.env ?? HOST_ENV);
+  const list = wanted.filter((d) => !d.staged);
+  const current = { ...loaded, deployments: loaded.deployments.filter((d) => !d.staged) };
   if (current.booted && !list.some((d) => sameDeployment(d, current.booted!))) {
     throw new CfsError('the booted deployment must stay in the list', { code: 'ESYSROOT' });
   }
@@ -102,6 +108,14 @@ export function writeDeployments(sysroot: string, list: Deployment[], opts: Writ
   const now = Date.now() / 1000;
   f.lutimes(paths.deployRoot(sysroot), now, now);
   return kind;
+}
+
+/** The state file (and its lock), then the staged deployment's directory and origin. */
+function dropStaged(f: Fs, sysroot: string, d: Deployment, env: BootedEnv): void {
+  removeIfExists(f, stagedPath(env));
+  removeIfExists(f, `${env.run}/${STAGED_LOCKED_FILE}`);
+  removeTree(f, deploymentPath(sysroot, d));
+  removeIfExists(f, paths.origin(sysroot, d.stateroot, d));
 }
 
 /** write_deployments_bootswap (spec §3.7 step 7). */
@@ -159,7 +173,7 @@ function writeBootlinks(f: Fs, sysroot: string, bootversion: number, sub: number
 }
 
 /** install_into_boot: hardlink, or copy (temp, fsync, rename) across filesystems; existing files kept. */
-function installBootFiles(f: Fs, sysroot: string, d: Deployment, files: BootFile[]): string {
+export function installBootFiles(f: Fs, sysroot: string, d: Deployment, files: BootFile[]): string {
   const dir = paths.bootDir(sysroot, d.stateroot, d.bootcsum);
   ensureDir(f, dir, 0o755);
   for (const file of files) {
