@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { CfsError } from '../../src/errors.js';
 import { decode, encode, lookup, type VarDict } from '../../src/formats/gvariant.js';
 import { BACKING_ROOT_KEY, type BootedEnv } from '../../src/sysroot/booted.js';
@@ -16,6 +16,7 @@ import { status } from '../../src/sysroot/status-of.js';
 import { finalizeStaged } from '../../src/sysroot/finalize.js';
 import { verify } from '../../src/sysroot/verify.js';
 import { needMount } from '../helpers/peers.js';
+import { InjectedFault, faultyFs } from './faulty-fs.js';
 import { STATEROOT, commitVersion, makeSysroot } from './deploy/fixture.js';
 import { tempDir } from './helpers.js';
 
@@ -38,7 +39,7 @@ function refusal(fn: () => unknown): Promise<CfsError> {
 
 describe('the booted system: which deployment runs, and what may not touch it', function () {
   this.timeout(60_000);
-  const tmp = tempDir('cfskit-booted-');
+  const tmp = tempDir('cfskit-booted-', true);
   after(tmp.remove);
   let sysroot: string;
   let env: BootedEnv;
@@ -216,6 +217,43 @@ describe('the booted system: which deployment runs, and what may not touch it', 
       const fin = cli('finalize-staged');
       expect([fin.status, fin.stdout]).to.deep.equal([0, 'No deployment staged for finalization\n']);
     });
+
+    it('a crash at any write of finalize-staged leaves the old default or the new one, each bootable', async function () {
+      this.timeout(600_000);
+      await commitVersion(sysroot, `${tmp.path}/case`, '3.0');
+      const r = await deploy({ sysroot, stateroot: STATEROOT, source: `${STATEROOT}/stable`, env, stage: true });
+      const counter = faultyFs();
+      const dry = copyCase('dry');
+      await finalizeStaged(dry.sysroot, { env: dry.env, fs: counter });
+      const steps = counter.calls.length;
+      expect(steps).to.be.greaterThan(20);
+      const seen = new Set<string>();
+      for (let n = 1; n <= steps; n++) {
+        const c = copyCase('crash');
+        await finalizeStaged(c.sysroot, { env: c.env, fs: faultyFs(n) }).then(
+          () => { throw new Error(`no fault at write ${n}`); },
+          (e: unknown) => { if (!(e instanceof InjectedFault)) throw e; },
+        );
+        // after the crash: a reboot (no /run), then what boots by default
+        rmSync(`${c.env.run}/ostree`, { recursive: true, force: true });
+        const first = loadSysroot(c.sysroot, undefined, c.env).deployments[0].csum;
+        expect([list[0].csum, r.deployment.csum], `crash at write ${n}: ${counter.calls[n - 1]}`).to.include(first);
+        seen.add(first === r.deployment.csum ? 'new' : 'old');
+        expect((await verify(c.sysroot, { entry: 0, quickObjects: true })).problems, `crash at write ${n}`).to.deep.equal([]);
+      }
+      expect([...seen].sort()).to.deep.equal(['new', 'old']);
+      console.log(`      (${steps} injected faults)`);
+    });
+
+    /** A copy of the case (sysroot and /run) whose marker names the copy's booted directory. */
+    function copyCase(name: string): { sysroot: string; env: BootedEnv } {
+      const dir = `${tmp.path}/${name}`;
+      rmSync(dir, { recursive: true, force: true });
+      cpSync(`${tmp.path}/case`, dir, { recursive: true, verbatimSymlinks: true });
+      const copy = { sysroot: `${dir}/sysroot`, env: { root: `${dir}/sysroot`, run: `${dir}/run`, cmdline: `${dir}/cmdline` } };
+      writeFileSync(`${copy.env.run}/ostree-booted`, markerFor(deploymentPath(copy.sysroot, list[1])));
+      return copy;
+    }
 
     it('staged-deployment-locked stops finalization; staging needs a booted system', async () => {
       await commitVersion(sysroot, `${tmp.path}/case`, '3.0');
