@@ -2,20 +2,23 @@
  * cfskit deployments boot for real (issue 7): a Debian kernel under qemu starts from exactly what
  * the BLS entry cfskit wrote says (`linux`, the `initrd` lines, `options`), the initramfs extension's
  * prepare-root mounts the deployment's composefs image over the sysroot's cfs objects, and the
- * sample OS's /sbin/init reports what it sees. The sysroot is made by the compiled CLI only
- * (`cfskit commit`, `admin deploy|rollback|kargs`, `admin verify` before every boot). Skipped
+ * sample OS's /sbin/init reports what it sees. The sysroot is made by the compiled CLI
+ * (`cfskit commit`, `admin deploy|rollback|kargs`, `admin verify` before every boot); only the
+ * staged test stages and finalizes through the library, seeing the sysroot as a running system. Skipped
  * visibly without qemu, mkfs.ext4, a host kernel or busybox-static.
  */
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { type BootEntry } from '../../src/formats/bls.js';
-import { decode, lookup, type VarDict } from '../../src/formats/gvariant.js';
+import { decode, encode, lookup, type VarDict } from '../../src/formats/gvariant.js';
 import { BACKING_ROOT_KEY } from '../../src/sysroot/booted.js';
 import { DEPLOY_IMAGE } from '../../src/sysroot/cfs-image.js';
-import { loadSysroot, readBootversion, readEntries } from '../../src/sysroot/deployments.js';
+import { deploymentPath, loadSysroot, readBootversion, readEntries } from '../../src/sysroot/deployments.js';
+import { deploy as stageDeploy } from '../../src/sysroot/deploy.js';
+import { finalizeStaged } from '../../src/sysroot/finalize.js';
 import { formatKargs, parseKargs, replaceKarg } from '../../src/formats/kargs.js';
 import { readExtension } from '../../src/sysroot/boot/initramfs.js';
 import { PREPARE_ROOT_TAG } from '../../src/sysroot/boot/prepare-root.js';
@@ -35,12 +38,13 @@ describe('VM boot of cfskit composefs deployments (qemu, real kernel)', function
   let work: string;
   let sysroot: string;
   let deployed: Deployed[];
+  let base: Uint8Array;
 
   before(function () {
     kernel = needVm(this);
     work = mkdtempSync(join(tmpdir(), 'cfskit-vm-'));
     sysroot = join(work, 'sysroot');
-    const base = buildBaseInitramfs(kernel);
+    base = buildBaseInitramfs(kernel);
     const trees = ['1', '2'].map((version) => {
       const tree = join(work, `tree${version}`);
       writeOsTree(tree, { version, etcDefault: `default-${version}` }, kernel, base, STATEROOT);
@@ -104,12 +108,12 @@ describe('VM boot of cfskit composefs deployments (qemu, real kernel)', function
     expect(v.stderr).to.match(problem);
   }
 
-  function expectOs(r: BootResult, version: string): void {
+  function expectOs(r: BootResult, version: string, local = LOCAL_VALUE): void {
     expect(r.timedOut, explain(r)).to.equal(false);
     const os = markers(r.console, OS_TAG);
     expect(os, explain(r)).to.include(`VERSION=${version}`);
     expect(os).to.include(`${DEFAULTS_FILE}=default-${version}`);
-    expect(os).to.include(`${LOCAL_FILE}=${LOCAL_VALUE}`);
+    expect(os).to.include(`${LOCAL_FILE}=${local}`);
     expect(os.find((l) => l.startsWith('root='))).to.match(/^root=overlay \/ overlay ro,/);
     expect(os.find((l) => l.startsWith('sysroot='))).to.match(/^sysroot=\/dev\/vda \/sysroot ext4 /);
     expect(os).to.include('etc-writable=yes');
@@ -227,6 +231,32 @@ describe('VM boot of cfskit composefs deployments (qemu, real kernel)', function
     } finally {
       writeFileSync(file, original);
     }
+  });
+
+  /**
+   * A staged deployment (issue 18), staged and finalized through the library with the sysroot
+   * seen as a running system (a BootedEnv naming the default deployment): the /etc change made
+   * after staging is in the finalized deployment, and that deployment boots.
+   */
+  it('a deployment staged, then finalized after an /etc change, boots with that change', async () => {
+    const tree = join(work, 'tree3');
+    writeOsTree(tree, { version: '3', etcDefault: 'default-3' }, kernel, base, STATEROOT);
+    cfskit('commit', `--repo=${join(sysroot, 'ostree/repo')}`, `--branch=${BRANCH}`, '--version=3', '--timestamp=1700000003', tree);
+    const running = loadSysroot(sysroot).deployments[0];
+    const run = join(work, 'run');
+    mkdirSync(run, { recursive: true });
+    const st = statSync(deploymentPath(sysroot, running), { bigint: true });
+    writeFileSync(join(run, 'ostree-booted'), encode('a{sv}', [[BACKING_ROOT_KEY, { type: '(tt)', value: [st.dev, st.ino] }]], 'le'));
+    const env = { root: sysroot, run, cmdline: join(work, 'cmdline') };
+    const staged = await stageDeploy({ sysroot, stateroot: STATEROOT, source: BRANCH, env, stage: true });
+    const changed = 'changed after staging';
+    writeFileSync(join(deploymentPath(sysroot, running), 'etc', LOCAL_FILE), `${changed}\n`);
+    expect((await finalizeStaged(sysroot, { env })).finalized?.csum).to.equal(staged.deployment.csum);
+    deployed.push({ dir: staged.dir, digest: staged.digest, etcChanges: '' });
+    const { result, entry, verified } = await boot(0);
+    expectVerified(verified);
+    expect(entry.options).to.include(`composefs=${staged.digest}`);
+    expectOs(result, '3', changed);
   });
 });
 
