@@ -82,6 +82,7 @@ export type {
   DeployOptions, DeployResult, VerifyOptions, VerifyProblem, VerifyReport, CleanupOptions, CleanupResult,
   KargsEdit, OperationOptions,
 } from './sysroot/index.js';
+export { findBooted, isBootedSysroot, readBootedMarker, HOST_ENV, type BootedEnv } from './sysroot/index.js';
 
 // Registry (docker:// sources): references, pull into a blob cache, provenance, deploy and upgrade
 export { parseReference, formatReference, isDockerReference, type ImageReference } from './registry/reference.js';

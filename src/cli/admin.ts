@@ -18,6 +18,7 @@ export const subcommands: CommandTable = {
   cleanup: { summary: 'delete what no deployment references, then GC the cfs store', load: () => import('./admin/cleanup.js') },
   upgrade: { summary: 'pull the default deployment\'s origin and deploy it if it changed', load: () => import('./admin/upgrade.js') },
   switch: { summary: 'pull [REMOTE:]REF and deploy it, following it from now on', load: () => import('./admin/switch.js') },
+  'finalize-staged': { summary: 'make the staged deployment the default (at shutdown)', load: () => import('./admin/finalize-staged.js') },
   verify: { summary: 'check the boot chain offline as a prepare-root would walk it', load: () => import('./admin/verify.js') },
 };
 

@@ -23,6 +23,7 @@ import { writeDeploymentRefs } from './deployment-refs.js';
 import { type Fs, nodeFs, removeTree } from '../io/fs.js';
 import { deployName, parseDeployName, paths } from './layout.js';
 import { withSysrootLock } from './lock.js';
+import type { BootedEnv } from './booted.js';
 import { reclaimSysrootTemps } from './temps.js';
 
 export interface CleanupOptions {
@@ -33,6 +34,8 @@ export interface CleanupOptions {
   pruneHooks?: PruneHook[];
   /** The caller holds the sysroot lock already. */
   locked?: boolean;
+  /** Where the running system is seen from (booted.ts; default the host's). */
+  env?: BootedEnv;
 }
 
 export interface CleanupResult {
@@ -48,7 +51,7 @@ export async function cleanup(sysroot: string, o: CleanupOptions = {}): Promise<
   const run = async () => {
     // a store prune refuses when anything deployed cannot be read: find out before deleting anything
     if (o.prune) await pruneRepo(openRepo(paths.repo(sysroot)), { depth: 0, dryRun: true, hooks: o.pruneHooks });
-    const result = cleanupLocked(sysroot, o.fs ?? nodeFs);
+    const result = cleanupLocked(sysroot, o.fs ?? nodeFs, o.env);
     result.removed.push(...reclaimSysrootTemps(sysroot));
     if (o.prune) result.pruned = await pruneRepo(openRepo(paths.repo(sysroot)), { depth: 0, hooks: o.pruneHooks });
     return result;
@@ -57,8 +60,8 @@ export async function cleanup(sysroot: string, o: CleanupOptions = {}): Promise<
 }
 
 /** Steps 1–4 (synchronous, all writes through `f`). */
-export function cleanupLocked(sysroot: string, f: Fs): CleanupResult {
-  const state = loadSysroot(sysroot, f);
+export function cleanupLocked(sysroot: string, f: Fs, env?: BootedEnv): CleanupResult {
+  const state = loadSysroot(sysroot, f, env);
   const removed: string[] = [];
   const rm = (path: string) => {
     if (!f.lstat(path)) return;

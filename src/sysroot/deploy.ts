@@ -44,10 +44,12 @@ import { CFS_OBJECTS_DIR, type ComposefsMode, imageSha256, writeExtension } from
 import { formatKargs, parseKargs, replaceKarg, withoutKarg } from '../formats/kargs.js';
 import { checkStateroot, paths } from './layout.js';
 import { withSysrootLock } from './lock.js';
+import { type BootedEnv, HOST_ENV } from './booted.js';
+import { writeStagedState } from './staged.js';
 import { OS_RELEASE_MAX_BYTES, parseOsRelease, titleFromOsRelease } from '../formats/os-release.js';
 import type { KeyFile } from '../formats/keyfile.js';
 import { originForRefspec, writeOrigin } from './origin.js';
-import { type BootFile, writeDeployments } from './boot/swap.js';
+import { type BootFile, installBootFiles, writeDeployments } from './boot/swap.js';
 
 export interface DeployOptions {
   sysroot: string;
@@ -71,6 +73,10 @@ export interface DeployOptions {
   fs?: Fs;
   /** The caller holds the sysroot lock already. */
   locked?: boolean;
+  /** Where the running system is seen from (booted.ts; default the host's). */
+  env?: BootedEnv;
+  /** Stage it (staged.ts): no boot entry until finalize-staged; needs a booted system. */
+  stage?: boolean;
 }
 
 export interface DeployResult {
@@ -204,7 +210,8 @@ function deployLocked(o: DeployOptions): DeployResult {
   const release = osRelease(root, content);
   const src = found.checksum !== undefined ? found : imageStubCommit(repo, found.digest, bytes, storeImage, release, kernel.kver);
 
-  const state = loadSysroot(sysroot, f);
+  const state = loadSysroot(sysroot, f, o.env);
+  if (o.stage && !state.booted) throw new CfsError('Cannot stage deployment: Not currently booted into an OSTree system', { file: sysroot, code: 'EDEPLOY' });
   const merge = o.noMerge ? undefined : mergeDeployment(state, stateroot);
   const name = { csum: src.checksum, deployserial: allocateDeployserial(sysroot, stateroot, src.checksum, f) };
   const dir = paths.deployment(sysroot, stateroot, name);
@@ -258,9 +265,15 @@ function deployLocked(o: DeployOptions): DeployResult {
     ...(kernel.devicetree ? [{ name: names.devicetree, src: fileSource(content, kernel.devicetree) }] : []),
     ...(kernel.hmac ? [{ name: names.hmac, src: fileSource(content, kernel.hmac) }] : []),
   ];
-  writeDeployments(sysroot, listWithNewDeployment(state, added, { retain: o.retain, notAsDefault: o.notAsDefault }), {
-    fs: f, bootFiles: new Map([[`${stateroot}-${bootcsum}`, bootFiles]]),
-  });
+  if (o.stage) {
+    // the kernel now (finalization at shutdown only writes entries); the state file names the rest
+    installBootFiles(f, sysroot, added, bootFiles);
+    writeStagedState(o.env ?? HOST_ENV, { ...added, staged: true }, merge, f);
+  } else {
+    writeDeployments(sysroot, listWithNewDeployment(state, added, { retain: o.retain, notAsDefault: o.notAsDefault }), {
+      fs: f, bootFiles: new Map([[`${stateroot}-${bootcsum}`, bootFiles]]), env: o.env,
+    });
+  }
   return { deployment: added, digest: src.digest, dir: rel, etc };
 }
 
@@ -272,9 +285,16 @@ function newKargs(o: DeployOptions, merge: Deployment | undefined, digest: strin
   return replaceKarg(args, `${COMPOSEFS_KARG}=${digest}`);
 }
 
-/** The merge deployment's old /etc defaults: from its own image (ostree.md §6 item 5). */
-function mergeEtcDefaults(sysroot: string, merge: Deployment): EtcDefaults {
-  const image = `${deploymentPath(sysroot, merge)}/${DEPLOY_IMAGE}`;
+/**
+ * The merge deployment's old /etc defaults: from its own image (spec §6 item 5), the stateroot's
+ * copy its `composefs=` names (the same file: while that deployment runs, prepare-root's bind of
+ * the root hides its directory's `.ostree.cfs`).
+ */
+export function mergeEtcDefaults(sysroot: string, merge: Deployment): EtcDefaults {
+  const digest = parseKargs(merge.entry.options ?? '').find((a) => a.startsWith(`${COMPOSEFS_KARG}=`))?.slice(COMPOSEFS_KARG.length + 1);
+  const image = digest !== undefined && isDigestHex(digest)
+    ? cfsImagePaths.stateroot(sysroot, merge.stateroot, digest)
+    : `${deploymentPath(sysroot, merge)}/${DEPLOY_IMAGE}`;
   const root = readImageFile(image, ETC_DEFAULTS_PATHS);
   return { root: etcDefaultsOf(root, image) ?? emptyDir(), content: storeContent(cfsImagePaths.objects(sysroot), image) };
 }

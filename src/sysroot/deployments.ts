@@ -6,6 +6,8 @@
 import { CfsError } from '../errors.js';
 import { BootEntry, compareEntries, isEntryFileName } from '../formats/bls.js';
 import { type Fs, nodeFs } from '../io/fs.js';
+import { type BootedEnv, HOST_ENV, findBooted } from './booted.js';
+import { readStagedState } from './staged.js';
 import type { KeyFile } from '../formats/keyfile.js';
 import { parseKargs } from '../formats/kargs.js';
 import { type Bootlink, parseDeployName, parseOstreeKarg, paths } from './layout.js';
@@ -27,6 +29,8 @@ export interface Deployment {
   unlocked: UnlockedState;
   /** sha256 names of overlay initrds (2nd+ `initrd` lines, ostree.md §3.8 step 5). */
   overlayInitrds: string[];
+  /** Staged (staged.ts): written, with no boot entry until finalize-staged. */
+  staged?: boolean;
 }
 
 export interface SysrootState {
@@ -88,18 +92,21 @@ export function ostreeArg(entry: BootEntry): string | undefined {
   return undefined;
 }
 
-/** Loads the deployment list (ostree.md §3.8). */
-export function loadSysroot(sysroot: string, f: Fs = nodeFs): SysrootState {
+/** Loads the deployment list (spec §3.8); `env` is where the running system is seen from (booted.ts). */
+export function loadSysroot(sysroot: string, f: Fs = nodeFs, env: BootedEnv = HOST_ENV): SysrootState {
   if (!f.stat(paths.repo(sysroot))?.isDirectory()) {
     throw new CfsError('not an ostree sysroot (no ostree/repo)', { file: sysroot, code: 'ESYSROOT' });
   }
   const bootversion = readBootversion(sysroot, f);
   const subbootversion = readSubbootversion(sysroot, bootversion, f);
-  const deployments = readEntries(sysroot, bootversion, f).map(({ file, entry }) => parseDeployment(sysroot, file, entry, f));
-  return { bootversion, subbootversion, deployments, booted: findBooted(sysroot, deployments, f) };
+  const deployments = readEntries(sysroot, bootversion, f).map(({ file, entry }) => parseDeployment(sysroot, file, entry, f, env));
+  const booted = findBooted(sysroot, deployments, env, f);
+  // spec §3.8 step 6: a booted system's staged deployment comes first
+  const staged = booted ? readStagedState(sysroot, env, f)?.deployment : undefined;
+  return { bootversion, subbootversion, deployments: staged ? [staged, ...deployments] : deployments, booted };
 }
 
-function parseDeployment(sysroot: string, file: string, entry: BootEntry, f: Fs): Deployment {
+function parseDeployment(sysroot: string, file: string, entry: BootEntry, f: Fs, env: BootedEnv): Deployment {
   const arg = ostreeArg(entry);
   if (arg === undefined) throw new CfsError('No ostree= kernel argument found', { file, field: 'options', code: 'ESYSROOT' });
   const link: Bootlink | undefined = parseOstreeKarg(arg);
@@ -123,28 +130,16 @@ function parseDeployment(sysroot: string, file: string, entry: BootEntry, f: Fs)
     bootserial: link.bootserial,
     entry,
     origin,
-    unlocked: unlockedState(base, origin, f),
+    unlocked: unlockedState(base, origin, f, env),
     overlayInitrds: entry.initrds.slice(1).flatMap((p) => OVERLAY_INITRD.exec(p)?.[1] ?? []),
   };
 }
 
-function unlockedState(name: string, origin: KeyFile | undefined, f: Fs): UnlockedState {
-  const run = `/run/ostree/deployment-state/${name}`;
+function unlockedState(name: string, origin: KeyFile | undefined, f: Fs, env: BootedEnv): UnlockedState {
+  const run = `${env.run}/ostree/deployment-state/${name}`;
   if (f.lstat(`${run}/unlocked-development`)) return 'development';
   if (f.lstat(`${run}/unlocked-transient`)) return 'transient';
   return origin?.getValue('origin', 'unlocked') === 'hotfix' ? 'hotfix' : 'none';
-}
-
-/** Booted only when /run/ostree-booted exists and the sysroot is `/` (ostree.md §3.8 step 2, 2022.7). */
-function findBooted(sysroot: string, list: Deployment[], f: Fs): Deployment | undefined {
-  if (!f.lstat('/run/ostree-booted')) return undefined;
-  const root = f.stat('/');
-  const sys = f.stat(sysroot);
-  if (!root || !sys || root.dev !== sys.dev || root.ino !== sys.ino) return undefined;
-  return list.find((d) => {
-    const st = f.stat(deploymentPath(sysroot, d));
-    return st !== undefined && st.dev === root.dev && st.ino === root.ino;
-  });
 }
 
 export const deploymentPath = (sysroot: string, d: Deployment): string => paths.deployment(sysroot, d.stateroot, d);
@@ -160,7 +155,7 @@ export function pendingAndRollback(state: SysrootState): { pending?: Deployment;
   let rollback: Deployment | undefined;
   let found = false;
   for (const d of state.deployments) {
-    if (d.stateroot !== booted.stateroot) continue;
+    if (d.stateroot !== booted.stateroot || d.staged) continue;
     if (sameDeployment(d, booted)) {
       found = true;
       continue;
@@ -231,7 +226,7 @@ export function listWithout(state: SysrootState, index: number): Deployment[] {
   const d = state.deployments[index];
   if (!d) throw new CfsError(`no deployment at index ${index} (there are ${state.deployments.length})`, { field: 'INDEX', code: 'ESYSROOT' });
   if (state.booted && sameDeployment(d, state.booted)) {
-    throw new CfsError(`cannot undeploy the booted deployment ${index}`, { field: 'INDEX', code: 'ESYSROOT' });
+    throw new CfsError(`Cannot undeploy currently booted deployment ${index}`, { field: 'INDEX', code: 'ESYSROOT' });
   }
   return state.deployments.filter((_, i) => i !== index);
 }

@@ -7,3 +7,4 @@ export { initFs, osInit } from './layout.js';
 export { loadSysroot, type Deployment, type SysrootState } from './deployments.js';
 export { deploymentStatuses, formatStatus, type DeploymentStatus } from './status.js';
 export { status } from './status-of.js';
+export { findBooted, isBootedSysroot, readBootedMarker, HOST_ENV, type BootedEnv } from './booted.js';

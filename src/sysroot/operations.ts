@@ -14,6 +14,7 @@ import { KeyFile } from '../formats/keyfile.js';
 import { formatKargs, kargKey, parseKargs, replaceKarg } from '../formats/kargs.js';
 import { paths } from './layout.js';
 import { withSysrootLock } from './lock.js';
+import type { BootedEnv } from './booted.js';
 import { setPinned, writeOrigin } from './origin.js';
 import { type SwapKind, writeDeployments } from './boot/swap.js';
 
@@ -23,14 +24,16 @@ export interface OperationOptions {
   locked?: boolean;
   /** Skip the cleanup after writing (ostree's `--no-prune`/finalize behaviour). */
   noCleanup?: boolean;
+  /** Where the running system is seen from (booted.ts; default the host's). */
+  env?: BootedEnv;
 }
 
 /** Runs `change` on the loaded state under the lock, writes the new list, then cleans up. */
 async function rewrite(sysroot: string, o: OperationOptions, change: (s: SysrootState) => Deployment[]): Promise<SwapKind> {
   const run = () => {
     const f = o.fs ?? nodeFs;
-    const kind = writeDeployments(sysroot, change(loadSysroot(sysroot, f)), { fs: f });
-    if (!o.noCleanup) cleanupLocked(sysroot, f);
+    const kind = writeDeployments(sysroot, change(loadSysroot(sysroot, f, o.env)), { fs: f, env: o.env });
+    if (!o.noCleanup) cleanupLocked(sysroot, f, o.env);
     return kind;
   };
   return o.locked ? run() : withSysrootLock(sysroot, run);
@@ -60,7 +63,7 @@ export const rollback = (sysroot: string, o: OperationOptions = {}) => rewrite(s
 export async function pin(sysroot: string, index: number, pinned: boolean, o: OperationOptions = {}): Promise<void> {
   const run = () => {
     const f = o.fs ?? nodeFs;
-    const d = loadSysroot(sysroot, f).deployments[index];
+    const d = loadSysroot(sysroot, f, o.env).deployments[index];
     if (!d) throw new CfsError(`no deployment at index ${index}`, { field: 'INDEX', code: 'ESYSROOT' });
     const origin = d.origin ?? new KeyFile();
     setPinned(origin, pinned);

@@ -5,6 +5,7 @@ import { commitString } from './cfs-image.js';
 import { loadSysroot } from './deployments.js';
 import { type Fs, nodeFs } from '../io/fs.js';
 import { paths } from './layout.js';
+import type { BootedEnv } from './booted.js';
 import { type CommitLookup, type DeploymentStatus, deploymentStatuses, formatStatus } from './status.js';
 
 /** `version` and `ostree.source-title` of a commit; like ostree, an unloadable commit shows nothing. */
@@ -25,8 +26,8 @@ export interface Status {
   text: string;
 }
 
-export function status(sysroot: string, f: Fs = nodeFs): Status {
-  const state = loadSysroot(sysroot, f);
+export function status(sysroot: string, f: Fs = nodeFs, env?: BootedEnv): Status {
+  const state = loadSysroot(sysroot, f, env);
   const lookup = repoCommitLookup(openRepo(paths.repo(sysroot)));
   return { deployments: deploymentStatuses(state, lookup), text: formatStatus(state, lookup) };
 }

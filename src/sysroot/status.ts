@@ -19,6 +19,7 @@ export interface DeploymentStatus {
   checksum: string;
   deployserial: number;
   booted: boolean;
+  staged: boolean;
   pending: boolean;
   rollback: boolean;
   pinned: boolean;
@@ -42,6 +43,7 @@ export function deploymentStatuses(state: SysrootState, lookup: CommitLookup): D
       checksum: d.csum,
       deployserial: d.deployserial,
       booted: is(d, state.booted),
+      staged: d.staged === true,
       pending: is(d, pending),
       rollback: is(d, rollback),
       pinned: deploymentPinned(d),
@@ -70,7 +72,7 @@ export function formatStatus(state: SysrootState, lookup: CommitLookup): string 
   if (list.length === 0) return 'No deployments.\n';
   let out = '';
   for (const s of list) {
-    const mark = s.pending ? ' (pending)' : s.rollback ? ' (rollback)' : '';
+    const mark = s.staged ? ' (staged)' : s.pending ? ' (pending)' : s.rollback ? ' (rollback)' : '';
     out += `${s.booted ? '*' : ' '} ${s.stateroot} ${deployName({ csum: s.checksum, deployserial: s.deployserial })}${mark}\n`;
     if (s.version !== undefined) out += `    Version: ${s.version}\n`;
     if (s.unlocked !== 'none') out += `    Unlocked: ${s.unlocked}\n`;

@@ -11,7 +11,7 @@
  *
  * Every broken link is reported (the walk continues where it can); nothing is written.
  */
-import { realpathSync } from 'node:fs';
+import { realpathSync, type Stats } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { CfsError } from '../errors.js';
 import { readImage } from '../composefs/erofs/reader.js';
@@ -25,6 +25,7 @@ import { BootEntry, compareEntries, isEntryFileName } from '../formats/bls.js';
 import { COMPOSEFS_KARG, DEPLOY_IMAGE, cfsImagePaths, commitImageDigest, isDigestHex } from './cfs-image.js';
 import { ostreeArg, readBootversion } from './deployments.js';
 import { type Fs, nodeFs } from '../io/fs.js';
+import { type BootedEnv, HOST_ENV, isBootedSysroot } from './booted.js';
 import { CFS_OBJECTS_DIR, extensionFileName, imageSha256, readExtension } from './boot/initramfs.js';
 import { kargKey, parseKargs } from '../formats/kargs.js';
 import { parseDeployName, parseOstreeKarg, paths } from './layout.js';
@@ -43,6 +44,8 @@ export interface VerifyOptions {
   fs?: Fs;
   /** Check backing objects by presence and size only, not by fs-verity digest. */
   quickObjects?: boolean;
+  /** Where the running system is seen from (booted.ts; default the host's). */
+  env?: BootedEnv;
 }
 
 export interface VerifyReport {
@@ -79,7 +82,9 @@ export async function verify(sysroot: string, o: VerifyOptions = {}): Promise<Ve
   if (o.entry !== undefined && selected.length === 0) {
     problems.push({ entry: '', link: 'entry', reason: `no entry at index ${o.entry} (there are ${parsed.length})` });
   }
-  const ctx = new Walk(sysroot, bootversion, f, o.quickObjects ?? false, problems);
+  const env = o.env ?? HOST_ENV;
+  const running = isBootedSysroot(sysroot, env, f) ? f.stat(env.root) : undefined;
+  const ctx = new Walk(sysroot, bootversion, f, o.quickObjects ?? false, problems, running);
   for (const p of selected) {
     const entry = rel(p.file);
     if (!p.entry) problems.push({ entry, link: 'BLS entry', reason: p.error! });
@@ -99,6 +104,8 @@ class Walk {
     private readonly f: Fs,
     private readonly quick: boolean,
     private readonly problems: VerifyProblem[],
+    /** stat of the running root when the sysroot is booted. */
+    private readonly running?: Stats,
   ) {
     try {
       this.repo = openRepo(paths.repo(sysroot));
@@ -160,8 +167,11 @@ class Walk {
     if (karg && commitDigest && karg !== commitDigest) bad('composefs=', `karg ${karg} differs from the commit's ostree.composefs.digest.v0 ${commitDigest}`);
     const digest = commitDigest ?? karg;
 
-    // the images
-    const image = `${deployDir}/${DEPLOY_IMAGE}`;
+    // the images; the running deployment's directory is under prepare-root's bind of the root, so
+    // its image is read as the stateroot's copy (deploy links one file to both names)
+    const dirStat = this.f.stat(deployDir);
+    const isRunning = this.running !== undefined && dirStat?.dev === this.running.dev && dirStat.ino === this.running.ino;
+    const image = isRunning && digest ? cfsImagePaths.stateroot(this.sysroot, link.stateroot, digest) : `${deployDir}/${DEPLOY_IMAGE}`;
     let bytes: Uint8Array | undefined;
     if (!this.f.stat(image)?.isFile()) bad('image', `${DEPLOY_IMAGE} is missing in ${base}`);
     else {

@@ -26,6 +26,8 @@ export interface UpgradeOptions extends Omit<PullerOptions, 'offline' | 'current
   deployOnly?: boolean;
   /** admin switch: follow this source instead (a docker:// reference, or a refspec: a bare REF keeps the current remote). */
   switchTo?: string;
+  /** Stage the new deployment (finalized at shutdown, src/sysroot/staged.ts). */
+  stage?: boolean;
   onWait?: (holder: string) => void;
 }
 
@@ -56,7 +58,7 @@ export async function upgrade(o: UpgradeOptions): Promise<UpgradeResult> {
     const checksum = resolveRev(repo, rev);
     const result: UpgradeResult = { checksum, previous: merge.csum, fetched };
     if (o.pullOnly || (checksum === merge.csum && o.switchTo === undefined)) return result;
-    result.deployed = await deploy({ sysroot: o.sysroot, stateroot, source: rev, origin, locked: true });
+    result.deployed = await deploy({ sysroot: o.sysroot, stateroot, source: rev, origin, locked: true, stage: o.stage });
     cleanupLocked(o.sysroot, nodeFs);
     return result;
   }, { onWait: o.onWait });

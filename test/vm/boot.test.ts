@@ -2,18 +2,23 @@
  * cfskit deployments boot for real (issue 7): a Debian kernel under qemu starts from exactly what
  * the BLS entry cfskit wrote says (`linux`, the `initrd` lines, `options`), the initramfs extension's
  * prepare-root mounts the deployment's composefs image over the sysroot's cfs objects, and the
- * sample OS's /sbin/init reports what it sees. The sysroot is made by the compiled CLI only
- * (`cfskit commit`, `admin deploy|rollback|kargs`, `admin verify` before every boot). Skipped
+ * sample OS's /sbin/init reports what it sees. The sysroot is made by the compiled CLI
+ * (`cfskit commit`, `admin deploy|rollback|kargs`, `admin verify` before every boot); only the
+ * staged test stages and finalizes through the library, seeing the sysroot as a running system. Skipped
  * visibly without qemu, mkfs.ext4, a host kernel or busybox-static.
  */
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { type BootEntry } from '../../src/formats/bls.js';
+import { decode, encode, lookup, type VarDict } from '../../src/formats/gvariant.js';
+import { BACKING_ROOT_KEY } from '../../src/sysroot/booted.js';
 import { DEPLOY_IMAGE } from '../../src/sysroot/cfs-image.js';
-import { loadSysroot, readBootversion, readEntries } from '../../src/sysroot/deployments.js';
+import { deploymentPath, loadSysroot, readBootversion, readEntries } from '../../src/sysroot/deployments.js';
+import { deploy as stageDeploy } from '../../src/sysroot/deploy.js';
+import { finalizeStaged } from '../../src/sysroot/finalize.js';
 import { formatKargs, parseKargs, replaceKarg } from '../../src/formats/kargs.js';
 import { readExtension } from '../../src/sysroot/boot/initramfs.js';
 import { PREPARE_ROOT_TAG } from '../../src/sysroot/boot/prepare-root.js';
@@ -33,12 +38,13 @@ describe('VM boot of cfskit composefs deployments (qemu, real kernel)', function
   let work: string;
   let sysroot: string;
   let deployed: Deployed[];
+  let base: Uint8Array;
 
   before(function () {
     kernel = needVm(this);
     work = mkdtempSync(join(tmpdir(), 'cfskit-vm-'));
     sysroot = join(work, 'sysroot');
-    const base = buildBaseInitramfs(kernel);
+    base = buildBaseInitramfs(kernel);
     const trees = ['1', '2'].map((version) => {
       const tree = join(work, `tree${version}`);
       writeOsTree(tree, { version, etcDefault: `default-${version}` }, kernel, base, STATEROOT);
@@ -102,12 +108,12 @@ describe('VM boot of cfskit composefs deployments (qemu, real kernel)', function
     expect(v.stderr).to.match(problem);
   }
 
-  function expectOs(r: BootResult, version: string): void {
+  function expectOs(r: BootResult, version: string, local = LOCAL_VALUE): void {
     expect(r.timedOut, explain(r)).to.equal(false);
     const os = markers(r.console, OS_TAG);
     expect(os, explain(r)).to.include(`VERSION=${version}`);
     expect(os).to.include(`${DEFAULTS_FILE}=default-${version}`);
-    expect(os).to.include(`${LOCAL_FILE}=${LOCAL_VALUE}`);
+    expect(os).to.include(`${LOCAL_FILE}=${local}`);
     expect(os.find((l) => l.startsWith('root='))).to.match(/^root=overlay \/ overlay ro,/);
     expect(os.find((l) => l.startsWith('sysroot='))).to.match(/^sysroot=\/dev\/vda \/sysroot ext4 /);
     expect(os).to.include('etc-writable=yes');
@@ -116,6 +122,28 @@ describe('VM boot of cfskit composefs deployments (qemu, real kernel)', function
     expect(os).to.include(`busybox=${busybox}  /bin/busybox`);
     expect(os).to.include('done');
     expect(markers(r.console, PREPARE_ROOT_TAG), 'prepare-root printed no failure').to.deep.equal([]);
+    expectBooted(os);
+  }
+
+  /**
+   * What the running system finds itself by (issue 18): /run/ostree-booted as ostree's a{sv}, its
+   * backing-root-device-inode = (dev, ino) of / = of the deployment directory its ostree= names
+   * (ostree 2022.7 compares the last two), and the sysroot's boot/ at /boot.
+   */
+  function expectBooted(os: string[]): void {
+    const value = (key: string) => os.find((l) => l.startsWith(`${key}=`))?.slice(key.length + 1);
+    const hex = value('ostree-booted');
+    expect(hex, 'the guest read /run/ostree-booted').to.match(/^([0-9a-f]{2})+$/);
+    const marker = decode('a{sv}', Buffer.from(hex!, 'hex'), 'le') as VarDict;
+    const rootDevIno = value('root-devino')!;
+    expect(rootDevIno).to.match(/^\d+ \d+$/);
+    expect(value('deployment-devino'), 'the deployment directory is the root').to.equal(rootDevIno);
+    const [dev, ino] = rootDevIno.split(' ').map(BigInt);
+    expect(lookup(marker, BACKING_ROOT_KEY)).to.deep.equal({ type: '(tt)', value: [dev, ino] });
+    expect(lookup(marker, 'composefs')).to.deep.equal({ type: 'b', value: true });
+    expect(lookup(marker, 'composefs.verity')).to.deep.equal({ type: 'b', value: false });
+    const entries = readEntries(sysroot, readBootversion(sysroot)).map(({ file }) => `/boot/loader/entries/${basename(file)}`);
+    expect(value('boot-entries')).to.equal(entries.sort().join(' '));
   }
 
   function expectStopped(r: BootResult, message: RegExp): void {
@@ -203,6 +231,32 @@ describe('VM boot of cfskit composefs deployments (qemu, real kernel)', function
     } finally {
       writeFileSync(file, original);
     }
+  });
+
+  /**
+   * A staged deployment (issue 18), staged and finalized through the library with the sysroot
+   * seen as a running system (a BootedEnv naming the default deployment): the /etc change made
+   * after staging is in the finalized deployment, and that deployment boots.
+   */
+  it('a deployment staged, then finalized after an /etc change, boots with that change', async () => {
+    const tree = join(work, 'tree3');
+    writeOsTree(tree, { version: '3', etcDefault: 'default-3' }, kernel, base, STATEROOT);
+    cfskit('commit', `--repo=${join(sysroot, 'ostree/repo')}`, `--branch=${BRANCH}`, '--version=3', '--timestamp=1700000003', tree);
+    const running = loadSysroot(sysroot).deployments[0];
+    const run = join(work, 'run');
+    mkdirSync(run, { recursive: true });
+    const st = statSync(deploymentPath(sysroot, running), { bigint: true });
+    writeFileSync(join(run, 'ostree-booted'), encode('a{sv}', [[BACKING_ROOT_KEY, { type: '(tt)', value: [st.dev, st.ino] }]], 'le'));
+    const env = { root: sysroot, run, cmdline: join(work, 'cmdline') };
+    const staged = await stageDeploy({ sysroot, stateroot: STATEROOT, source: BRANCH, env, stage: true });
+    const changed = 'changed after staging';
+    writeFileSync(join(deploymentPath(sysroot, running), 'etc', LOCAL_FILE), `${changed}\n`);
+    expect((await finalizeStaged(sysroot, { env })).finalized?.csum).to.equal(staged.deployment.csum);
+    deployed.push({ dir: staged.dir, digest: staged.digest, etcChanges: '' });
+    const { result, entry, verified } = await boot(0);
+    expectVerified(verified);
+    expect(entry.options).to.include(`composefs=${staged.digest}`);
+    expectOs(result, '3', changed);
   });
 });
 

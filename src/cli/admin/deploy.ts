@@ -34,6 +34,7 @@ deployment then follows it (origin container-image-reference).`,
     'not-as-default': { type: 'boolean', help: 'insert after the booted deployment instead of first (the default entry)' },
     'no-merge': { type: 'boolean', help: "start /etc from the image's defaults only and ignore the merge\ndeployment's kernel arguments" },
     quiet: { type: 'boolean', short: 'q', help: 'no progress display (drawn only when stderr is a terminal)' },
+    stage: { type: 'boolean', help: 'write the deployment now but make it the default only at shutdown\n(admin finalize-staged, run by cfskit-finalize-staged.service), merging /etc\nas it is then; needs a booted system' },
     verity: { type: 'boolean', help: 'require fs-verity on the image at boot (composefs=verity: a digest mismatch\nor a file system without verity refuses to boot)' },
     ...REGISTRY_OPTIONS,
   },
@@ -55,6 +56,7 @@ export async function run(args: string[]): Promise<number> {
     notAsDefault: p.values['not-as-default'] === true,
     noMerge: p.values['no-merge'] === true,
     composefs: p.values.verity ? 'verity' as const : 'yes' as const,
+    stage: p.values.stage === true,
   };
   const r = isDockerReference(source)
     ? await deployFromRegistry({ ...options, reference: source, registry: registryOptions((name) => p.values[name] as string | undefined, quiet) })
@@ -65,6 +67,6 @@ export async function run(args: string[]): Promise<number> {
     }, { onWait: (holder) => process.stderr.write(`Waiting for the sysroot lock (held by ${holder})\n`) }), { quiet });
   const { modified, removed, added } = r.etc;
   process.stdout.write(`Copying /etc changes: ${modified.length} modified, ${removed.length} removed, ${added.length} added\n`);
-  process.stdout.write(`Deployed ${r.dir} (composefs=${r.digest})\n`);
+  process.stdout.write(`${options.stage ? 'Staged' : 'Deployed'} ${r.dir} (composefs=${r.digest})\n`);
   return 0;
 }

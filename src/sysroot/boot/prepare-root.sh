@@ -44,6 +44,67 @@ check_relpath() {
   esac
 }
 
+# /run/ostree-booted is a little-endian GVariant a{sv} (docs/FORMAT.md "The booted system"). An entry:
+# key, NUL, zeros to 8-alignment, value, NUL, type, one framing byte (where the key ends); after
+# the entries one framing byte per entry end. The dict stays under 256 bytes: one-byte offsets.
+GV_OUT=
+GV_POS=0
+GV_ENDS=
+gv_byte() {
+  # shellcheck disable=SC2059 # the format is the one octal escape of the byte
+  printf "\\$(printf %o "$1")" >>"$GV_OUT"
+  GV_POS=$((GV_POS + 1))
+}
+gv_text() {
+  printf '%s' "$1" >>"$GV_OUT"
+  GV_POS=$((GV_POS + ${#1}))
+}
+gv_pad8() {
+  while [ $((GV_POS % 8)) -ne 0 ]; do gv_byte 0; done
+}
+gv_u64() {
+  _n=$1
+  _i=0
+  while [ $_i -lt 8 ]; do
+    gv_byte $((_n & 255))
+    _n=$((_n >> 8))
+    _i=$((_i + 1))
+  done
+}
+# gv_entry KEY TYPE VALUE...: two decimal numbers for (tt), 0 or 1 for b.
+gv_entry() {
+  gv_pad8
+  _start=$GV_POS
+  gv_text "$1"
+  gv_byte 0
+  _keyend=$((GV_POS - _start))
+  gv_pad8
+  case "$2" in
+    '(tt)') gv_u64 "$3" && gv_u64 "$4" ;;
+    b) gv_byte "$3" ;;
+  esac
+  gv_byte 0
+  gv_text "$2"
+  gv_byte "$_keyend"
+  GV_ENDS="$GV_ENDS $GV_POS"
+}
+
+# write_booted FILE DEV INO VERITY: the keys ostree's prepare-root writes for a composefs root, in its order.
+write_booted() {
+  GV_OUT=$1.tmp
+  GV_POS=0
+  GV_ENDS=
+  : >"$GV_OUT" || return 1
+  gv_entry backing-root-device-inode '(tt)' "$2" "$3"
+  gv_entry root.transient b 0
+  gv_entry root.transient-ro b 0
+  gv_entry composefs b 1
+  gv_entry composefs.verity b "$4"
+  gv_entry sysroot-ro b 0
+  for _end in $GV_ENDS; do gv_byte "$_end"; done
+  chmod 0644 "$GV_OUT" && mv -f "$GV_OUT" "$1"
+}
+
 is_hex64() {
   [ ${#1} -eq 64 ] || return 1
   case "$1" in *[!0-9a-f]*) return 1 ;; esac
@@ -68,6 +129,8 @@ fi
 [ -r /proc/cmdline ] || fail "/proc/cmdline is not readable"
 # A tmpfs /run that moves into the new root, keeping the image's mount visible at /run/cfskit/lower.
 grep -q '^[^ ]* /run ' /proc/mounts || mount -t tmpfs -o mode=0755,nodev,nosuid tmpfs /run 2>/dev/null
+# Mounts moved below must not propagate (a shared mount cannot be moved).
+err=$(mount --make-rprivate / 2>&1) || fail "cannot make / a private mount: $err"
 
 OSTREE=
 DIGEST=
@@ -183,6 +246,17 @@ for dir in etc var sysroot; do
 done
 err=$(mount --bind "$DEPLOY/etc" "$NEW/etc" 2>&1) || fail "cannot bind the deployment's etc/ over /etc: $err"
 err=$(mount --bind "$PHYS/ostree/deploy/$STATEROOT/var" "$NEW/var" 2>&1) || fail "cannot bind the stateroot's var/ over /var: $err"
+# /boot: the sysroot's boot/ when it is not a partition of its own (boot/loader is a symlink there).
+if [ -L "$PHYS/boot/loader" ] && [ -d "$NEW/boot" ]; then
+  err=$(mount --bind "$PHYS/boot" "$NEW/boot" 2>&1) || fail "cannot bind the sysroot's boot/ over /boot: $err"
+fi
+# The root over the deployment directory (with etc/, var/, boot/): / and the deployment then have one
+# (dev, ino), which is how ostree 2022.7 finds the booted deployment.
+err=$(mount -o rbind "$NEW" "$DEPLOY" 2>&1) || fail "cannot bind the root over the deployment directory: $err"
+DEVINO=$(stat -c '%d %i' "$NEW" 2>&1) || fail "cannot stat the new root: $DEVINO"
+mkdir -p /run/ostree || fail "cannot create /run/ostree"
+# shellcheck disable=SC2086 # DEVINO is two numbers
+write_booted /run/ostree-booted $DEVINO "${VERITY:-0}" || fail "cannot write /run/ostree-booted"
 if [ ! -L "$NEW/sbin/init" ] && [ ! -x "$NEW/sbin/init" ]; then
   fail "composefs image $EXT_IMAGE has no executable /sbin/init"
 fi

@@ -14,8 +14,14 @@
  *     `A::B` on kernels >= 6.5, else `A:B` (6.1 reads `::` as an empty layer, vm-boot.md §3);
  *     `metacopy=on,redirect_dir=on` always; `verity=require` when prepare-root.conf says `verity`
  *     (needs >= 6.6);
- *  5. binds the deployment's `etc/` over /etc and the stateroot's `var/` over /var, moves the physical
- *     root to /sysroot inside the new root, moves /dev /proc /sys /run along, and switch_roots.
+ *  5. binds the deployment's `etc/` over /etc and the stateroot's `var/` over /var, the sysroot's
+ *     `boot/` over /boot when `boot/loader` is a symlink there (no /boot partition), then the new
+ *     root (recursively) over the deployment directory and writes `/run/ostree-booted` (ostree's
+ *     a{sv} with `backing-root-device-inode` = the root's (dev, ino)): booted-system detection of
+ *     ostree 2022.7 (stat of `/`), of later ostree and of cfskit (src/sysroot/booted.ts) all find the
+ *     running deployment;
+ *  6. moves the physical root to /sysroot inside the new root, moves /dev /proc /sys /run along, and
+ *     switch_roots.
  *
  * Any failure prints one line `cfskit-prepare-root: <reason>` and enters the emergency path: an
  * interactive shell, or with `rd.emergency=poweroff|reboot|halt` (dracut's karg) that action. It
@@ -24,7 +30,7 @@
  * The extension's keyfiles are read with a small sh reader: `[group]` lines and `key=value` lines
  * exactly as cfskit writes them (no escapes, no spaces around `=`). Tools it calls, each in busybox
  * and in util-linux/coreutils: mount, sha256sum, readlink -f, findfs, switch_root, uname, grep,
- * cat, sleep 0.1, sync, poweroff/reboot/halt -f.
+ * cat, sleep 0.1, sync, stat -c, printf, chmod, mv, mkdir -p, poweroff/reboot/halt -f.
  */
 
 import { readFileSync } from 'node:fs';

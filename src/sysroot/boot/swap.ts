@@ -15,6 +15,8 @@ import {
 import { type Fs, ensureDir, nodeFs, removeIfExists, removeTree, symlinkReplace, writeFileReplace } from '../../io/fs.js';
 import { formatKargs, parseKargs, replaceKarg, withoutKarg } from '../../formats/kargs.js';
 import { bootlinkTarget, ostreeKarg, paths } from '../layout.js';
+import { type BootedEnv, HOST_ENV } from '../booted.js';
+import { STAGED_LOCKED_FILE, stagedPath } from '../staged.js';
 
 /** A file to install into `boot/ostree/<stateroot>-<bootcsum>/` if missing (ostree.md §3.4). */
 export interface BootFile {
@@ -28,6 +30,8 @@ export interface WriteOptions {
   fs?: Fs;
   /** Boot files per kernel directory name `<stateroot>-<bootcsum>`. */
   bootFiles?: Map<string, BootFile[]>;
+  /** Where the running system is seen from (booted.ts; default the host's). */
+  env?: BootedEnv;
 }
 
 /** What a write did: nothing, a bootlink-only swap (6), or a new bootversion (7). */
@@ -66,9 +70,14 @@ function bootconfigsEqual(a: Deployment[], b: Deployment[]): boolean {
  * Makes `list` the boot configuration (index 0 = default). Deployment directories must exist; the
  * booted deployment must stay in the list.
  */
-export function writeDeployments(sysroot: string, list: Deployment[], opts: WriteOptions = {}): SwapKind {
+export function writeDeployments(sysroot: string, wanted: Deployment[], opts: WriteOptions = {}): SwapKind {
   const f = opts.fs ?? nodeFs;
-  const current = loadSysroot(sysroot, f);
+  const loaded = loadSysroot(sysroot, f, opts.env);
+  // spec §3.7 step 2: a staged deployment stays (without an entry) only as the first of the list
+  const staged = loaded.deployments[0]?.staged ? loaded.deployments[0] : undefined;
+  if (staged && !(wanted[0]?.staged && sameDeployment(wanted[0], staged))) dropStaged(f, sysroot, staged, opts.env ?? HOST_ENV);
+  const list = wanted.filter((d) => !d.staged);
+  const current = { ...loaded, deployments: loaded.deployments.filter((d) => !d.staged) };
   if (current.booted && !list.some((d) => sameDeployment(d, current.booted!))) {
     throw new CfsError('the booted deployment must stay in the list', { code: 'ESYSROOT' });
   }
@@ -101,7 +110,15 @@ export function writeDeployments(sysroot: string, list: Deployment[], opts: Writ
   return kind;
 }
 
-/** write_deployments_bootswap (ostree.md §3.7 step 7). */
+/** The state file (and its lock), then the staged deployment's directory and origin. */
+function dropStaged(f: Fs, sysroot: string, d: Deployment, env: BootedEnv): void {
+  removeIfExists(f, stagedPath(env));
+  removeIfExists(f, `${env.run}/${STAGED_LOCKED_FILE}`);
+  removeTree(f, deploymentPath(sysroot, d));
+  removeIfExists(f, paths.origin(sysroot, d.stateroot, d));
+}
+
+/** write_deployments_bootswap (spec §3.7 step 7). */
 function bootswap(f: Fs, sysroot: string, bootversion: number, list: Deployment[], bootFiles?: Map<string, BootFile[]>): { bootversion: number; subbootversion: number } {
   const n = 1 - bootversion;
   // a. fresh entries directory for the new bootversion
@@ -156,7 +173,7 @@ function writeBootlinks(f: Fs, sysroot: string, bootversion: number, sub: number
 }
 
 /** install_into_boot: hardlink, or copy (temp, fsync, rename) across filesystems; existing files kept. */
-function installBootFiles(f: Fs, sysroot: string, d: Deployment, files: BootFile[]): string {
+export function installBootFiles(f: Fs, sysroot: string, d: Deployment, files: BootFile[]): string {
   const dir = paths.bootDir(sysroot, d.stateroot, d.bootcsum);
   ensureDir(f, dir, 0o755);
   for (const file of files) {
