@@ -1,6 +1,6 @@
 // Plain SHA-256 / SHA-512 of a message fed in whole blocks, then a tail (FIPS 180-4 §5.1 padding),
 // and the per-algorithm dispatch the fs-verity block hashing uses.
-// `alg` is the fs-verity hash algorithm id (spec §1.4): SHA256_ID, else SHA-512 (src/wasm/abi.ts).
+// `alg` is the fs-verity hash algorithm id (composefs-image.md §1.4): SHA256_ID, else SHA-512 (src/wasm/abi.ts).
 import {
   sha256Blocks, sha256Init, sha256LoadState, sha256Output, sha256PadBlock, sha256SaveState, sha256SetPadding,
 } from './sha256';

@@ -11,13 +11,13 @@ type i32 = number;
 type u32 = number;
 type u8 = number;
 
-/** EROFS block size and its log2 (spec conventions, §2.3 blkszbits). */
+/** EROFS block size and its log2 (composefs-image.md §2.3 blkszbits). */
 export const BLOCK_SIZE: i32 = 4096;
 export const BLOCK_BITS: i32 = 12;
-/** Inode slot size: nid = byte offset / 32 (spec conventions). */
+/** Inode slot size: nid = byte offset / 32 (composefs-image.md conventions). */
 export const SLOT_SIZE: i32 = 32;
 
-/* ---- composefs header at offset 0 (§2.2, struct lcfs_erofs_header_s) ---- */
+/* ---- composefs header at offset 0 (composefs-image.md §2.2, struct lcfs_erofs_header_s) ---- */
 export const CFS_MAGIC: u32 = 0xd078629a;
 /** Image-layout version, always 1 (LCFS_EROFS_VERSION). */
 export const CFS_LAYOUT_VERSION: u32 = 1;
@@ -25,13 +25,13 @@ export const CFS_LAYOUT_VERSION: u32 = 1;
 export const CFS_FLAG_HAS_ACL: u32 = 1;
 /** Header field offsets. */
 export const CFS_HDR = { magic: 0, version: 4, flags: 8, composefsVersion: 12 } as const;
-/** The tool's default format versions (§2.10). */
+/** The tool's default format versions (composefs-image.md §2.10). */
 export const CFS_DEFAULT_MIN_VERSION: i32 = 0;
 export const CFS_DEFAULT_MAX_VERSION: i32 = 1;
-/** Format versions the writer accepts (§2.10: LCFS_VERSION_MAX = 1). */
+/** Format versions the writer accepts (composefs-image.md §2.10: LCFS_VERSION_MAX = 1). */
 export const CFS_VERSION_MAX: i32 = 1;
 
-/* ---- superblock at offset 1024 (§2.3, struct erofs_super_block) ---- */
+/* ---- superblock at offset 1024 (composefs-image.md §2.3, struct erofs_super_block) ---- */
 export const SUPERBLOCK_OFFSET: i32 = 1024;
 export const SUPERBLOCK_SIZE: i32 = 128;
 export const EROFS_MAGIC: u32 = 0xe0f5e1e2;
@@ -61,21 +61,21 @@ export const SB = {
   xattrPrefixStart: 0x5c,
   packedNid: 0x60,
 } as const;
-/** First inode right after the superblock (§2.1): root nid 36 normally. */
+/** First inode right after the superblock (composefs-image.md §2.1): root nid 36 normally. */
 export const INODE_TABLE_START: i32 = SUPERBLOCK_OFFSET + SUPERBLOCK_SIZE;
 
-/* ---- inodes (§2.4) ---- */
+/* ---- inodes (composefs-image.md §2.4) ---- */
 export const INODE_COMPACT_SIZE: i32 = 32;
 export const INODE_EXTENDED_SIZE: i32 = 64;
-/** i_format = (datalayout << 1) | version; version bit 0 = extended (§2.4.3). */
+/** i_format = (datalayout << 1) | version; version bit 0 = extended (composefs-image.md §2.4.3). */
 export const I_VERSION_EXTENDED: u32 = 1;
 export const I_DATALAYOUT_SHIFT: u32 = 1;
 export const I_DATALAYOUT_MASK: u32 = 0x7;
-/** Data layouts (§2.4.3). */
+/** Data layouts (composefs-image.md §2.4.3). */
 export const LAYOUT_FLAT_PLAIN: u32 = 0;
 export const LAYOUT_FLAT_INLINE: u32 = 2;
 export const LAYOUT_CHUNK_BASED: u32 = 4;
-/** Compact inode field offsets (§2.4.1, struct erofs_inode_compact). */
+/** Compact inode field offsets (composefs-image.md §2.4.1, struct erofs_inode_compact). */
 export const IC = {
   format: 0x00,
   xattrIcount: 0x02,
@@ -87,7 +87,7 @@ export const IC = {
   uid: 0x18,
   gid: 0x1a,
 } as const;
-/** Extended inode field offsets (§2.4.2, struct erofs_inode_extended). */
+/** Extended inode field offsets (composefs-image.md §2.4.2, struct erofs_inode_extended). */
 export const IE = {
   format: 0x00,
   xattrIcount: 0x02,
@@ -102,14 +102,14 @@ export const IE = {
   nlink: 0x2c,
 } as const;
 
-/* ---- chunk-based files (§2.8.3) ---- */
+/* ---- chunk-based files (composefs-image.md §2.8.3) ---- */
 /** Chunk bits beyond the block bits are limited to this mask (EROFS_CHUNK_FORMAT_BLKBITS_MASK). */
 export const CHUNK_FORMAT_BLKBITS_MASK: i32 = 0x1f;
 export const CHUNK_INDEX_SIZE: i32 = 4;
-/** External files may need at most this many chunks (LCFS_MAX_NONINLINE_CHUNKS, §2.11). */
+/** External files may need at most this many chunks (LCFS_MAX_NONINLINE_CHUNKS, composefs-image.md §2.11). */
 export const MAX_CHUNKS: i32 = 1024;
 
-/* ---- xattrs (§2.5, §2.6) ---- */
+/* ---- xattrs (composefs-image.md §2.5, §2.6) ---- */
 /** struct erofs_xattr_ibody_header: h_name_filter u32, h_shared_count u8, 7 reserved. */
 export const XATTR_IBODY_HEADER_SIZE: i32 = 12;
 /** struct erofs_xattr_entry: e_name_len u8, e_name_index u8, e_value_size u16. */
@@ -131,7 +131,7 @@ export const XATTR_INDEX_SECURITY: u8 = 6;
 export const XATTR_POSIX_ACL_ACCESS: string = 'system.posix_acl_access';
 export const XATTR_POSIX_ACL_DEFAULT: string = 'system.posix_acl_default';
 export const XATTR_SELINUX: string = 'security.selinux';
-/** The prefix of each name index, as the reader expands it (§2.12, erofs_xattr_prefixes). */
+/** The prefix of each name index, as the reader expands it (composefs-image.md §2.12, erofs_xattr_prefixes). */
 export const XATTR_PREFIXES: ReadonlyArray<string> = [
   '',
   'user.',
@@ -141,7 +141,7 @@ export const XATTR_PREFIXES: ReadonlyArray<string> = [
   'lustre.',
   'security.',
 ];
-/** The indexes the writer tries, in this order, first match wins (§2.5; never index 5). */
+/** The indexes the writer tries, in this order, first match wins (composefs-image.md §2.5; never index 5). */
 export const WRITER_XATTR_INDEXES: ReadonlyArray<u8> = [
   XATTR_INDEX_USER,
   XATTR_INDEX_POSIX_ACL_ACCESS,
@@ -150,7 +150,7 @@ export const WRITER_XATTR_INDEXES: ReadonlyArray<u8> = [
   XATTR_INDEX_SECURITY,
 ];
 
-/* ---- overlayfs xattrs composefs writes (§2.8.3, §2.9 P2/P3, §2.12) ---- */
+/* ---- overlayfs xattrs composefs writes (composefs-image.md §2.8.3, §2.9 P2/P3, §2.12) ---- */
 export const OVERLAY_XATTR_PREFIX: string = 'trusted.overlay.';
 export const OVERLAY_XATTR_ESCAPE_PREFIX: string = 'trusted.overlay.overlay.';
 export const OVERLAY_XATTR_METACOPY: string = 'trusted.overlay.metacopy';
@@ -162,15 +162,15 @@ export const OVERLAY_XATTR_ESCAPED_OPAQUE: string = 'trusted.overlay.overlay.opa
 export const OVERLAY_XATTR_USERXATTR_WHITEOUT: string = 'user.overlay.whiteout';
 export const OVERLAY_XATTR_USERXATTR_WHITEOUTS: string = 'user.overlay.whiteouts';
 export const OVERLAY_XATTR_USERXATTR_OPAQUE: string = 'user.overlay.opaque';
-/** Metacopy value: header (version 0, length 36, flags 0, hash algorithm 1 = SHA-256), then the digest (§2.8.3). */
+/** Metacopy value: header (version 0, length 36, flags 0, hash algorithm 1 = SHA-256), then the digest (composefs-image.md §2.8.3). */
 export const METACOPY_HEADER: u32 = 0x01002400;
 export const METACOPY_HEADER_SIZE: i32 = 4;
 export const METACOPY_SIZE: i32 = 36;
 
-/* ---- directories (§2.7) ---- */
+/* ---- directories (composefs-image.md §2.7) ---- */
 /** struct erofs_dirent: nid u64, nameoff u16, file_type u8, reserved u8. */
 export const DIRENT_SIZE: i32 = 12;
-/** A directory tail larger than this goes to a full block (also for inline file tails, §2.8.2). */
+/** A directory tail larger than this goes to a full block (also for inline file tails, composefs-image.md §2.8.2). */
 export const MAX_INLINE_TAIL: i32 = BLOCK_SIZE / 2;
 /** EROFS_FT_* file types in dirents. */
 export const FT_UNKNOWN: u8 = 0;
@@ -182,16 +182,16 @@ export const FT_FIFO: u8 = 5;
 export const FT_SOCK: u8 = 6;
 export const FT_SYMLINK: u8 = 7;
 
-/* ---- limits (§2.11) ---- */
+/* ---- limits (composefs-image.md §2.11) ---- */
 export const MAX_NAME_LENGTH: i32 = 255;
 /** Inline content limit (LCFS_INLINE_CONTENT_MAX). */
 export const INLINE_CONTENT_MAX: i32 = 5000;
 /** Symlink targets and payloads must be shorter than PATH_MAX. */
 export const PATH_MAX: i32 = 4096;
-/** Whiteout stubs 00..ff added to the root (§2.9 P3): char device, mode 020644, rdev 0. */
+/** Whiteout stubs 00..ff added to the root (composefs-image.md §2.9 P3): char device, mode 020644, rdev 0. */
 export const WHITEOUT_STUB_MODE: u32 = 0o020644;
 
-/* ---- the per-node xattr budget (§2.11, lcfs_node_set_xattr) ---- */
+/* ---- the per-node xattr budget (composefs-image.md §2.11, lcfs_node_set_xattr) ---- */
 /** Longest xattr name and value (XATTR_NAME_MAX, XATTR_SIZE_MAX). */
 export const XATTR_NAME_MAX: i32 = 255;
 export const XATTR_VALUE_MAX: i32 = 65535;

@@ -286,7 +286,7 @@ function newKargs(o: DeployOptions, merge: Deployment | undefined, digest: strin
 }
 
 /**
- * The merge deployment's old /etc defaults: from its own image (spec §6 item 5), the stateroot's
+ * The merge deployment's old /etc defaults: from its own image (ostree.md §6 item 5), the stateroot's
  * copy its `composefs=` names (the same file: while that deployment runs, prepare-root's bind of
  * the root hides its directory's `.ostree.cfs`).
  */

@@ -92,7 +92,7 @@ export function ostreeArg(entry: BootEntry): string | undefined {
   return undefined;
 }
 
-/** Loads the deployment list (spec §3.8); `env` is where the running system is seen from (booted.ts). */
+/** Loads the deployment list (ostree.md §3.8); `env` is where the running system is seen from (booted.ts). */
 export function loadSysroot(sysroot: string, f: Fs = nodeFs, env: BootedEnv = HOST_ENV): SysrootState {
   if (!f.stat(paths.repo(sysroot))?.isDirectory()) {
     throw new CfsError('not an ostree sysroot (no ostree/repo)', { file: sysroot, code: 'ESYSROOT' });
@@ -101,7 +101,7 @@ export function loadSysroot(sysroot: string, f: Fs = nodeFs, env: BootedEnv = HO
   const subbootversion = readSubbootversion(sysroot, bootversion, f);
   const deployments = readEntries(sysroot, bootversion, f).map(({ file, entry }) => parseDeployment(sysroot, file, entry, f, env));
   const booted = findBooted(sysroot, deployments, env, f);
-  // spec §3.8 step 6: a booted system's staged deployment comes first
+  // ostree.md §3.8 step 6: a booted system's staged deployment comes first
   const staged = booted ? readStagedState(sysroot, env, f)?.deployment : undefined;
   return { bootversion, subbootversion, deployments: staged ? [staged, ...deployments] : deployments, booted };
 }

@@ -11,7 +11,7 @@
 type i32 = number;
 type u32 = number;
 
-/** fs-verity hash algorithm ids (spec §1.4), the `alg` of the hashing exports. */
+/** fs-verity hash algorithm ids (composefs-image.md §1.4), the `alg` of the hashing exports. */
 export const SHA256_ID = 1 satisfies u32;
 export const SHA512_ID = 2 satisfies u32;
 

@@ -54,7 +54,7 @@ export function shaDigest(alg: HashAlgId, data: Uint8Array): Uint8Array {
 export const sha256 = (data: Uint8Array): Uint8Array => shaDigest(SHA256_ID, data);
 export const sha512 = (data: Uint8Array): Uint8Array => shaDigest(SHA512_ID, data);
 
-/** How fs-verity hashes each Merkle block (spec §1.2, §1.3). */
+/** How fs-verity hashes each Merkle block (composefs-image.md §1.2, §1.3). */
 export interface BlockHashing {
   alg: HashAlgId;
   /** A power of two, 2 × digest size .. IO_SIZE. */

@@ -498,7 +498,7 @@ class TreeLoader {
     return name;
   }
 
-  /** How C interprets each stored xattr (spec §2.12, Appendix B item 14). */
+  /** How C interprets each stored xattr (composefs-image.md §2.12, Appendix B item 14). */
   private applyXattr(node: Node, key: string, valueAt: number, valueSize: number): void {
     const bytes = this.img.bytes;
     const isReg = (node.mode & S_IFMT) === S_IFREG;

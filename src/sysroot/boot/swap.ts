@@ -73,7 +73,7 @@ function bootconfigsEqual(a: Deployment[], b: Deployment[]): boolean {
 export function writeDeployments(sysroot: string, wanted: Deployment[], opts: WriteOptions = {}): SwapKind {
   const f = opts.fs ?? nodeFs;
   const loaded = loadSysroot(sysroot, f, opts.env);
-  // spec §3.7 step 2: a staged deployment stays (without an entry) only as the first of the list
+  // ostree.md §3.7 step 2: a staged deployment stays (without an entry) only as the first of the list
   const staged = loaded.deployments[0]?.staged ? loaded.deployments[0] : undefined;
   if (staged && !(wanted[0]?.staged && sameDeployment(wanted[0], staged))) dropStaged(f, sysroot, staged, opts.env ?? HOST_ENV);
   const list = wanted.filter((d) => !d.staged);
@@ -118,7 +118,7 @@ function dropStaged(f: Fs, sysroot: string, d: Deployment, env: BootedEnv): void
   removeIfExists(f, paths.origin(sysroot, d.stateroot, d));
 }
 
-/** write_deployments_bootswap (spec §3.7 step 7). */
+/** write_deployments_bootswap (ostree.md §3.7 step 7). */
 function bootswap(f: Fs, sysroot: string, bootversion: number, list: Deployment[], bootFiles?: Map<string, BootFile[]>): { bootversion: number; subbootversion: number } {
   const n = 1 - bootversion;
   // a. fresh entries directory for the new bootversion
