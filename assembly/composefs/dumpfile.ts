@@ -284,10 +284,8 @@ function inodeFields(node: Node, mode: u32, restStart: usize, end: usize, line: 
   const contentPtr = fieldPtr;
   const contentLen = hasContent ? fieldLen : 0;
   if (hasContent && <u64>contentLen != size) rejectNumbers(line, R.DUMP_CONTENT_SIZE, F_CONTENT, contentLen, size);
-  // Unescaped here, in C's order (a bad escape is reported before the checks below); parsed last.
-  const hasDigest = optionalField(F_DIGEST, line);
-  const digestPtr = fieldPtr;
-  const digestLen = fieldLen;
+  // A bad escape in DIGEST is reported here, in C's order; the field is unescaped again when parsed, last.
+  if (lineHasBackslash) optionalField(F_DIGEST, line);
 
   if (strict && !isDevice(mode) && rdevNonZero) reject(line, R.DUMP_DEVNUM, F_RDEV);
 
@@ -313,7 +311,7 @@ function inodeFields(node: Node, mode: u32, restStart: usize, end: usize, line: 
   node.mtimeSec = <i64>sec;
   node.mtimeNsec = nsec;
   if (hasPayload) node.payload = slab.copy(payloadPtr, payloadLen);
-  if (hasDigest) node.digest = parseDigest(digestPtr, digestLen);
+  if (optionalField(F_DIGEST, line)) node.digest = parseDigest(fieldPtr, fieldLen);
 }
 
 /**

@@ -106,6 +106,8 @@ describe('Wasm dumpfile parser: line shapes', () => {
     ['digest of 66 digits', `${root}\n/a 1 100644 1 0 0 0 0.0 ab/c - ${'b'.repeat(66)}\n`],
     ['digest with an escaped NUL after 64 digits', `${root}\n/a 1 100644 1 0 0 0 0.0 ab/c - ${'c'.repeat(64)}\\x00q\n`],
     ['xattr without =', `${root}\n/a 0 100644 1 0 0 0 0.0 - - - user.x\n`],
+    ['bad escape in DIGEST before an xattr without =', `${root}\n/a 0 100644 1 0 0 0 0.0 - - \\q user.x\n`],
+    ['bad escape in DIGEST of a symlink without target', `${root}\n/l 0 120777 1 0 0 5 0.0 - - \\x1\n`],
     ['two spaces before an xattr', `${root}\n/a 0 100644 1 0 0 0 0.0 - - -  user.x=1\n`],
     ['trailing space', `${root}\n/a 0 100644 1 0 0 0 0.0 - - - \n`],
     ['empty xattr key', `${root}\n/a 0 100644 1 0 0 0 0.0 - - - =v\n`],
