@@ -6,7 +6,7 @@
  *    (codes of src/wasm/dump-reasons.ts) and what the message quotes (two numbers, and the bytes in
  *    the text accessors); src/wasm/dump-error.ts words it as the TypeScript parser does.
  *  - FAIL_WRITE: the writer refused the tree; `code` is the errno name (EINVAL, ERANGE, EFBIG,
- *    ENOTDIR, ...) and the text is the `field` src/composefs/write-error.ts `writeError` builds
+ *    ENOTDIR, ...) and the text is the `field` src/wasm/write-error.ts `writeError` builds
  *    (`WHERE: DETAIL`).
  */
 export const FAIL_DUMP: i32 = 1;
