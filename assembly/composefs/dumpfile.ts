@@ -1,17 +1,24 @@
 /**
  * Dumpfile parser in Wasm (composefs-dump(5); spec composefs-image.md §3): a port of
  * src/composefs/dumpfile/parse.ts with the same accept/reject decisions and the same tree, strict
- * mode as `CFS_PARSE_STRICT` (composefs-image.md §3.6). Input arrives in chunks (`inputBuffer` + `feed`); a line
- * spanning chunks is carried over. Any invalid input fails with FAIL_DUMP and the line number:
- * the JS parser re-parses to produce the message (error.ts).
+ * mode as `CFS_PARSE_STRICT` (§3.6). Input arrives in chunks (`inputBuffer` + `feed`); a line
+ * spanning chunks is carried over. Invalid input fails with FAIL_DUMP (error.ts): the line, the
+ * reason and field (assembly/contract/dump-reasons.ts, from src/wasm/dump-reasons.ts) and what the message quotes, so JS words the error
+ * exactly as the TypeScript parser does without parsing again.
  */
-import { fail, FAIL_DUMP } from './error';
+import * as R from '../contract/dump-reasons';
+import {
+  F_CONTENT, F_DIGEST, F_GID, F_MODE, F_MTIME, F_NLINK, F_NONE, F_PATH, F_PAYLOAD, F_RDEV, F_SIZE, F_UID, F_XATTR_KEY, F_XATTRS,
+} from '../contract/dump-reasons';
+import { failDump } from './error';
 import { parsedValue, parseUnsigned } from './dumpfile/integer';
 import { decodeDigest, DIGEST_SIZE } from './dumpfile/digest';
-import { fieldEnd, fieldStart, findNewline, lineHasBackslash, scanLine, splitFields, xattrStart } from './dumpfile/lines';
+import {
+  carriedNul, fieldEnd, fieldStart, findNewline, lineHasBackslash, refuseNul, scanLine, splitFields, xattrStart,
+} from './dumpfile/lines';
 import { ByteSlab } from './dumpfile/slab';
 import { ChildTable, hashBytes, Interner, PathTable } from './dumpfile/tables';
-import { cStringLength, findBackslash, unescapeTo } from './dumpfile/unescape';
+import { cStringLength, escapeByte, escapeRefusal, findBackslash, unescapeTo } from './dumpfile/unescape';
 import { equalMemory, isDevice, isDir, isLnk, isValidType, Node, Xattr } from './tree';
 import { budgetAfterSet, BUDGET_REFUSED, INLINE_CONTENT_MAX, MAX_NAME_LENGTH, PATH_MAX } from '../contract/erofs';
 
@@ -21,10 +28,7 @@ const DASH: u32 = 0x2d;
 const DOT: u32 = 0x2e;
 const AT: u32 = 0x40;
 const EQUALS: u32 = 0x3d;
-/** Fixed fields (composefs-image.md §3.1). */
-const F_PATH: i32 = 0, F_SIZE: i32 = 1, F_MODE: i32 = 2, F_NLINK: i32 = 3, F_UID: i32 = 4, F_GID: i32 = 5,
-  F_RDEV: i32 = 6, F_MTIME: i32 = 7, F_PAYLOAD: i32 = 8, F_CONTENT: i32 = 9, F_DIGEST: i32 = 10;
-/** Remaining xattr text longer than this is "Too many xattrs" (composefs-image.md §3.5 step 13). */
+/** Remaining xattr text longer than this is "Too many xattrs" (§3.5 step 13). */
 const MAX_XATTR_TEXT: i32 = 65535;
 const MIN_BUFFER: usize = 1 << 16;
 const MAX_BUFFER: usize = 1 << 30;
@@ -59,8 +63,24 @@ const linkNodes = new Array<Node>();
 const linkTargets = new Array<Uint8Array | null>();
 const linkLines = new Array<i32>();
 
-function reject(line: i32): void {
-  fail(FAIL_DUMP, line, '', '');
+/** Refuses `line` (0: the whole input) for `reason` in `field` (codes of dump-reasons.ts). */
+function reject(line: i32, reason: i32, field: i32): void {
+  failDump(line, reason, field, 0, 0, 0, 0);
+}
+
+/** reject, quoting the `len` bytes at `ptr`. */
+function rejectQuoting(line: i32, reason: i32, field: i32, ptr: usize, len: i32): void {
+  failDump(line, reason, field, 0, 0, ptr, len);
+}
+
+/** reject, quoting two numbers. */
+function rejectNumbers(line: i32, reason: i32, field: i32, a: u64, b: u64): void {
+  failDump(line, reason, field, a, b, 0, 0);
+}
+
+/** "Invalid integer" for the text [s, e). */
+function rejectInteger(line: i32, field: i32, s: usize, e: usize): void {
+  rejectQuoting(line, R.DUMP_INVALID_INTEGER, field, s, <i32>(e - s));
 }
 
 /** Sets strict mode (CFS_PARSE_STRICT); call before the first chunk. */
@@ -92,7 +112,7 @@ export function feed(len: usize): void {
   let p = inBuf;
   if (carry > 0) {
     // The carried line was scanned already: look for its end in the new bytes only.
-    const nl = findNewline(inBuf + carry, end, lineNo + 1);
+    const nl = findNewline(inBuf, inBuf + carry, end, lineNo + 1);
     if (nl == end) {
       carry = end - inBuf;
       return;
@@ -114,15 +134,16 @@ export function feed(len: usize): void {
 /** The end of the input: the last line without "\n", then the hardlinks (composefs-image.md §3.5 step 15). Returns the root. */
 export function finishDump(): Node {
   if (carry > 0) {
-    // Processed, except in strict mode ("Missing trailing newline").
-    if (strict) reject(lineNo + 1);
+    // Processed, except in strict mode.
+    if (strict) reject(lineNo + 1, R.DUMP_MISSING_NEWLINE, F_NONE);
+    if (carriedNul >= 0) refuseNul(lineNo + 1, carriedNul);
     splitFields(inBuf, inBuf + carry);
     parseLine(inBuf, inBuf + carry);
     carry = 0;
   }
   const r = root;
   if (!r) {
-    reject(0); // No files in dump file
+    reject(0, R.DUMP_NO_FILES, F_NONE);
     return changetype<Node>(0);
   }
   // In reverse order of their lines, as C does.
@@ -130,11 +151,12 @@ export function finishDump(): Node {
     const node = unchecked(linkNodes[i]);
     const target = unchecked(linkTargets[i]);
     if (!target) {
-      reject(unchecked(linkLines[i]));
+      reject(unchecked(linkLines[i]), R.DUMP_NO_LINK_TARGET, F_PAYLOAD);
       continue;
     }
     const t = walk(r, target.dataStart, target.length);
-    if (!t || t === node) reject(unchecked(linkLines[i]));
+    if (!t) rejectQuoting(unchecked(linkLines[i]), R.DUMP_LINK_TARGET_MISSING, F_PAYLOAD, target.dataStart, target.length);
+    if (t === node) rejectQuoting(unchecked(linkLines[i]), R.DUMP_SELF_LINK, F_PAYLOAD, target.dataStart, target.length);
     node.linkTo = t;
   }
   return r;
@@ -153,20 +175,20 @@ function parseLine(s: usize, e: usize): void {
   unescapeField(F_PATH, line);
   const pathPtr = fieldPtr;
   const pathLen = cStringField();
-  if (pathLen == 0) reject(line); // Invalid empty path
+  if (pathLen == 0) reject(line, R.DUMP_EMPTY_PATH, F_PATH);
 
   let ms = fieldStart(F_MODE);
   const me = fieldEnd(F_MODE);
   const hardlink = ms < me && <u32>load<u8>(ms) == AT;
   if (hardlink) ms++;
-  if (!parseUnsigned(ms, me, 8)) reject(line);
+  if (!parseUnsigned(ms, me, 8)) rejectInteger(line, F_MODE, ms, me);
   const mode = <u32>parsedValue;
-  if (!isValidType(mode)) reject(line); // Invalid mode
+  if (!isValidType(mode)) rejectNumbers(line, R.DUMP_INVALID_MODE, F_MODE, mode, 0);
 
   const node = insert(pathPtr, pathLen, mode, line);
 
   if (hardlink) {
-    if (isDir(mode)) reject(line); // Directories can't be hardlinked
+    if (isDir(mode)) reject(line, R.DUMP_DIRECTORY_HARDLINK, F_MODE);
     linkNodes.push(node);
     linkTargets.push(optionalField(F_PAYLOAD, line) ? slab.copy(fieldPtr, cStringField()) : null);
     linkLines.push(line);
@@ -175,24 +197,24 @@ function parseLine(s: usize, e: usize): void {
   inodeFields(node, mode, xattrStart, e, line);
 }
 
-/** Unescapes [s, e) of the current line into `fieldPtr`/`fieldLen` (the input itself when there is no escape). */
+/** Unescapes [s, e) of the current line, part of `field`, into `fieldPtr`/`fieldLen` (the input itself when there is no escape). */
 // @ts-ignore: decorator
-@inline function unescapeRange(s: usize, e: usize, line: i32): void {
+@inline function unescapeRange(s: usize, e: usize, line: i32, field: i32): void {
   fieldEscaped = false;
   fieldPtr = s;
   fieldLen = <i32>(e - s);
-  if (lineHasBackslash) unescapeEscaped(s, e, line);
+  if (lineHasBackslash) unescapeEscaped(s, e, line, field);
 }
 
 /** unescapeRange of a line with a backslash. */
-function unescapeEscaped(s: usize, e: usize, line: i32): void {
+function unescapeEscaped(s: usize, e: usize, line: i32, field: i32): void {
   const b = findBackslash(s, e);
   if (b == e) return;
   fieldEscaped = true;
   const out = scratch + (s - lineStart);
   memory.copy(out, s, b - s);
   const n = unescapeTo(b, e, out + (b - s));
-  if (n < 0) reject(line);
+  if (n < 0) rejectNumbers(line, escapeRefusal, field, escapeByte, 0);
   fieldPtr = out;
   fieldLen = <i32>(b - s) + n;
 }
@@ -205,7 +227,7 @@ function unescapeEscaped(s: usize, e: usize, line: i32): void {
 
 // @ts-ignore: decorator
 @inline function unescapeField(f: i32, line: i32): void {
-  unescapeRange(fieldStart(f), fieldEnd(f), line);
+  unescapeRange(fieldStart(f), fieldEnd(f), line, f);
 }
 
 /** An optional field: `-` means absent (composefs-image.md §3.1); otherwise unescaped into `fieldPtr`/`fieldLen`. */
@@ -220,7 +242,7 @@ function unescapeEscaped(s: usize, e: usize, line: i32): void {
 /** A u64 field into `parsedValue`. */
 // @ts-ignore: decorator
 @inline function integerField(f: i32, line: i32): void {
-  if (!parseUnsigned(fieldStart(f), fieldEnd(f), 10)) reject(line);
+  if (!parseUnsigned(fieldStart(f), fieldEnd(f), 10)) rejectInteger(line, f, fieldStart(f), fieldEnd(f));
 }
 
 /** The fields of a non-hardlink line after PATH and MODE (composefs-image.md §3.5 steps 7-14). */
@@ -235,21 +257,22 @@ function inodeFields(node: Node, mode: u32, restStart: usize, end: usize, line: 
   const lenient = uid != 0;
   let gid: u32 = 0;
   if (parseUnsigned(fieldStart(F_GID), fieldEnd(F_GID), 10)) gid = <u32>parsedValue;
-  else if (!lenient) reject(line);
+  else if (!lenient) rejectInteger(line, F_GID, fieldStart(F_GID), fieldEnd(F_GID));
   let rdev: u32 = 0;
   let rdevNonZero = false;
   if (parseUnsigned(fieldStart(F_RDEV), fieldEnd(F_RDEV), 10)) {
     rdev = <u32>parsedValue;
     rdevNonZero = parsedValue != 0;
-  } else if (!lenient) reject(line);
+  } else if (!lenient) rejectInteger(line, F_RDEV, fieldStart(F_RDEV), fieldEnd(F_RDEV));
 
   const ts = fieldStart(F_MTIME);
   const te = fieldEnd(F_MTIME);
   let secEnd = ts;
   while (secEnd < te && <u32>load<u8>(secEnd) != DOT) secEnd++;
-  if (!parseUnsigned(ts, secEnd, 10)) reject(line);
+  const nsecStart = secEnd < te ? secEnd + 1 : te;
+  if (!parseUnsigned(ts, secEnd, 10)) rejectInteger(line, F_MTIME, ts, secEnd);
   const sec = parsedValue;
-  if (!parseUnsigned(secEnd < te ? secEnd + 1 : te, te, 10)) reject(line);
+  if (!parseUnsigned(nsecStart, te, 10)) rejectInteger(line, F_MTIME, nsecStart, te);
   const nsec = <u32>parsedValue;
 
   const hasPayload = optionalField(F_PAYLOAD, line);
@@ -258,23 +281,25 @@ function inodeFields(node: Node, mode: u32, restStart: usize, end: usize, line: 
   const hasContent = optionalField(F_CONTENT, line);
   const contentPtr = fieldPtr;
   const contentLen = hasContent ? fieldLen : 0;
-  if (hasContent && <u64>contentLen != size) reject(line); // Invalid content size
+  if (hasContent && <u64>contentLen != size) rejectNumbers(line, R.DUMP_CONTENT_SIZE, F_CONTENT, contentLen, size);
+  // A bad escape in DIGEST is reported here, in C's order; the field is unescaped again when parsed, last.
+  if (lineHasBackslash) optionalField(F_DIGEST, line);
 
-  if (strict && !isDevice(mode) && rdevNonZero) reject(line); // Non-zero devnum on non-device
+  if (strict && !isDevice(mode) && rdevNonZero) reject(line, R.DUMP_DEVNUM, F_RDEV);
 
   node.size = size;
   if (isLnk(mode)) {
-    if (!hasPayload || payloadLen == 0 || payloadLen >= PATH_MAX) reject(line); // Invalid symlink
-    if (strict && size != <u64>payloadLen) reject(line); // Invalid symlink size
-    if (strict && contentLen > 0) reject(line); // Symlink cannot have content
+    if (!hasPayload || payloadLen == 0 || payloadLen >= PATH_MAX) reject(line, R.DUMP_INVALID_SYMLINK, F_PAYLOAD);
+    if (strict && size != <u64>payloadLen) rejectNumbers(line, R.DUMP_SYMLINK_SIZE, F_SIZE, payloadLen, size);
+    if (strict && contentLen > 0) reject(line, R.DUMP_SYMLINK_CONTENT, F_CONTENT);
     node.size = <u64>payloadLen;
   } else {
-    if (payloadLen >= PATH_MAX) reject(line); // Invalid payload
-    if (contentLen > INLINE_CONTENT_MAX) reject(line); // Inline content size exceeds maximum
+    if (payloadLen >= PATH_MAX) reject(line, R.DUMP_INVALID_PAYLOAD, F_PAYLOAD);
+    if (contentLen > INLINE_CONTENT_MAX) rejectNumbers(line, R.DUMP_INLINE_TOO_LARGE, F_CONTENT, contentLen, INLINE_CONTENT_MAX);
     if (hasContent) node.content = slab.copy(contentPtr, contentLen);
   }
 
-  if (<i32>(end - restStart) > MAX_XATTR_TEXT) reject(line); // Too many xattrs
+  if (<i32>(end - restStart) > MAX_XATTR_TEXT) reject(line, R.DUMP_TOO_MANY_XATTRS, F_XATTRS);
   if (restStart < end) xattrs(node, restStart, end, line);
 
   node.nlink = nlink;
@@ -308,17 +333,17 @@ function xattrs(node: Node, start: usize, end: usize, line: i32): void {
     while (q < end && <u32>load<u8>(q) != SPACE) q++;
     let eq = p;
     while (eq < q && <u32>load<u8>(eq) != EQUALS) eq++;
-    if (eq == q) reject(line); // Missing = in xattr
-    unescapeRange(p, eq, line);
+    if (eq == q) reject(line, R.DUMP_MISSING_EQUALS, F_XATTRS);
+    unescapeRange(p, eq, line, F_XATTRS);
     const key = intern(fieldPtr, cStringField());
-    unescapeRange(eq + 1, q, line);
+    unescapeRange(eq + 1, q, line, F_XATTRS);
     const value = intern(fieldPtr, fieldLen);
     let old = 0;
     const n = xs.length;
     while (old < n && !sameString(unchecked(xs[old]).key, key)) old++;
     const replaced = old < n;
     const next = budgetAfterSet(total, n, key.length, value.length, replaced ? unchecked(xs[old]).value.length : -1);
-    if (next == BUDGET_REFUSED) reject(line); // Can't set xattr
+    if (next == BUDGET_REFUSED) rejectQuoting(line, R.DUMP_CANNOT_SET_XATTR, F_XATTR_KEY, key.dataStart, key.length);
     total = next;
     const x = new Xattr(key, value);
     if (replaced) unchecked(xs[old] = x);
@@ -348,30 +373,30 @@ function intern(ptr: usize, len: i32): Uint8Array {
 /** Creates the node for PATH and links it into the tree (composefs-image.md §3.5 step 5). */
 function insert(pathPtr: usize, pathLen: i32, mode: u32, line: i32): Node {
   if (pathLen == 1 && <u32>load<u8>(pathPtr) == SLASH) {
-    if (!isDir(mode)) reject(line); // Root must be a directory
-    if (root) reject(line); // Can't have multiple roots
+    if (!isDir(mode)) reject(line, R.DUMP_ROOT_NOT_DIRECTORY, F_MODE);
+    if (root) reject(line, R.DUMP_MULTIPLE_ROOTS, F_PATH);
     const r = new Node(new Uint8Array(0), mode);
     root = r;
     return r;
   }
   const r = root;
   if (!r) {
-    reject(line); // Root node not present
+    reject(line, R.DUMP_NO_ROOT, F_PATH);
     return changetype<Node>(0);
   }
   let slash = pathLen - 1;
   while (slash >= 0 && <u32>load<u8>(pathPtr + slash) != SLASH) slash--;
   const nameLen = pathLen - slash - 1;
   // The parent path is path[0, slash); an empty one names the root.
-  const parent = slash > 0 ? parentOf(r, pathPtr, slash, line) : r;
-  if (!isDir(parent.mode)) reject(line); // Parent must be a directory
+  const parent = slash > 0 ? parentOf(r, pathPtr, pathLen, slash, line) : r;
+  if (!isDir(parent.mode)) rejectQuoting(line, R.DUMP_PARENT_NOT_DIRECTORY, F_PATH, pathPtr, pathLen);
   const namePtr = pathPtr + slash + 1;
   if (nameLen > 0 && nameLen <= 2 && <u32>load<u8>(namePtr) == DOT && (nameLen == 1 || <u32>load<u8>(namePtr + 1) == DOT)) {
-    reject(line); // Invalid . or .. in path
+    rejectQuoting(line, R.DUMP_DOT_NAME, F_PATH, pathPtr, pathLen);
   }
-  if (nameLen == 0 || nameLen > MAX_NAME_LENGTH) reject(line); // Can't add child
+  if (nameLen == 0 || nameLen > MAX_NAME_LENGTH) reject(line, R.DUMP_CANNOT_ADD_CHILD, F_PATH);
   const node = new Node(slab.copy(namePtr, nameLen), mode);
-  if (!children.add(parent, node)) reject(line); // Can't add child
+  if (!children.add(parent, node)) reject(line, R.DUMP_CANNOT_ADD_CHILD, F_PATH);
   // Its children's lines will name PATH as their parent.
   if (isDir(mode)) {
     const key = slab.copy(pathPtr, pathLen);
@@ -383,7 +408,7 @@ function insert(pathPtr: usize, pathLen: i32, mode: u32, line: i32): Node {
 }
 
 /** The node named by path[0, slash): every component must exist. */
-function parentOf(r: Node, pathPtr: usize, slash: i32, line: i32): Node {
+function parentOf(r: Node, pathPtr: usize, pathLen: i32, slash: i32, line: i32): Node {
   const k = lastParentKey;
   if (k && k.length == slash && equalMemory(k.dataStart, pathPtr, slash)) return lastParent!;
   const h = hashBytes(pathPtr, slash);
@@ -395,7 +420,7 @@ function parentOf(r: Node, pathPtr: usize, slash: i32, line: i32): Node {
   }
   const node = walk(r, pathPtr, slash);
   if (!node) {
-    reject(line); // Parent directory missing
+    rejectQuoting(line, R.DUMP_PARENT_MISSING, F_PATH, pathPtr, pathLen);
     return changetype<Node>(0);
   }
   if (isDir(node.mode)) {

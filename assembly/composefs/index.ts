@@ -11,7 +11,7 @@ import { Written, writeImage } from './writer/index';
 
 export { inputBuffer, feed } from './dumpfile';
 export { recordBuffer, feedRecords } from './tree-records';
-export { errorKind, errorLine, errorCodePtr, errorCodeLen, errorTextPtr, errorTextLen } from './error';
+export { errorKind, errorLine, errorCodePtr, errorCodeLen, errorTextPtr, errorTextLen, errorReason, errorField, errorNumber } from './error';
 
 let image: Uint8Array = new Uint8Array(0);
 

@@ -7,7 +7,7 @@ import { closeSync, fsyncSync, openSync, readSync, renameSync, statSync, unlinkS
 import { basename, dirname, join } from 'node:path';
 import { CfsError } from '../errors.js';
 import { disownTemp, ownTemp, tempPath } from '../io/temp-name.js';
-import { buildDumpStream } from '../composefs/build.js';
+import { buildWasmImage } from '../wasm/composefs.js';
 import type { Node } from '../tree/tree.js';
 // Directory/tar/OCI sources, the tree writer, the hasher and the progress bar load only when used
 // (a --from-file build without --print-digest skips them all).
@@ -134,15 +134,14 @@ async function* readChunks(path: string): AsyncGenerator<Uint8Array> {
   }
 }
 
-/** A dumpfile SOURCE ('-': stdin) straight into the Wasm builder. */
+/** A dumpfile SOURCE ('-': stdin) straight into the Wasm builder, read once; it words a refusal itself. */
 async function buildFromDump(source: string, opts: { minVersion: number; maxVersion: number }): Promise<Uint8Array> {
   const input = source === '-' ? process.stdin : readChunks(source);
-  const { image } = await buildDumpStream(input, {
+  const { image } = await buildWasmImage(input, {
     ...opts,
     useEpoch: false,
     file: source,
     strict: process.env.CFS_PARSE_STRICT !== undefined,
-    reread: source === '-' ? undefined : () => readChunks(source),
     // The image is written out and dropped: no copy of it out of Wasm memory.
     view: true,
   });

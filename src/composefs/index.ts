@@ -1,14 +1,12 @@
 /**
  * composefs images: dumpfile in (spec composefs-image.md §3), EROFS out (§2), byte-identical to
- * mkcomposefs 1.0.8, with the image's fs-verity digest (composefs-image.md §1.7). A dumpfile is parsed and written
- * in Wasm in one pass; the JS parser (dumpfile/parse.ts) words the error when Wasm refuses one.
+ * mkcomposefs 1.0.8, with the image's fs-verity digest (§1.7). A dumpfile is parsed and written
+ * in Wasm in one pass, which also words a refusal; `parseDump` (dumpfile/parse.ts) gives a tree.
  */
 // The hasher alone: the fsverity index would also load the file/worker modules a build never needs.
 import type { FsverityDigest } from '../fsverity/descriptor.js';
 import { FsverityHasher } from '../fsverity/hasher.js';
-import { buildWasmImage, WasmDumpRejected, type WasmImage, type WasmImageOptions } from '../wasm/composefs.js';
-import { buildDumpStream, parsersDisagree } from './build.js';
-import { parseDump, type ParseDumpOptions } from './dumpfile/parse.js';
+import { buildWasmImage, type WasmImage, type WasmImageOptions } from '../wasm/composefs.js';
 import { writeImage, writerOptions, type WriteOptions } from './erofs/writer.js';
 import { Node } from '../tree/tree.js';
 
@@ -55,17 +53,7 @@ export function buildImage(source: Node | Uint8Array, opts?: BuildOptions): Buil
 export function buildImage(source: AsyncIterable<Uint8Array>, opts?: BuildOptions): Promise<BuiltImage>;
 export function buildImage(source: Node | Uint8Array | AsyncIterable<Uint8Array>, opts: BuildOptions = {}): BuiltImage | Promise<BuiltImage> {
   if (source instanceof Node) return built(writeImage(source, opts));
-  const wasmOpts: WasmImageOptions = { ...writerOptions(opts), strict: opts.strict ?? false };
-  const parseOpts: ParseDumpOptions = { strict: opts.strict, file: opts.file };
-  if (source instanceof Uint8Array) {
-    try {
-      return built(buildWasmImage(source, wasmOpts));
-    } catch (e) {
-      if (!(e instanceof WasmDumpRejected)) throw e;
-      parseDump(source, parseOpts);
-      throw parsersDisagree(e, opts.file);
-    }
-  }
-  // The stream's chunks are kept until the build ends, to word a refusal (build.ts).
-  return buildDumpStream(source, { ...wasmOpts, file: opts.file }).then(built);
+  const wasmOpts: WasmImageOptions = { ...writerOptions(opts), strict: opts.strict ?? false, file: opts.file };
+  if (source instanceof Uint8Array) return built(buildWasmImage(source, wasmOpts));
+  return buildWasmImage(source, wasmOpts).then(built);
 }

@@ -4,6 +4,8 @@
  * copied in pieces, so memory stays bounded by the tree, not by the dumpfile. A trap is a failure
  * whose record (assembly/composefs/error.ts) says what happened.
  */
+import { CfsError } from '../errors.js';
+import { dumpError } from './dump-error.js';
 import { writeError, type WriteErrno } from './write-error.js';
 import type { Node } from '../tree/tree.js';
 import { composefsModule, wasmImports } from './instance.js';
@@ -27,6 +29,9 @@ interface ComposefsExports {
   errorCodeLen(): number;
   errorTextPtr(): number;
   errorTextLen(): number;
+  errorReason(): number;
+  errorField(): number;
+  errorNumber(i: number): bigint;
 }
 
 /** Input is copied into Wasm memory this much at a time. */
@@ -47,6 +52,8 @@ export interface WasmWriteOptions {
 export interface WasmImageOptions extends WasmWriteOptions {
   /** CFS_PARSE_STRICT (spec composefs-image.md §3.6). */
   strict: boolean;
+  /** The dumpfile's name in error messages. */
+  file?: string;
 }
 
 export interface WasmImage {
@@ -56,15 +63,10 @@ export interface WasmImage {
 }
 
 /**
- * The Wasm parser refused the dumpfile at `line` (0: no line, e.g. no root). The caller re-parses
- * with src/composefs/dumpfile/parse.ts, which gives the exact message.
+ * The Wasm parser refused the dumpfile: a CfsError (code EDUMP) with the file, line, field and
+ * message the TypeScript parser gives for the same input.
  */
-export class WasmDumpRejected extends Error {
-  constructor(readonly line: number) {
-    super(`dumpfile rejected at line ${line}`);
-    this.name = 'WasmDumpRejected';
-  }
-}
+export class WasmDumpRejected extends CfsError {}
 
 const decoder = new TextDecoder();
 
@@ -72,8 +74,8 @@ const decoder = new TextDecoder();
 class Build {
   private readonly x: ComposefsExports;
 
-  /** A dumpfile build with `strict`, or a tree build (records) without. */
-  constructor(strict?: boolean) {
+  /** A dumpfile build with `strict` (`file`: its name in errors), or a tree build (records) without. */
+  constructor(strict?: boolean, private readonly file?: string) {
     this.x = new WebAssembly.Instance(composefsModule(), wasmImports).exports as unknown as ComposefsExports;
     if (strict !== undefined) this.guard(() => this.x.begin(strict ? 1 : 0));
   }
@@ -123,8 +125,15 @@ class Build {
     const x = this.x;
     const text = (ptr: number, len: number) => decoder.decode(new Uint8Array(x.memory.buffer, ptr, len));
     switch (x.errorKind()) {
-      case FAIL_DUMP:
-        return new WasmDumpRejected(x.errorLine());
+      case FAIL_DUMP: {
+        const quote = {
+          a: BigInt.asUintN(64, x.errorNumber(0)),
+          b: BigInt.asUintN(64, x.errorNumber(1)),
+          bytes: new Uint8Array(x.memory.buffer, x.errorTextPtr(), x.errorTextLen()),
+        };
+        const e = dumpError(x.errorReason(), { file: this.file, line: x.errorLine() }, x.errorField(), quote);
+        return new WasmDumpRejected(e.reason, e);
+      }
       case FAIL_WRITE:
         return writeError(text(x.errorCodePtr(), x.errorCodeLen()) as WriteErrno, text(x.errorTextPtr(), x.errorTextLen()));
       default:
@@ -134,8 +143,9 @@ class Build {
 }
 
 /**
- * Builds a composefs image from dumpfile bytes (mkcomposefs --from-file) in Wasm. Throws
- * WasmDumpRejected for an invalid dumpfile, the writer's CfsError when the tree cannot be written.
+ * Builds a composefs image from dumpfile bytes (mkcomposefs --from-file) in Wasm, reading a
+ * stream once and keeping none of it. Throws WasmDumpRejected for an invalid dumpfile, the
+ * writer's CfsError when the tree cannot be written.
  */
 export function buildWasmImage(source: Uint8Array | Iterable<Uint8Array>, opts: WasmImageOptions): WasmImage;
 export function buildWasmImage(source: AsyncIterable<Uint8Array>, opts: WasmImageOptions): Promise<WasmImage>;
@@ -143,7 +153,7 @@ export function buildWasmImage(
   source: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
   opts: WasmImageOptions,
 ): WasmImage | Promise<WasmImage> {
-  const build = new Build(opts.strict);
+  const build = new Build(opts.strict, opts.file);
   if (source instanceof Uint8Array) {
     build.feed(source);
     return build.finish(opts);

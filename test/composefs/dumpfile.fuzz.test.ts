@@ -1,8 +1,7 @@
 /**
- * Fuzz: mutated dumpfiles through buildImage, the public path (Wasm parser and writer, the
- * TypeScript parser wording a refusal). Every outcome is an image or a CfsError; no other
- * exception (a disagreement of the two parsers is one), no hang (seeded; CFSKIT_FUZZ_RUNS runs,
- * default 10,000).
+ * Fuzz: mutated dumpfiles through buildImage, the public path (Wasm parser and writer, which word
+ * their own refusals). Every outcome is an image or a CfsError; no other exception (an unknown
+ * refusal record is one), no hang (seeded; CFSKIT_FUZZ_RUNS runs, default 10,000).
  */
 import { expect } from 'chai';
 import fc from 'fast-check';

@@ -4,9 +4,10 @@
  * should-fail asset and refused random vector: non-zero exit, C's message, and no file left.
  */
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -114,6 +115,26 @@ describe('cfskit mkcomposefs (whole process)', function () {
       expect(r.stderr).to.contain(message as string);
     }
     expect(readdirSync(dir)).to.deep.equal([]);
+  });
+
+  it('words a refused dumpfile from its one read (a FIFO cannot be read again)', async () => {
+    const fifo = join(dir, 'dump.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const env = { ...process.env };
+    delete env.CFS_PARSE_STRICT;
+    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'src/cli/main.ts'), 'mkcomposefs', '--from-file', fifo, join(dir, 'out.cfs')], {
+      cwd: REPO,
+      env,
+      // A second open of the FIFO would wait for a writer forever.
+      timeout: 120000,
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const status = new Promise((resolve) => child.on('close', (code, signal) => resolve(code ?? signal)));
+    await writeFile(fifo, '/ 4096 40755 2 0 0 0 0.0 - - -\n/a 0 170644 1 0 0 0 0.0 - - -\n');
+    expect(await status).to.equal(1);
+    expect(stderr).to.equal(`cfskit mkcomposefs: ${fifo}:2: MODE: Invalid mode 170644\n`);
+    expect(readdirSync(dir)).to.deep.equal(['dump.fifo']);
   });
 
   for (const a of shouldFailAssets()) {

@@ -1,8 +1,8 @@
 /**
  * Fuzz: mutated dumpfiles through the Wasm builder and the TypeScript parser (seeded; CFSKIT_FUZZ_RUNS
- * runs, default 10,000). Both must refuse on the same line or both write the same image (or the
- * same writer error), whether the input arrives whole or in chunks of a random size; the Wasm side
- * never traps otherwise nor hangs.
+ * runs, default 10,000). Both must refuse on the same line with the same message, or both write the
+ * same image (or the same writer error), whether the input arrives whole or in chunks of a random
+ * size; the Wasm side never traps otherwise nor hangs.
  */
 import { expect } from 'chai';
 import fc from 'fast-check';
@@ -13,7 +13,7 @@ const RUNS = Number(process.env.CFSKIT_FUZZ_RUNS ?? 10000);
 
 describe('fuzz: Wasm dumpfile parser against the JS parser', function () {
   this.timeout(0);
-  it(`${RUNS} mutated dumps: same refusal line or same result, whole and chunked`, () => {
+  it(`${RUNS} mutated dumps: same refusal (line and message) or same result, whole and chunked`, () => {
     const inputs = dumpSeeds();
     let accepted = 0;
     let refused = 0;

@@ -1,11 +1,15 @@
 /**
  * The Wasm dumpfile parser (assembly/composefs/dumpfile.ts) against the JS parser on every
- * composefs vector, strict and non-strict, whole and in small chunks: the same refusal line, or the
- * same image (or writer error) as JS writeImage(parseDump(...)).
+ * composefs vector, strict and non-strict, whole and in small chunks: the same refusal line and
+ * message, or the same image (or writer error) as JS writeImage(parseDump(...)).
  */
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
+import { parseDump } from '../../src/composefs/dumpfile/parse.js';
+import { CfsError } from '../../src/errors.js';
 import { buildWasmImage, WasmDumpRejected } from '../../src/wasm/composefs.js';
+import { dumpMessage, type DumpQuote } from '../../src/wasm/dump-error.js';
+import * as R from '../../src/wasm/dump-reasons.js';
 import { comparable, DEFAULT_BUILD, jsOutcome, wasmOutcome } from './wasm-differential.js';
 import { MINI_DUMP, MINI_SHA256_V1, RANDOM_VARIANTS, randomVectors, shouldFailAssets, upstreamAssets } from './vectors.js';
 
@@ -102,6 +106,8 @@ describe('Wasm dumpfile parser: line shapes', () => {
     ['digest of 66 digits', `${root}\n/a 1 100644 1 0 0 0 0.0 ab/c - ${'b'.repeat(66)}\n`],
     ['digest with an escaped NUL after 64 digits', `${root}\n/a 1 100644 1 0 0 0 0.0 ab/c - ${'c'.repeat(64)}\\x00q\n`],
     ['xattr without =', `${root}\n/a 0 100644 1 0 0 0 0.0 - - - user.x\n`],
+    ['bad escape in DIGEST before an xattr without =', `${root}\n/a 0 100644 1 0 0 0 0.0 - - \\q user.x\n`],
+    ['bad escape in DIGEST of a symlink without target', `${root}\n/l 0 120777 1 0 0 5 0.0 - - \\x1\n`],
     ['two spaces before an xattr', `${root}\n/a 0 100644 1 0 0 0 0.0 - - -  user.x=1\n`],
     ['trailing space', `${root}\n/a 0 100644 1 0 0 0 0.0 - - - \n`],
     ['empty xattr key', `${root}\n/a 0 100644 1 0 0 0 0.0 - - - =v\n`],
@@ -154,4 +160,77 @@ describe('Wasm composefs builder: API', () => {
     expect(createHash('sha256').update(image).digest('hex')).to.equal(MINI_SHA256_V1);
     expect(version).to.equal(1);
   });
+});
+
+describe('Wasm dumpfile parser: every refusal reason, worded as the TypeScript parser words it', () => {
+  const root = '/ 4096 40755 2 0 0 0 0.0 - - -';
+  const file = (rest: string) => `${root}\n${rest}\n`;
+  const b = (text: string) => enc.encode(text);
+  // [reason, dumpfile, what the message quotes, field]; strict mode.
+  const cases: [number, string, DumpQuote, string | undefined][] = [
+    [R.DUMP_EMBEDDED_NUL, file('/a 0 100644 1 0 0 0 0.0 - - - user.x=a\0b'), { a: 38 }, undefined],
+    [R.DUMP_EMPTY_PATH, file('\\x00 0 100644 1 0 0 0 0.0 - - -'), {}, 'PATH'],
+    [R.DUMP_INVALID_INTEGER, file('/a 0 @1x 1 0 0 0 0.0 - - -'), { bytes: b('1x') }, 'MODE'],
+    [R.DUMP_INVALID_MODE, file('/a 0 7777777777170644 1 0 0 0 0.0 - - -'), { a: 0o37777170644 }, 'MODE'],
+    [R.DUMP_ROOT_NOT_DIRECTORY, '/ 0 100644 1 0 0 0 0.0 - - -\n', {}, 'MODE'],
+    [R.DUMP_MULTIPLE_ROOTS, file(root), {}, 'PATH'],
+    [R.DUMP_NO_ROOT, '/a 0 100644 1 0 0 0 0.0 - - -\n', {}, 'PATH'],
+    [R.DUMP_PARENT_MISSING, file('/d/\\xff 0 100644 1 0 0 0 0.0 - - -'), { bytes: new Uint8Array([0x2f, 0x64, 0x2f, 0xff]) }, 'PATH'],
+    [R.DUMP_PARENT_NOT_DIRECTORY, file('/f 0 100644 1 0 0 0 0.0 - - -\n/f/g 0 100644 1 0 0 0 0.0 - - -'), { bytes: b('/f/g') }, 'PATH'],
+    [R.DUMP_DOT_NAME, file('/.. 0 100644 1 0 0 0 0.0 - - -'), { bytes: b('/..') }, 'PATH'],
+    [R.DUMP_CANNOT_ADD_CHILD, file(`/${'n'.repeat(256)} 0 100644 1 0 0 0 0.0 - - -`), {}, 'PATH'],
+    [R.DUMP_DIRECTORY_HARDLINK, file('/h 0 @40755 - - - - - / - -'), {}, 'MODE'],
+    [R.DUMP_CONTENT_SIZE, file('/a 18446744073709551615 100644 1 0 0 0 0.0 - abc -'), { a: 3, b: 18446744073709551615n }, 'CONTENT'],
+    [R.DUMP_DEVNUM, file('/a 0 100644 1 0 0 5 0.0 - - -'), {}, 'RDEV'],
+    [R.DUMP_INVALID_SYMLINK, file('/l 0 120777 1 0 0 0 0.0 - - -'), {}, 'PAYLOAD'],
+    [R.DUMP_SYMLINK_SIZE, file('/l 9 120777 1 0 0 0 0.0 /target - -'), { a: 7, b: 9 }, 'SIZE'],
+    [R.DUMP_SYMLINK_CONTENT, file('/l 7 120777 1 0 0 0 0.0 /target xxxxxxx -'), {}, 'CONTENT'],
+    [R.DUMP_INVALID_PAYLOAD, file(`/a 1 100644 1 0 0 0 0.0 ${'p'.repeat(4096)} - -`), {}, 'PAYLOAD'],
+    [R.DUMP_INLINE_TOO_LARGE, file(`/a 5001 100644 1 0 0 0 0.0 - ${'c'.repeat(5001)} -`), { a: 5001, b: 5000 }, 'CONTENT'],
+    [R.DUMP_TOO_MANY_XATTRS, file(`/a 0 100644 1 0 0 0 0.0 - - - user.a=${'v'.repeat(65530)}`), {}, 'XATTRS'],
+    [R.DUMP_MISSING_EQUALS, file('/a 0 100644 1 0 0 0 0.0 - - - user.x'), {}, 'XATTRS'],
+    [R.DUMP_CANNOT_SET_XATTR, file(`/a 0 100644 1 0 0 0 0.0 - - - ${'k'.repeat(256)}=v`), {}, `xattr ${'k'.repeat(256)}`],
+    [R.DUMP_NO_CHARACTER_AFTER_ESCAPE, file('/a 0 100644 1 0 0 0 0.0 - - \\'), {}, 'DIGEST'],
+    [R.DUMP_NO_HEX_AFTER_ESCAPE, file('/a 0 100644 1 0 0 0 0.0 - - - user.x=\\x4'), {}, 'XATTRS'],
+    [R.DUMP_INVALID_HEX_ESCAPE, file('/a 0 100644 1 0 0 0 0.0 \\xg0 - -'), {}, 'PAYLOAD'],
+    [R.DUMP_UNSUPPORTED_ESCAPE, file('/a 0 100644 1 0 0 0 0.0 - \\\xe9 -'), { a: 0xe9 }, 'CONTENT'],
+    [R.DUMP_MISSING_NEWLINE, `${root}\n/a\0`, {}, undefined],
+    [R.DUMP_NO_FILES, '', {}, undefined],
+    [R.DUMP_NO_LINK_TARGET, file('/h 0 @100644 - - - - - - - -'), {}, 'PAYLOAD'],
+    [R.DUMP_LINK_TARGET_MISSING, file('/h 0 @100644 - - - - - /nope - -'), { bytes: b('/nope') }, 'PAYLOAD'],
+    [R.DUMP_SELF_LINK, file('/h 0 @100644 - - - - - /h - -'), { bytes: b('/h') }, 'PAYLOAD'],
+  ];
+
+  it('covers every reason of src/wasm/dump-reasons.ts', () => {
+    const all = Object.entries(R).filter(([name]) => name.startsWith('DUMP_')).map(([, code]) => code).sort((x, y) => x - y);
+    expect(cases.map(([code]) => code).sort((x, y) => x - y)).to.deep.equal(all);
+  });
+
+  for (const [code, text, quote, field] of cases) {
+    const want = dumpMessage(code, quote);
+    it(want.slice(0, 60), () => {
+      // Latin-1, so a byte above 0x7f stays one byte (an unsupported escape quotes it).
+      const dump = Uint8Array.from(text, (c) => c.charCodeAt(0));
+      let js: CfsError | undefined;
+      try {
+        parseDump(dump, { strict: true, file: 'reasons.dump' });
+      } catch (e) {
+        js = e as CfsError;
+      }
+      expect(js).to.be.instanceOf(CfsError);
+      expect([js!.reason, js!.field]).to.deep.equal([want, field]);
+      for (const chunk of [0, 1, 7]) {
+        let wasm: unknown;
+        try {
+          const chunks = chunk ? Array.from({ length: Math.ceil(dump.length / chunk) }, (_, i) => dump.subarray(i * chunk, (i + 1) * chunk)) : dump;
+          buildWasmImage(chunks, { ...DEFAULT_BUILD, file: 'reasons.dump' });
+        } catch (e) {
+          wasm = e;
+        }
+        expect(wasm, `chunks of ${chunk}`).to.be.instanceOf(WasmDumpRejected);
+        const w = wasm as WasmDumpRejected;
+        expect([w.message, w.line, w.field, w.code], `chunks of ${chunk}`).to.deep.equal([js!.message, js!.line, js!.field, 'EDUMP']);
+      }
+    });
+  }
 });

@@ -1,14 +1,16 @@
 /**
  * Finding dumpfile lines and their fixed fields (spec composefs-image.md §3.1), 16 bytes at a time:
  * a line ends at "\n"; its first 11 fields end at single spaces (missing trailing fields are
- * empty) and the xattrs follow. A NUL anywhere in a line refuses it (composefs-image.md §3.5 step 1).
+ * empty) and the xattrs follow. A NUL anywhere in a line refuses it (§3.5 step 1) once the
+ * line's "\n" is found: in strict mode a last line without one is refused for that instead.
  */
-import { fail, FAIL_DUMP } from '../error';
+import { DUMP_EMBEDDED_NUL, F_NONE, FIXED_FIELDS } from '../../contract/dump-reasons';
+import { failDump } from '../error';
 
 const NL: u32 = 0x0a;
 const SPACE: u32 = 0x20;
 const BACKSLASH: u32 = 0x5c;
-export const FIELD_COUNT: i32 = 11;
+const FIELD_COUNT: i32 = FIXED_FIELDS;
 
 /** Start/end pairs of the fixed fields of the current line, at a fixed address. */
 const FIELDS: usize = memory.data(FIELD_COUNT * 8, 8);
@@ -32,10 +34,28 @@ const FIELDS: usize = memory.data(FIELD_COUNT * 8, 8);
 export let xattrStart: usize = 0;
 /** The current line has a backslash (an escape) somewhere. */
 export let lineHasBackslash = false;
+/** The first NUL of the unfinished line, from its start; -1 when it has none. */
+export let carriedNul: i32 = -1;
 
-/** Position of the first "\n" in [from, end), or end; a NUL on the way refuses `line`. */
-export function findNewline(from: usize, end: usize, line: i32): usize {
+/** Refuses `line` for its first NUL, at `position` from its start. */
+export function refuseNul(line: i32, position: i32): void {
+  failDump(line, DUMP_EMBEDDED_NUL, F_NONE, <u64>position, 0, 0, 0);
+}
+
+/** A NUL at `nul` in the line starting at `s`: refused if its "\n" is in [nul, end), else the line is unfinished (returns end). */
+function lineWithNul(s: usize, nul: usize, end: usize, line: i32): usize {
+  for (let i = nul + 1; i < end; i++) if (<u32>load<u8>(i) == NL) refuseNul(line, <i32>(nul - s));
+  carriedNul = <i32>(nul - s);
+  return end;
+}
+
+/** Position of the first "\n" in [from, end) of the unfinished line starting at `s`, or end. */
+export function findNewline(s: usize, from: usize, end: usize, line: i32): usize {
   let i = from;
+  if (carriedNul >= 0) {
+    for (; i < end; i++) if (<u32>load<u8>(i) == NL) refuseNul(line, carriedNul);
+    return end;
+  }
   for (; i + 16 <= end; i += 16) {
     const v = v128.load(i);
     const m = i8x16.bitmask(v128.or(i8x16.eq(v, i8x16.splat(<i8>NL)), i8x16.eq(v, i8x16.splat(0))));
@@ -47,7 +67,7 @@ export function findNewline(from: usize, end: usize, line: i32): usize {
   for (; i < end; i++) {
     const c = <u32>load<u8>(i);
     if (c == NL) return i;
-    if (c == 0) fail(FAIL_DUMP, line, '', ''); // Invalid embedded NUL character
+    if (c == 0) return lineWithNul(s, i, end, line);
   }
   return end;
 }
@@ -88,7 +108,7 @@ export function scanLine(s: usize, end: usize, line: i32): usize {
   for (; i < end; i++) {
     const c = <u32>load<u8>(i);
     if (c == NL) break;
-    if (c == 0) fail(FAIL_DUMP, line, '', ''); // Invalid embedded NUL character
+    if (c == 0) return lineWithNul(s, i, end, line);
     if (c == BACKSLASH) backslashes = 1;
     else if (c == SPACE && k < FIELD_COUNT) {
       setField(k, p, i);

@@ -4,7 +4,20 @@
  * byte is literal. A port of src/composefs/dumpfile/unescape.ts.
  */
 
+import {
+  DUMP_INVALID_HEX_ESCAPE, DUMP_NO_CHARACTER_AFTER_ESCAPE, DUMP_NO_HEX_AFTER_ESCAPE, DUMP_UNSUPPORTED_ESCAPE,
+} from '../../contract/dump-reasons';
+
 const BACKSLASH: u32 = 0x5c;
+
+/** Why the last `unescapeTo` refused (a DUMP_* code), and the byte after the backslash. */
+export let escapeRefusal: i32 = 0;
+export let escapeByte: u32 = 0;
+
+function refuse(reason: i32): i32 {
+  escapeRefusal = reason;
+  return -1;
+}
 
 /** Value of one hex digit (either case), -1 for anything else. */
 function hexValue(c: u32): i32 {
@@ -21,7 +34,7 @@ export function findBackslash(start: usize, end: usize): usize {
   return i;
 }
 
-/** Unescapes [start, end) to `out` (room for end - start bytes); the output length, or -1 when C refuses the escape. */
+/** Unescapes [start, end) to `out` (room for end - start bytes); the output length, or -1 when C refuses the escape (`escapeRefusal`). */
 export function unescapeTo(start: usize, end: usize, out: usize): i32 {
   let o = out;
   for (let i = start; i < end; i++) {
@@ -30,21 +43,22 @@ export function unescapeTo(start: usize, end: usize, out: usize): i32 {
       store<u8>(o++, <u8>c);
       continue;
     }
-    if (++i >= end) return -1; // No character after escape
+    if (++i >= end) return refuse(DUMP_NO_CHARACTER_AFTER_ESCAPE);
     const e = <u32>load<u8>(i);
+    escapeByte = e;
     let b: u32;
     if (e == BACKSLASH) b = BACKSLASH;
     else if (e == 0x6e) b = 0x0a; // \n
     else if (e == 0x72) b = 0x0d; // \r
     else if (e == 0x74) b = 0x09; // \t
     else if (e == 0x78) { // \xHH
-      if (end - i - 1 < 2) return -1;
+      if (end - i - 1 < 2) return refuse(DUMP_NO_HEX_AFTER_ESCAPE);
       const hi = hexValue(<u32>load<u8>(i + 1));
       const lo = hexValue(<u32>load<u8>(i + 2));
-      if (hi < 0 || lo < 0) return -1;
+      if (hi < 0 || lo < 0) return refuse(DUMP_INVALID_HEX_ESCAPE);
       b = <u32>((hi << 4) | lo);
       i += 2;
-    } else return -1; // Unsupported escape type
+    } else return refuse(DUMP_UNSUPPORTED_ESCAPE);
     store<u8>(o++, <u8>b);
   }
   return <i32>(o - out);

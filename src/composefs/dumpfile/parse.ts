@@ -3,10 +3,15 @@
  * Nodes out, with the checks of C `mkcomposefs --from-file` in the same order and with the same
  * messages (composefs-image.md §3.5), strict mode as `CFS_PARSE_STRICT` (§3.6). Works on bytes throughout.
  */
-import { CfsError } from '../../errors.js';
 import { ByteSlab, equalBytes, hexValue } from '../bytes.js';
 import { budgetAfterSet, BUDGET_REFUSED, INLINE_CONTENT_MAX, MAX_NAME_LENGTH, PATH_MAX } from '../../formats/erofs.js';
 import { isDevice, isDir, isLnk, isValidType, Node } from '../../tree/tree.js';
+import { dumpError, type DumpQuote } from '../../wasm/dump-error.js';
+import * as R from '../../wasm/dump-reasons.js';
+import {
+  F_CONTENT, F_DIGEST, F_GID, F_MODE, F_MTIME, F_NLINK, F_NONE, F_PATH, F_PAYLOAD, F_RDEV, F_SIZE, F_UID, F_XATTR_KEY, F_XATTRS,
+} from '../../wasm/dump-reasons.js';
+import { EQUALS, findIn, SPACE, splitFields } from './fields.js';
 import { parseU32, parseUnsigned, toI64 } from './integer.js';
 import { cString, unescape, UnescapeError } from './unescape.js';
 
@@ -18,23 +23,14 @@ export interface ParseDumpOptions {
 }
 
 const NL = 0x0a;
-const SPACE = 0x20;
 const SLASH = 0x2f;
 const DASH = 0x2d;
 const DOT = 0x2e;
 const AT = 0x40;
-const EQUALS = 0x3d;
 const BACKSLASH = 0x5c;
-/** Fixed fields (composefs-image.md §3.1). */
-const FIELDS = ['PATH', 'SIZE', 'MODE', 'NLINK', 'UID', 'GID', 'RDEV', 'MTIME', 'PAYLOAD', 'CONTENT', 'DIGEST'] as const;
-const F_PATH = 0, F_SIZE = 1, F_MODE = 2, F_NLINK = 3, F_UID = 4, F_GID = 5, F_RDEV = 6, F_MTIME = 7,
-  F_PAYLOAD = 8, F_CONTENT = 9, F_DIGEST = 10;
-/** Remaining xattr text longer than this is "Too many xattrs" (composefs-image.md §3.5 step 13). */
+/** Remaining xattr text longer than this is "Too many xattrs" (§3.5 step 13). */
 const MAX_XATTR_TEXT = 65535;
 const DIGEST_HEX_LENGTH = 64;
-
-const decoder = new TextDecoder('utf-8');
-const text = (b: Uint8Array): string => decoder.decode(b);
 
 interface PendingLink {
   node: Node;
@@ -62,15 +58,16 @@ class DumpBuilder {
 
   constructor(private readonly strict: boolean, private readonly file: string | undefined) {}
 
-  fail(reason: string, line: number, field?: string): never {
-    throw new CfsError(reason, { file: this.file, line, field, code: 'EDUMP' });
+  /** Refuses `line` (0: the whole input) for `reason` (a DUMP_* code) in field `field` (F_*). */
+  fail(reason: number, line: number, field: number, quote?: DumpQuote): never {
+    throw dumpError(reason, { file: this.file, line }, field, quote);
   }
 
   private unescapeField(buf: Uint8Array, f: number, line: number): Uint8Array {
     try {
       return unescape(buf, this.fs[2 * f], this.fs[2 * f + 1]);
     } catch (e) {
-      if (e instanceof UnescapeError) this.fail(e.message, line, FIELDS[f]);
+      if (e instanceof UnescapeError) this.fail(e.reason, line, f, { a: e.byte });
       throw e;
     }
   }
@@ -82,18 +79,18 @@ class DumpBuilder {
     return this.unescapeField(buf, f, line);
   }
 
-  private invalidInteger(buf: Uint8Array, start: number, end: number, line: number, field: string): never {
-    this.fail(`Invalid integer ${text(buf.subarray(start, end))}`, line, field);
+  private invalidInteger(buf: Uint8Array, start: number, end: number, line: number, field: number): never {
+    this.fail(R.DUMP_INVALID_INTEGER, line, field, { bytes: buf.subarray(start, end) });
   }
 
   /** A u32 field (NLINK, UID, GID, RDEV). */
   private u32(buf: Uint8Array, f: number, line: number): number {
     const v = parseU32(buf, this.fs[2 * f], this.fs[2 * f + 1], 10);
-    return v >= 0 ? v : this.invalidInteger(buf, this.fs[2 * f], this.fs[2 * f + 1], line, FIELDS[f]);
+    return v >= 0 ? v : this.invalidInteger(buf, this.fs[2 * f], this.fs[2 * f + 1], line, f);
   }
 
   /** A u64 field (SIZE, MTIME seconds). */
-  private u64(buf: Uint8Array, start: number, end: number, line: number, field: string): bigint {
+  private u64(buf: Uint8Array, start: number, end: number, line: number, field: number): bigint {
     return parseUnsigned(buf, start, end, 10) ?? this.invalidInteger(buf, start, end, line, field);
   }
 
@@ -105,34 +102,25 @@ class DumpBuilder {
       this.nulBuf = buf;
       this.nulPos = buf.indexOf(0, start);
     }
-    if (this.nulPos >= 0 && this.nulPos < end) this.fail(`Invalid embedded NUL character at position ${this.nulPos - start}`, line);
+    if (this.nulPos >= 0 && this.nulPos < end) this.fail(R.DUMP_EMBEDDED_NUL, line, F_NONE, { a: this.nulPos - start });
 
-    // Split off the 11 fixed fields at single spaces; missing trailing fields are empty.
     const fs = this.fs;
-    let p = start;
-    for (let k = 0; k < 11; k++) {
-      let q = p < end ? buf.indexOf(SPACE, p) : end;
-      if (q < 0 || q > end) q = end;
-      fs[2 * k] = p;
-      fs[2 * k + 1] = q;
-      p = q < end ? q + 1 : end;
-    }
-    const restStart = p;
+    const restStart = splitFields(buf, start, end, fs);
 
     const path = cString(this.unescapeField(buf, F_PATH, line));
-    if (path.length === 0) this.fail('Invalid empty path', line, 'PATH');
+    if (path.length === 0) this.fail(R.DUMP_EMPTY_PATH, line, F_PATH);
 
     let ms = fs[2 * F_MODE];
     const hardlink = ms < fs[2 * F_MODE + 1] && buf[ms] === AT;
     if (hardlink) ms++;
     const mode = parseU32(buf, ms, fs[2 * F_MODE + 1], 8);
-    if (mode < 0) this.fail(`Invalid integer ${text(buf.subarray(ms, fs[2 * F_MODE + 1]))}`, line, 'MODE');
-    if (!isValidType(mode)) this.fail(`Invalid mode ${mode.toString(8)}`, line, 'MODE');
+    if (mode < 0) this.invalidInteger(buf, ms, fs[2 * F_MODE + 1], line, F_MODE);
+    if (!isValidType(mode)) this.fail(R.DUMP_INVALID_MODE, line, F_MODE, { a: mode });
 
     const node = this.insert(path, mode, line);
 
     if (hardlink) {
-      if (isDir(mode)) this.fail("Directories can't be hardlinked", line, 'MODE');
+      if (isDir(mode)) this.fail(R.DUMP_DIRECTORY_HARDLINK, line, F_MODE);
       const target = this.optionalField(buf, F_PAYLOAD, line);
       this.links.push({ node, target: target && this.scratch.copy(cString(target)), line });
       return;
@@ -146,7 +134,7 @@ class DumpBuilder {
    */
   private inodeFields(node: Node, mode: number, buf: Uint8Array, restStart: number, end: number, line: number): void {
     const fs = this.fs;
-    const size = this.u64(buf, fs[2 * F_SIZE], fs[2 * F_SIZE + 1], line, 'SIZE');
+    const size = this.u64(buf, fs[2 * F_SIZE], fs[2 * F_SIZE + 1], line, F_SIZE);
     const nlink = this.u32(buf, F_NLINK, line);
     const uid = this.u32(buf, F_UID, line);
     // C quirk (composefs-image.md §3.5 step 7): a bad GID or RDEV is only reported when UID is 0, else taken as 0.
@@ -161,38 +149,38 @@ class DumpBuilder {
     let secEnd = ts;
     while (secEnd < te && buf[secEnd] !== DOT) secEnd++;
     const nsecStart = secEnd < te ? secEnd + 1 : te;
-    const sec = this.u64(buf, ts, secEnd, line, 'MTIME');
+    const sec = this.u64(buf, ts, secEnd, line, F_MTIME);
     const nsec = parseU32(buf, nsecStart, te, 10);
-    if (nsec < 0) this.invalidInteger(buf, nsecStart, te, line, 'MTIME');
+    if (nsec < 0) this.invalidInteger(buf, nsecStart, te, line, F_MTIME);
 
     const rawPayload = this.optionalField(buf, F_PAYLOAD, line);
     const payload = rawPayload && this.slab.copy(cString(rawPayload));
     const rawContent = this.optionalField(buf, F_CONTENT, line);
     const content = rawContent && this.slab.copy(rawContent);
     if (content && BigInt(content.length) !== size) {
-      this.fail(`Invalid content size ${content.length}, must match size ${size}`, line, 'CONTENT');
+      this.fail(R.DUMP_CONTENT_SIZE, line, F_CONTENT, { a: content.length, b: size });
     }
     const digestText = this.optionalField(buf, F_DIGEST, line);
 
-    if (this.strict && !isDevice(mode) && rdevNonZero) this.fail('Non-zero devnum on non-device', line, 'RDEV');
+    if (this.strict && !isDevice(mode) && rdevNonZero) this.fail(R.DUMP_DEVNUM, line, F_RDEV);
 
     node.size = size;
     if (isLnk(mode)) {
-      if (!payload || payload.length === 0 || payload.length >= PATH_MAX) this.fail('Invalid symlink', line, 'PAYLOAD');
+      if (!payload || payload.length === 0 || payload.length >= PATH_MAX) this.fail(R.DUMP_INVALID_SYMLINK, line, F_PAYLOAD);
       if (this.strict && size !== BigInt(payload.length)) {
-        this.fail(`Invalid symlink size ${payload.length}, must match size ${size}`, line, 'SIZE');
+        this.fail(R.DUMP_SYMLINK_SIZE, line, F_SIZE, { a: payload.length, b: size });
       }
-      if (this.strict && content && content.length > 0) this.fail('Symlink cannot have content', line, 'CONTENT');
+      if (this.strict && content && content.length > 0) this.fail(R.DUMP_SYMLINK_CONTENT, line, F_CONTENT);
       node.size = BigInt(payload.length);
     } else {
-      if (payload && payload.length >= PATH_MAX) this.fail('Invalid payload', line, 'PAYLOAD');
+      if (payload && payload.length >= PATH_MAX) this.fail(R.DUMP_INVALID_PAYLOAD, line, F_PAYLOAD);
       if (content && content.length > INLINE_CONTENT_MAX) {
-        this.fail(`Inline content size ${content.length} exceeds maximum ${INLINE_CONTENT_MAX}`, line, 'CONTENT');
+        this.fail(R.DUMP_INLINE_TOO_LARGE, line, F_CONTENT, { a: content.length, b: INLINE_CONTENT_MAX });
       }
       node.content = content;
     }
 
-    if (end - restStart > MAX_XATTR_TEXT) this.fail('Too many xattrs', line, 'XATTRS');
+    if (end - restStart > MAX_XATTR_TEXT) this.fail(R.DUMP_TOO_MANY_XATTRS, line, F_XATTRS);
     this.xattrs(node, buf, restStart, end, line);
 
     node.nlink = nlink;
@@ -210,24 +198,22 @@ class DumpBuilder {
     let total = 0;
     const xs = node.xattrs;
     for (let p = start; p < end;) {
-      let q = p;
-      while (q < end && buf[q] !== SPACE) q++;
-      let eq = p;
-      while (eq < q && buf[eq] !== EQUALS) eq++;
-      if (eq === q) this.fail('Missing = in xattr', line, 'XATTRS');
+      const q = findIn(buf, SPACE, p, end);
+      const eq = findIn(buf, EQUALS, p, q);
+      if (eq === q) this.fail(R.DUMP_MISSING_EQUALS, line, F_XATTRS);
       let key: Uint8Array, value: Uint8Array;
       try {
         key = this.interned.get(buf, p, eq, true);
         value = this.interned.get(buf, eq + 1, q, false);
       } catch (e) {
-        if (e instanceof UnescapeError) this.fail(e.message, line, 'XATTRS');
+        if (e instanceof UnescapeError) this.fail(e.reason, line, F_XATTRS, { a: e.byte });
         throw e;
       }
       let old = -1;
       while (++old < xs.length && !equalBytes(xs[old].key, key));
       const replaced = old < xs.length;
       const next = budgetAfterSet(total, xs.length, key.length, value.length, replaced ? xs[old].value.length : -1);
-      if (next === BUDGET_REFUSED) this.fail("Can't set xattr", line, `xattr ${text(key)}`);
+      if (next === BUDGET_REFUSED) this.fail(R.DUMP_CANNOT_SET_XATTR, line, F_XATTR_KEY, { bytes: key });
       total = next;
       if (replaced) xs[old] = { key, value };
       else xs.push({ key, value });
@@ -238,23 +224,23 @@ class DumpBuilder {
   /** Creates the node for PATH and links it into the tree (composefs-image.md §3.5 step 5). */
   private insert(path: Uint8Array, mode: number, line: number): Node {
     if (path.length === 1 && path[0] === SLASH) {
-      if (!isDir(mode)) this.fail('Root must be a directory', line, 'MODE');
-      if (this.root) this.fail("Can't have multiple roots", line, 'PATH');
+      if (!isDir(mode)) this.fail(R.DUMP_ROOT_NOT_DIRECTORY, line, F_MODE);
+      if (this.root) this.fail(R.DUMP_MULTIPLE_ROOTS, line, F_PATH);
       this.root = new Node(new Uint8Array(0), mode);
       this.rememberDir(this.root.name, fnv1a(this.root.name, 0, 0), this.root);
       return this.root;
     }
-    if (!this.root) this.fail('Root node not present', line, 'PATH');
+    if (!this.root) this.fail(R.DUMP_NO_ROOT, line, F_PATH);
     const slash = path.lastIndexOf(SLASH);
     const name = this.slab.copy(path, slash + 1);
     const parent = this.parentOf(path, slash < 0 ? 0 : slash, line);
-    if (!isDir(parent.mode)) this.fail(`Parent must be a directory for ${text(path)}`, line, 'PATH');
+    if (!isDir(parent.mode)) this.fail(R.DUMP_PARENT_NOT_DIRECTORY, line, F_PATH, { bytes: path });
     if ((name.length === 1 && name[0] === DOT) || (name.length === 2 && name[0] === DOT && name[1] === DOT)) {
-      this.fail(`Invalid . or .. in path: ${text(path)}`, line, 'PATH');
+      this.fail(R.DUMP_DOT_NAME, line, F_PATH, { bytes: path });
     }
     const node = new Node(name, mode);
     if (name.length === 0 || name.length > MAX_NAME_LENGTH || !parent.addChild(node)) {
-      this.fail("Can't add child", line, 'PATH');
+      this.fail(R.DUMP_CANNOT_ADD_CHILD, line, F_PATH);
     }
     // Its children's lines will name PATH as their parent.
     if (isDir(mode)) this.rememberDir(this.scratch.copy(path), fnv1a(path, 0, path.length), node);
@@ -276,7 +262,7 @@ class DumpBuilder {
     }
     const prefix = path.subarray(0, slash);
     const node = walk(this.root!, prefix);
-    if (!node) this.fail(`Parent directory missing for ${text(path)}`, line, 'PATH');
+    if (!node) this.fail(R.DUMP_PARENT_MISSING, line, F_PATH, { bytes: path });
     if (isDir(node.mode)) this.rememberDir(this.scratch.copy(prefix), h, node);
     return node;
   }
@@ -290,13 +276,13 @@ class DumpBuilder {
 
   /** Resolves hardlinks in reverse order of their lines (composefs-image.md §3.4, §3.5 step 15). */
   finish(): Node {
-    if (!this.root) throw new CfsError('No files in dump file', { file: this.file, code: 'EDUMP' });
+    if (!this.root) this.fail(R.DUMP_NO_FILES, 0, F_NONE);
     for (let i = this.links.length - 1; i >= 0; i--) {
       const { node, target, line } = this.links[i];
-      if (!target) this.fail('No target path for the hardlink', line, 'PAYLOAD');
+      if (!target) this.fail(R.DUMP_NO_LINK_TARGET, line, F_PAYLOAD);
       const t = walk(this.root, target);
-      if (!t) this.fail(`No target at ${text(target)} for hardlink`, line, 'PAYLOAD');
-      if (t === node) this.fail(`Self-referential hardlink ${text(target)}`, line, 'PAYLOAD');
+      if (!t) this.fail(R.DUMP_LINK_TARGET_MISSING, line, F_PAYLOAD, { bytes: target });
+      if (t === node) this.fail(R.DUMP_SELF_LINK, line, F_PAYLOAD, { bytes: target });
       node.linkTo = t;
     }
     return this.root;
@@ -394,8 +380,8 @@ function feedLines(b: DumpBuilder, buf: Uint8Array, start: number, end: number, 
 
 function finishTail(b: DumpBuilder, tail: Uint8Array, strict: boolean): void {
   if (tail.length === 0) return;
-  // A final line without "\n": processed, except in strict mode (composefs-image.md §3.5).
-  if (strict) b.fail('Missing trailing newline', b.lines + 1);
+  // A final line without "\n": processed, except in strict mode (§3.5).
+  if (strict) b.fail(R.DUMP_MISSING_NEWLINE, b.lines + 1, F_NONE);
   b.line(tail, 0, tail.length, b.lines + 1);
 }
 

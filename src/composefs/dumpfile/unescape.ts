@@ -5,11 +5,20 @@
  */
 
 import { hexValue } from '../bytes.js';
+import { dumpMessage } from '../../wasm/dump-error.js';
+import {
+  DUMP_INVALID_HEX_ESCAPE, DUMP_NO_CHARACTER_AFTER_ESCAPE, DUMP_NO_HEX_AFTER_ESCAPE, DUMP_UNSUPPORTED_ESCAPE,
+} from '../../wasm/dump-reasons.js';
 
 const BACKSLASH = 0x5c;
 
 /** Thrown with the exact C message; the parser adds file, line and field. */
-export class UnescapeError extends Error {}
+export class UnescapeError extends Error {
+  /** `reason` is a DUMP_* code; `byte` the one after the backslash. */
+  constructor(readonly reason: number, readonly byte = 0) {
+    super(dumpMessage(reason, { a: byte }));
+  }
+}
 
 export function unescape(buf: Uint8Array, start: number, end: number): Uint8Array {
   let first = start;
@@ -24,7 +33,7 @@ export function unescape(buf: Uint8Array, start: number, end: number): Uint8Arra
       out[o++] = c;
       continue;
     }
-    if (++i >= end) throw new UnescapeError('No character after escape');
+    if (++i >= end) throw new UnescapeError(DUMP_NO_CHARACTER_AFTER_ESCAPE);
     const e = buf[i];
     switch (e) {
       case BACKSLASH: out[o++] = BACKSLASH; break;
@@ -32,16 +41,16 @@ export function unescape(buf: Uint8Array, start: number, end: number): Uint8Arra
       case 0x72: out[o++] = 0x0d; break; // \r
       case 0x74: out[o++] = 0x09; break; // \t
       case 0x78: { // \xHH
-        if (end - i - 1 < 2) throw new UnescapeError('No hex characters after hex escape');
+        if (end - i - 1 < 2) throw new UnescapeError(DUMP_NO_HEX_AFTER_ESCAPE);
         const hi = hexValue(buf[i + 1]);
         const lo = hexValue(buf[i + 2]);
-        if (hi < 0 || lo < 0) throw new UnescapeError('Invalid hex characters after hex escape');
+        if (hi < 0 || lo < 0) throw new UnescapeError(DUMP_INVALID_HEX_ESCAPE);
         out[o++] = (hi << 4) | lo;
         i += 2;
         break;
       }
       default:
-        throw new UnescapeError(`Unsupported escape type ${String.fromCharCode(e)}`);
+        throw new UnescapeError(DUMP_UNSUPPORTED_ESCAPE, e);
     }
   }
   return out.subarray(0, o);

@@ -17,17 +17,16 @@
 import { promises as fsp } from 'node:fs';
 import { isValidType, Node, S_IFMT } from '../../tree/tree.js';
 import { CfsError } from '../../errors.js';
+import { EQUALS, findIn, hasField, SPACE, splitFields } from '../dumpfile/fields.js';
 import { parseUnsigned, toI64 } from '../dumpfile/integer.js';
 import { unescape, UnescapeError } from '../dumpfile/unescape.js';
+import { F_GID, F_MODE, F_MTIME, F_PATH, F_UID, FIXED_FIELDS } from '../../wasm/dump-reasons.js';
 
 const NL = 0x0a;
-const SPACE = 0x20;
 const SLASH = 0x2f;
 const DASH = 0x2d;
 const HASH = 0x23;
 const DOT = 0x2e;
-const EQUALS = 0x3d;
-const F_PATH = 0, F_MODE = 2, F_UID = 4, F_GID = 5, F_MTIME = 7, FIXED_FIELDS = 11;
 /** An overrides file is read whole; it is a hand-written list. */
 const OVERRIDES_MAX = 64 << 20;
 
@@ -49,21 +48,17 @@ export function applyOverrides(root: Node, text: Uint8Array, file = 'overrides')
 }
 
 function applyLine(root: Node, buf: Uint8Array, place: { file: string; line: number }): void {
-  const fields: Uint8Array[] = [];
-  for (let s = 0; s <= buf.length; ) {
-    let e = buf.indexOf(SPACE, s);
-    if (e < 0) e = buf.length;
-    fields.push(buf.subarray(s, e));
-    s = e + 1;
-  }
+  const fs = new Int32Array(2 * FIXED_FIELDS);
+  const xattrStart = splitFields(buf, 0, buf.length, fs);
   const fail = (field: string, why: string): never => {
     throw new CfsError(why, { ...place, field, code: 'EOVERRIDE' });
   };
+  /** Fixed field `i` unescaped; null when it is `-` or cut off by the line's end. */
   const field = (i: number, name: string): Uint8Array | null => {
-    const f = fields[i];
-    if (!f || (f.length === 1 && f[0] === DASH)) return null;
+    const s = fs[2 * i], e = fs[2 * i + 1];
+    if (!hasField(fs, i, buf.length) || (e - s === 1 && buf[s] === DASH)) return null;
     try {
-      return unescape(f, 0, f.length);
+      return unescape(buf, s, e);
     } catch (err) {
       return fail(name, err instanceof UnescapeError ? err.message : String(err));
     }
@@ -96,15 +91,16 @@ function applyLine(root: Node, buf: Uint8Array, place: { file: string; line: num
     inode.mtimeSec = toI64(sec!);
     inode.mtimeNsec = Number(nsec! & 0xffffffffn);
   }
-  for (let i = FIXED_FIELDS; i < fields.length; i++) {
-    const x = fields[i];
-    const eq = x.indexOf(EQUALS);
-    if (eq <= 0) fail('XATTR', 'Missing = in xattr');
+  for (let p = xattrStart; p < buf.length;) {
+    const q = findIn(buf, SPACE, p, buf.length);
+    const eq = findIn(buf, EQUALS, p, q);
+    if (eq === q || eq === p) fail('XATTR', 'Missing = in xattr');
     try {
-      inode.setXattr(unescape(x, 0, eq).slice(), unescape(x, eq + 1, x.length).slice());
+      inode.setXattr(unescape(buf, p, eq).slice(), unescape(buf, eq + 1, q).slice());
     } catch (err) {
       fail('XATTR', err instanceof UnescapeError ? err.message : String(err));
     }
+    p = q + 1;
   }
 }
 

@@ -59,6 +59,16 @@ describe('sources: overrides', () => {
     expect([ping.mode, ping.uid, ping.gid]).to.deep.equal([S_IFREG | 0o700, 7, 6]);
   });
 
+  it('splits lines as the dumpfile parser does: a space after the xattrs is ignored, an empty fixed field is present', () => {
+    const root = tree();
+    apply(root, '/usr/ping - - - 3 - - - - - - user.a=1 \n/usr - 700 - 4\n');
+    const usr = root.lookup(Buffer.from('usr'))!;
+    const ping = usr.lookup(Buffer.from('ping'))!;
+    expect([ping.uid, ping.xattrs.length, usr.mode, usr.uid]).to.deep.equal([3, 1, S_IFDIR | 0o700, 4]);
+    expect(fails('/usr - 700 - 4 \n').message).to.match(/GID: Invalid integer $/);
+    expect(fails('/sl - - - - - - - - - - user.a=1  user.b=2\n').message).to.match(/XATTR: Missing = in xattr/);
+  });
+
   it('refuses unknown paths, type changes, bad integers, bad escapes and xattrs without =, naming the line', () => {
     const cases: [string, RegExp, number, string][] = [
       ['/nope - 644\n', /no such entry in the source: \/nope/, 1, 'PATH'],
