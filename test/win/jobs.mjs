@@ -10,8 +10,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildImage, digestBytes, digestFile, loadSource } from '../../dist/index.js';
-import { writeFileAtomic } from '../../dist/ostree/atomic.js';
-import { createSymlink, syncPath } from '../../dist/sysroot/fs.js';
+import { writeFileAtomic } from '../../dist/io/atomic.js';
+import { createSymlink, syncPath } from '../../dist/io/fs.js';
 
 const sha256hex = (data) => createHash('sha256').update(data).digest('hex');
 const failure = (e) => `error ${e.code ?? 'none'}: ${e.reason ?? e.message}`;
