@@ -3,6 +3,7 @@
  * It names where (file, line or byte offset), what (field) and why (reason),
  * so the CLI can print one clear line and exit non-zero.
  */
+/** Where a refusal is (file, line or byte offset, field) and its code. */
 export interface ErrorPlace {
   /** The input file (or "-" for stdin) the problem is in. */
   file?: string;
