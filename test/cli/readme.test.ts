@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { verbSpecs } from './in-process.js';
+import { verbSpecs } from '../helpers/cli.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const README = readFileSync(join(REPO, 'README.md'), 'utf8');
