@@ -20,7 +20,7 @@ const SHOWN_BYTES = 80;
  * fs-verity digest (when the image records one).
  */
 export function backingObject(payload: Uint8Array, digest: Uint8Array | null, place: { file?: string; path?: Uint8Array } = {}): string {
-  const where = { file: place.file, field: place.path && shown(place.path), code: 'EBACKING' };
+  const where = { file: place.file, field: place.path && shown(place.path), code: 'EBACKING' as const };
   const text = Buffer.from(payload).toString('latin1');
   if (!OBJECT_PATH.test(text)) {
     throw new CfsError(`backing path '${shown(payload)}' is not an object path XX/REST of ${DIGEST_BYTES * 2} hex digits`, where);

@@ -4,7 +4,7 @@
  * suggestion, a pointer to the help; exit 2); other usage errors as one line naming the verb
  * (exit 1). The remaining errors reach the entry point.
  */
-import { CfsError } from '../errors.js';
+import { CfsError, errnoCode } from '../errors.js';
 import { UsageError, nearest } from './args.js';
 import { type CommandTable, commandList } from './command-table.js';
 
@@ -32,7 +32,7 @@ function asCfsError(e: unknown): unknown {
   if (!(e instanceof Error) || e instanceof CfsError || typeof sys.code !== 'string' || typeof sys.syscall !== 'string') return e;
   const path = sys.path === undefined ? undefined : sys.path.length > 120 ? `${sys.path.slice(0, 100)}...(${sys.path.length} bytes)` : sys.path;
   const reason = e.message.replace(/^[A-Z0-9_]+: /, '').replace(/, \w+( '.*')?$/s, '');
-  return new CfsError(reason, { file: path, code: sys.code }, { cause: e });
+  return new CfsError(reason, { file: path, code: errnoCode(sys.code) }, { cause: e });
 }
 
 /** Runs `args` (VERB ARGS...) in `group`. */

@@ -10,7 +10,7 @@
  * trailing whitespace of the value; a repeated key keeps both lines and later reads/writes use the
  * last one; anything else is an error.
  */
-import { CfsError } from '../errors.js';
+import { CfsError, type ErrorPlace } from '../errors.js';
 
 /** Upper bound on keyfile size we accept (an `.origin` is a few hundred bytes). */
 export const KEYFILE_MAX_BYTES = 1 << 20;
@@ -151,7 +151,7 @@ export class KeyFile {
     const lines = data.split('\n');
     if (lines[lines.length - 1] === '') lines.pop();
     lines.forEach((raw, i) => {
-      const place = { file, line: i + 1, code: 'EKEYFILE' };
+      const place = { file, line: i + 1, code: 'EKEYFILE' as const };
       const line = (raw.endsWith('\r') ? raw.slice(0, -1) : raw).replace(/^[\t\n\v\f\r ]+/, '');
       if (line === '' || line[0] === '#') return;
       const group = /^\[([^\]]*)\][ \t]*$/.exec(line);
@@ -178,7 +178,7 @@ function truncate(s: string): string {
 }
 
 /** g_key_file_is_group_name: non-empty, no `[`, `]` or control characters. */
-function checkGroupName(name: string, place: { file?: string; line?: number; code?: string }): void {
+function checkGroupName(name: string, place: ErrorPlace): void {
   // eslint-disable-next-line no-control-regex
   if (name === '' || /[[\]\x00-\x1f\x7f]/.test(name)) {
     throw new CfsError(`invalid group name '${truncate(name)}'`, { ...place, code: 'EKEYFILE' });
@@ -186,7 +186,7 @@ function checkGroupName(name: string, place: { file?: string; line?: number; cod
 }
 
 /** g_key_file_is_key_name: non-empty, no `=`, `[`, `]` except a trailing `[locale]`, no edge spaces. */
-function checkKeyName(key: string, place: { file?: string; line?: number; code?: string }): void {
+function checkKeyName(key: string, place: ErrorPlace): void {
   const ok = /^[^=[\]\n]+(\[[\p{L}\p{N}\-_.@]*\])?$/u.test(key) && !key.startsWith(' ') && !/ (\[|$)/.test(key);
   if (!ok) throw new CfsError(`invalid key name '${truncate(key)}'`, { ...place, code: 'EKEYFILE' });
 }

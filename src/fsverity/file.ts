@@ -6,7 +6,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { open, type FileHandle } from 'node:fs/promises';
-import { CfsError } from '../errors.js';
+import { CfsError, errnoCode } from '../errors.js';
 import { leaseIoBuffer } from '../wasm/buffers.js';
 import type { FsverityDigest } from './descriptor.js';
 import { addLevel1, FsverityHasher } from './hasher.js';
@@ -31,7 +31,7 @@ function ioError(path: string, action: string, err: unknown): CfsError {
   const e = err as NodeJS.ErrnoException;
   // Node's message starts "ECODE: description, syscall 'path'": keep the description
   const what = e.code && e.message.startsWith(`${e.code}: `) ? e.message.slice(e.code.length + 2).split(', ')[0] : String(e.message ?? err);
-  return new CfsError(`${action}: ${what}`, { file: path, code: e.code ?? 'EIO' }, { cause: err });
+  return new CfsError(`${action}: ${what}`, { file: path, code: e.code === undefined ? 'EIO' : errnoCode(e.code) }, { cause: err });
 }
 
 export async function digestFile(path: string, opts: DigestFileOptions = {}): Promise<FsverityDigest> {

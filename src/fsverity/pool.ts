@@ -4,11 +4,11 @@
  * alive. A worker script answers jobs with serveJobs().
  */
 import { parentPort, Worker, workerData } from 'node:worker_threads';
-import { CfsError } from '../errors.js';
+import { CfsError, type CfsErrorCode } from '../errors.js';
 import { useModule, wasmModule } from '../wasm/instance.js';
 
 /** After 'ready', one reply per job. */
-export type JobReply<R> = { result: R } | { error: { reason: string; file?: string; offset?: number; code?: string } };
+export type JobReply<R> = { result: R } | { error: { reason: string; file?: string; offset?: number; code?: CfsErrorCode } };
 
 /** Compiled, a worker is `NAME.js`; under tsx (tests, benches) `NAME.ts`, and Node 20 does not pass tsx's loader on to workers: a bootstrap registers it first. */
 function newWorker(url: URL): Worker {

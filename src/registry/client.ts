@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { CfsError } from '../errors.js';
+import { CfsError, type CfsErrorCode } from '../errors.js';
 import { type Credentials, basicAuthorization, parseChallenges } from './auth.js';
 import { DIGEST, type ImageReference, formatReference } from './reference.js';
 
@@ -150,7 +150,7 @@ export class RegistryClient {
     throw this.fail(`${what}: unexpected HTTP status ${s}`, 'status', 'EREGISTRY');
   }
 
-  fail(reason: string, field: string, code: string): CfsError {
+  fail(reason: string, field: string, code: CfsErrorCode): CfsError {
     return new CfsError(reason.replace(/\s*\n\s*/g, ' '), { file: this.where, field, code });
   }
 

@@ -21,6 +21,7 @@ import { digestBytes } from '../../src/fsverity/index.js';
 import { listCfsObjects } from '../../src/cfs/reach.js';
 import { prune } from '../../src/cfs/prune.js';
 import { fsckRepo } from '../../src/cfs/fsck.js';
+import { cfskit } from '../helpers/cli.js';
 
 const BRANCHES = ['a', 'b', 'c'];
 
@@ -171,7 +172,7 @@ describe('cfs GC and fsck', function () {
       const problems = await fsckRepo(repo);
       expect(problems).to.have.length(1);
       expect(problems[0].reason).to.match(/^corrupt commit/);
-      const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'fsck', '--repo', repo.path], { encoding: 'utf8' });
+      const r = cfskit(['fsck', '--repo', repo.path]);
       expect(r.status).to.equal(1);
       expect(r.stdout).to.contain('corrupt commit').and.contain('1 problem(s) found');
     });

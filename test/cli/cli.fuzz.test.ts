@@ -12,7 +12,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OptionTable } from '../../src/cli/args.js';
-import { runCli, verbSpecs } from './in-process.js';
+import { runCli, verbSpecs } from '../helpers/cli.js';
 
 const RUNS = Number(process.env.CFSKIT_FUZZ_RUNS ?? 1000);
 

@@ -1,16 +1,16 @@
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { needCommand, runPeer } from '../helpers/peers.js';
+import { cfskit } from '../helpers/cli.js';
 
 describe('npm run demo (compiled dist/)', function () {
   it('commits, deploys, merges /etc and verifies; real ostree reads the sysroot it leaves', function () {
     needCommand(this, 'ostree');
     const dir = mkdtempSync(join(tmpdir(), 'cfskit-demo-test-'));
     try {
-      const r = spawnSync(process.execPath, ['dist/cli/main.js', 'demo', `--keep=${dir}`], { encoding: 'utf8' });
+      const r = cfskit(['demo', `--keep=${dir}`], { runner: 'dist' });
       expect(r.stderr).to.equal('');
       expect(r.status).to.equal(0);
       expect(r.stdout).to.contain('Copying /etc changes: 1 modified, 0 removed, 0 added');

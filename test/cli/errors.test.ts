@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from './in-process.js';
+import { runCli } from '../helpers/cli.js';
 
 /** Each case of issue 16: one clear line, exit 1 or 2, nothing new on disk. */
 describe('cfskit: bad input is refused in one line, never as an internal error or a false success', () => {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { HELP_OPTION, type VerbSpec, optionLabel, parseVerb } from '../../src/cli/args.js';
 import { subcommands as adminCommands } from '../../src/cli/admin.js';
-import { cliModule, runCli, verbSpecs } from './in-process.js';
+import { cliModule, runCli, verbSpecs } from '../helpers/cli.js';
 
 const verbs = async (): Promise<[string, VerbSpec][]> => [...(await verbSpecs())];
 

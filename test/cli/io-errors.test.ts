@@ -18,16 +18,15 @@ import { needMount } from '../helpers/peers.js';
 import { VECTOR_DIR } from '../composefs/vectors.js';
 import { commitVersion, makeSysroot, STATEROOT } from '../sysroot/deploy/fixture.js';
 import { deploy } from '../../src/sysroot/deploy.js';
+import { cfskit, cliArgv } from '../helpers/cli.js';
 
-const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
-const cfskit = (args: string[], stdout: 'pipe' | number = 'pipe') =>
-  spawnSync(process.execPath, [...CLI, ...args], { stdio: ['ignore', stdout, 'pipe'], encoding: 'utf8' });
+const run = (args: string[], stdout: 'pipe' | number = 'pipe') => cfskit(args, { stdio: ['ignore', stdout, 'pipe'] });
 const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
 
 /** Runs cfskit with stdout on a pipe whose only reader is closed before cfskit starts. */
 function intoClosedPipe(dir: string, args: string[]) {
   const fifo = join(dir, `fifo-${Math.random().toString(16).slice(2)}`);
-  const cmd = `mkfifo ${fifo}; exec 4<>${fifo} 5>${fifo} 4<&-; rm ${fifo}; exec ${quote(process.execPath)} ${[...CLI, ...args].map(quote).join(' ')} >&5`;
+  const cmd = `mkfifo ${fifo}; exec 4<>${fifo} 5>${fifo} 4<&-; rm ${fifo}; exec ${quote(process.execPath)} ${[...cliArgv(), ...args].map(quote).join(' ')} >&5`;
   return spawnSync('bash', ['-c', cmd], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
@@ -51,9 +50,9 @@ describe('CLI: I/O errors as one line', function () {
     const dump = join(dir, 'cs9.dump');
     writeFileSync(dump, gunzipSync(readFileSync(join(VECTOR_DIR, 'upstream', 'cs9-x86_64-minimal.dump.gz'))));
     image = join(dir, 'cs9.cfs');
-    expect(cfskit(['mkcomposefs', '--from-file', dump, image]).status).to.equal(0);
-    expect(cfskit(['init', `--repo=${repo}`]).status).to.equal(0);
-    const c = cfskit(['commit', `--repo=${repo}`, '--branch=main', join(dir, 'src')]);
+    expect(run(['mkcomposefs', '--from-file', dump, image]).status).to.equal(0);
+    expect(run(['init', `--repo=${repo}`]).status).to.equal(0);
+    const c = run(['commit', `--repo=${repo}`, '--branch=main', join(dir, 'src')]);
     expect(c.status, c.stderr).to.equal(0);
     const sysroot = join(dir, 'sysroot');
     makeSysroot(sysroot);
@@ -75,7 +74,7 @@ describe('CLI: I/O errors as one line', function () {
     for (const [name, args] of commands) {
       const full = openSync('/dev/full', 'w');
       try {
-        const r = cfskit(args, full);
+        const r = run(args, full);
         expect(r.status, `${name}: ${r.stderr}`).to.equal(1);
         oneLine(r.stderr);
         expect(r.stderr).to.equal(`cfskit ${name}: stdout: No space left on device\n`);
@@ -100,10 +99,10 @@ describe('CLI: I/O errors as one line', function () {
     expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt]).status).to.equal(0);
     try {
       const r2 = join(mnt, 'repo');
-      expect(cfskit(['init', `--repo=${r2}`]).status).to.equal(0);
+      expect(run(['init', `--repo=${r2}`]).status).to.equal(0);
       mkdirSync(join(dir, 'big'));
       writeFileSync(join(dir, 'big', 'blob'), Buffer.alloc(3 << 20, 7));
-      const r = cfskit(['commit', `--repo=${r2}`, '--branch=main', join(dir, 'big')]);
+      const r = run(['commit', `--repo=${r2}`, '--branch=main', join(dir, 'big')]);
       expect(r.status).to.equal(1);
       oneLine(r.stderr);
       expect(r.stderr).to.match(/^cfskit commit: \/\S+: No space left on device\n$/);
@@ -125,11 +124,11 @@ describe('CLI: I/O errors as one line', function () {
 
   it('outside bytes in an error line are escaped (C-style) and truncated', () => {
     const hostile = `bad\n\x1b[31mforged line\r\u202e`;
-    const r = cfskit(['commit', `--repo=${repo}`, '--branch=x', join(dir, hostile)]);
+    const r = run(['commit', `--repo=${repo}`, '--branch=x', join(dir, hostile)]);
     expect(r.status).to.equal(1);
     oneLine(r.stderr);
     expect(r.stderr).to.contain('bad\\n\\x1b[31mforged line\\r\\u{202e}');
-    const long = cfskit(['commit', `--repo=${repo}`, '--branch=x', join(dir, 'n'.repeat(100_000))]);
+    const long = run(['commit', `--repo=${repo}`, '--branch=x', join(dir, 'n'.repeat(100_000))]);
     expect(long.status).to.equal(1);
     oneLine(long.stderr);
     expect(long.stderr.length).to.be.below(PLACE_PRINT_MAX + REASON_PRINT_MAX + 100);

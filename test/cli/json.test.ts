@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from './in-process.js';
+import { runCli } from '../helpers/cli.js';
 
 describe('--json of log, show, refs and info', () => {
   let dir: string;

@@ -1,8 +1,7 @@
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
+import { cfskit } from '../helpers/cli.js';
 
-const cli = (args: string[]) =>
-  spawnSync(process.execPath, ['dist/cli/main.js', ...args], { encoding: 'utf8' });
+const cli = (args: string[]) => cfskit(args, { runner: 'dist' });
 
 describe('cfskit CLI dispatcher (compiled dist/)', () => {
   it('prints usage with --help and exits 0', () => {

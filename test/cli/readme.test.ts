@@ -1,7 +1,8 @@
 /**
  * The README's code blocks run, so the docs cannot drift: `sh` blocks in bash (cfskit = the
  * compiled CLI; npm checks that the scripts named exist instead of running them), `ts` blocks
- * with 'cfskit' resolved to src/index.ts (every line they log must be `true`), and the CLI
+ * with 'cfskit' and 'cfskit/SUBPATH' resolved through package.json `exports` to the sources under src/
+ * (every line they log must be `true`), and the CLI
  * synopsis (`text` block) against each verb's option table.
  */
 import { expect } from 'chai';
@@ -10,10 +11,17 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { verbSpecs } from './in-process.js';
+import { verbSpecs } from '../helpers/cli.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const README = readFileSync(join(REPO, 'README.md'), 'utf8');
+const EXPORTS = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { exports: Record<string, string | { import: string }> }).exports;
+/** The source file of an entry point: `./dist/api/ostree.js` → src/api/ostree.ts. */
+const sourceOf = (specifier: string) => {
+  const target = EXPORTS[specifier.replace(/^cfskit/, '.')];
+  if (typeof target !== 'object') throw new Error(`README imports '${specifier}', which package.json does not export`);
+  return pathToFileURL(join(REPO, target.import.replace(/^\.\/dist\//, 'src/').replace(/\.js$/, '.ts'))).href;
+};
 const blocks = (lang: string) => [...README.matchAll(new RegExp('^```' + lang + '\\n([\\s\\S]*?)^```$', 'gm'))].map((m) => m[1]);
 
 const SH_PRELUDE = `set -euo pipefail
@@ -50,7 +58,7 @@ describe('README code blocks', function () {
   blocks('ts').forEach((code, i) => {
     it(`ts block ${i + 1} runs and every line it logs is true`, () => {
       const file = join(dir, `block${i + 1}.mts`);
-      writeFileSync(file, code.replaceAll("from 'cfskit'", `from ${JSON.stringify(pathToFileURL(join(REPO, 'src/index.ts')).href)}`));
+      writeFileSync(file, code.replace(/from '(cfskit(?:\/[a-z]+)?)'/g, (_, specifier: string) => `from ${JSON.stringify(sourceOf(specifier))}`));
       const r = spawnSync(process.execPath, ['--import', pathToFileURL(join(REPO, 'node_modules/tsx/dist/esm/index.mjs')).href, file], { cwd: dir, encoding: 'utf8' });
       expect(r.status, r.stderr).to.equal(0);
       const lines = r.stdout.trimEnd().split('\n');

@@ -15,11 +15,12 @@ import { readImage } from '../../src/composefs/erofs/reader.js';
 import { collectObjects, lsChunks, sortedObjects } from '../../src/composefs/listing.js';
 import { needCommand, runPeer } from '../helpers/peers.js';
 import { VECTOR_DIR } from './vectors.js';
+import { cliArgv } from '../helpers/cli.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
 function cfskit(args: string[], shell?: string) {
-  const argv = [process.execPath, '--import', 'tsx', join(REPO, 'src/cli/main.ts'), 'info', ...args];
+  const argv = [process.execPath, ...cliArgv(), 'info', ...args];
   const r = shell
     ? spawnSync('sh', ['-c', `${argv.map((a) => `'${a}'`).join(' ')} ${shell}`], { cwd: REPO, maxBuffer: 1 << 28 })
     : spawnSync(argv[0], argv.slice(1), { cwd: REPO, maxBuffer: 1 << 28 });

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { needCommand, runPeer } from '../helpers/peers.js';
 import { randomVectors, shouldFailAssets, upstreamAssets } from './vectors.js';
+import { cliArgv } from '../helpers/cli.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -21,7 +22,7 @@ function cfskit(args: string[], opts: { input?: Uint8Array; strict?: boolean } =
   const env = { ...process.env };
   if (opts.strict) env.CFS_PARSE_STRICT = '1';
   else delete env.CFS_PARSE_STRICT;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO, 'src/cli/main.ts'), 'mkcomposefs', ...args], {
+  const r = spawnSync(process.execPath, [...cliArgv(), 'mkcomposefs', ...args], {
     cwd: REPO,
     env,
     input: opts.input,

@@ -3,12 +3,12 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { hasCommand, needCommand } from '../helpers/peers.js';
 import { ruleContent } from './content.js';
+import { cliArgv } from '../helpers/cli.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
-const tsxLoader = pathToFileURL(join(repo, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 /**
  * Runs a command without the capabilities that let root read any file, so chmod 000 really makes a
  * file unreadable; the process stays root and can still read the project wherever it is cloned.
@@ -26,7 +26,7 @@ function run(cmd: string[], cwd: string): Run {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 const ours = (args: string[], cwd: string, user = false) =>
-  run((user ? withoutDacOverride : (c: string[]) => c)([process.execPath, '--import', tsxLoader, join(repo, 'src', 'cli', 'main.ts'), 'digest', ...args]), cwd);
+  run((user ? withoutDacOverride : (c: string[]) => c)([process.execPath, ...cliArgv(), 'digest', ...args]), cwd);
 const theirs = (args: string[], cwd: string, user = false) => run((user ? withoutDacOverride : (c: string[]) => c)(['fsverity', 'digest', ...args]), cwd);
 
 /** One line on stderr naming what is wrong. */
@@ -133,11 +133,10 @@ describe('cfskit digest CLI = fsverity digest', function () {
   });
 
   it('compiled dist/ CLI hashes a file in worker threads and prints what fsverity prints', function () {
-    const main = join(repo, 'dist', 'cli', 'main.js');
     expect(existsSync(join(repo, 'dist', 'fsverity', 'worker.js')), 'dist/ is built (npm run build)').to.equal(true);
     const big = join(dir, 'bigger');
     writeFileSync(big, ruleContent(40 << 20, 9)); // above the 32 MiB parallel threshold
-    const r = run([process.execPath, main, 'digest', '--block-size=1024', 'bigger', 'a'], dir);
+    const r = run([process.execPath, ...cliArgv('dist'), 'digest', '--block-size=1024', 'bigger', 'a'], dir);
     expect(r.stderr).to.equal('');
     expect(r.stdout).to.equal(theirs(['--block-size=1024', 'bigger', 'a'], dir).stdout);
   });

@@ -4,7 +4,6 @@
  * the image mounted over the store.
  */
 import { expect } from 'chai';
-import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,8 +13,8 @@ import { readCommit } from '../../src/ostree/commit.js';
 import { lookup } from '../../src/formats/gvariant.js';
 import { printVariant } from '../../src/formats/gvariant-text.js';
 import { cfsPaths, CFS_META } from '../../src/cfs/store.js';
+import { cfskit, cfskitSpawn } from '../helpers/cli.js';
 
-const cfskit = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });
 const fsverityDigest = (path: string) => `sha256:${runPeer('fsverity', ['digest', '--compact', path]).stdout.trim()}`;
 
 describe('cfskit commit: stub commits naming composefs images in cfs/', function () {
@@ -33,14 +32,14 @@ describe('cfskit commit: stub commits naming composefs images in cfs/', function
     writeFileSync(join(src, 'usr/lib/modules/6.1.0-9-amd64/vmlinuz'), Buffer.alloc(9000, 'v'));
     writeFileSync(join(src, 'usr/data.bin'), Buffer.alloc(5000, 'd'));
     writeFileSync(join(src, 'usr/small'), 'small');
-    expect(cfskit('init', '--repo', repo, '--mode=bare-user-only').status).to.equal(0);
+    expect(cfskit(['init', '--repo', repo, '--mode=bare-user-only']).status).to.equal(0);
   });
   after(() => dir && rmSync(dir, { recursive: true, force: true }));
 
   it('commits a directory: image and backing files stored by fs-verity digest, metadata names the image', () => {
     for (const subject of ['one', 'two']) {
-      const r = cfskit('commit', '--repo', repo, '--branch', 'os/stable', '-s', subject, '--version', `1.${sums.length}`,
-        '--add-metadata-string', 'org.example.build=42', '--timestamp', String(1704067200 + sums.length), src);
+      const r = cfskit(['commit', '--repo', repo, '--branch', 'os/stable', '-s', subject, '--version', `1.${sums.length}`,
+        '--add-metadata-string', 'org.example.build=42', '--timestamp', String(1704067200 + sums.length), src]);
       expect(r.status, r.stderr).to.equal(0);
       sums.push(r.stdout.trim());
     }
@@ -76,30 +75,30 @@ describe('cfskit commit: stub commits naming composefs images in cfs/', function
 
   it('converts an ostree commit and commits an existing image file', () => {
     expect(runPeer('ostree', ['commit', `--repo=${repo}`, '-b', 'upstream', `--tree=dir=${src}`]).status).to.equal(0);
-    const conv = cfskit('commit', '--repo', repo, '-b', 'converted', '--from-ostree-commit', 'upstream', '-s', 'converted');
+    const conv = cfskit(['commit', '--repo', repo, '-b', 'converted', '--from-ostree-commit', 'upstream', '-s', 'converted']);
     expect(conv.status, conv.stderr).to.equal(0);
     const meta = readCommit(openRepo(repo), 'converted').commit.metadata;
     expect(lookup(meta, 'ostree.linux')!.value).to.equal('6.1.0-9-amd64');
     const digest = lookup(meta, 'cfskit.image')!.value as string;
-    const again = cfskit('commit', '--repo', repo, '-b', 'reimported', '--image', join(cfsPaths(openRepo(repo)).images, digest));
+    const again = cfskit(['commit', '--repo', repo, '-b', 'reimported', '--image', join(cfsPaths(openRepo(repo)).images, digest)]);
     expect(again.status, again.stderr).to.equal(0);
     expect(lookup(readCommit(openRepo(repo), 'reimported').commit.metadata, 'cfskit.image')!.value).to.equal(digest);
   });
 
   it('refuses bad invocations with exit 1 and leaves the branch alone', () => {
     const before = readCommit(openRepo(repo), 'os/stable').checksum;
-    expect(cfskit('commit', '--repo', repo, src).status).to.equal(1);
-    const bad = cfskit('commit', '--repo', repo, '-b', 'os/stable', join(dir, 'missing.dump'));
+    expect(cfskit(['commit', '--repo', repo, src]).status).to.equal(1);
+    const bad = cfskit(['commit', '--repo', repo, '-b', 'os/stable', join(dir, 'missing.dump')]);
     expect(bad.status).to.equal(1);
     expect(bad.stderr).to.contain('missing.dump');
-    expect(cfskit('commit', '--repo', repo, '-b', 'os/stable', '--parent', 'nosuch', src).status).to.equal(1);
+    expect(cfskit(['commit', '--repo', repo, '-b', 'os/stable', '--parent', 'nosuch', src]).status).to.equal(1);
     expect(readCommit(openRepo(repo), 'os/stable').checksum).to.equal(before);
   });
 
   it('two cfskit commit processes on one branch both succeed, one after the other; fsck clean', async () => {
     const run = (subject: string) =>
       new Promise<number>((resolve) => {
-        const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'commit', '--repo', repo, '-b', 'race', '-s', subject, src], { stdio: 'ignore' });
+        const p = cfskitSpawn(['commit', '--repo', repo, '-b', 'race', '-s', subject, src], { stdio: 'ignore' });
         p.on('exit', (code) => resolve(code ?? -1));
       });
     expect(await Promise.all([run('left'), run('right')])).to.deep.equal([0, 0]);

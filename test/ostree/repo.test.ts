@@ -13,13 +13,12 @@ import { LOCK_NAME, withRepoLock } from '../../src/ostree/lock.js';
 import { objectPath } from '../../src/ostree/objects.js';
 import { formatCommit } from '../../src/ostree/dump.js';
 import { printVariant } from '../../src/formats/gvariant-text.js';
+import { cfskit } from '../helpers/cli.js';
 
 const ostree = (repo: string, ...args: string[]) => {
   const r = runPeer('ostree', [`--repo=${repo}`, ...args]);
   return r;
 };
-const cfskit = (...args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });
 const tree = (dir: string): string[] => {
   const out: string[] = [];
   const walk = (d: string, rel: string) => {
@@ -45,7 +44,7 @@ describe('ostree repository (ostree.md §2) against ostree 2022.7', function () 
     for (const mode of INIT_MODES) {
       const theirs = join(dir, `theirs-${mode}`);
       expect(ostree(theirs, 'init', `--mode=${mode}`).status).to.equal(0);
-      const r = cfskit('init', `--repo=${join(dir, `ours-${mode}`)}`, `--mode=${mode}`);
+      const r = cfskit(['init', `--repo=${join(dir, `ours-${mode}`)}`, `--mode=${mode}`]);
       expect(r.status, r.stderr).to.equal(0);
       const ours = join(dir, `ours-${mode}`);
       expect(readFileSync(join(ours, 'config'), 'utf8')).to.equal(readFileSync(join(theirs, 'config'), 'utf8'));
@@ -63,7 +62,7 @@ describe('ostree repository (ostree.md §2) against ostree 2022.7', function () 
     initRepo(v2, 'bare');
     writeFileSync(join(v2, 'config'), '[core]\nrepo_version=2\nmode=bare\n');
     expect(() => openRepo(v2)).to.throw(CfsError, /invalid repository version/);
-    expect(cfskit('init', `--repo=${join(dir, 'm')}`, '--mode=bogus').status).to.equal(1);
+    expect(cfskit(['init', `--repo=${join(dir, 'm')}`, '--mode=bogus']).status).to.equal(1);
   });
 
   describe('stub commits read by ostree', () => {
@@ -90,11 +89,11 @@ describe('ostree repository (ostree.md §2) against ostree 2022.7', function () 
       expect(commits).to.deep.equal([sums[2], sums[1], sums[0]]);
       expect(theirs.stdout).to.contain(`Parent:  ${sums[1]}`).and.contain('    second\n    with two lines\n\n    a body\n    \n    paragraph\n');
       expect(theirs.stdout).to.contain('(no subject)').and.contain('Version: 1.1');
-      const ours = cfskit('log', '--repo', repo.path, 'os/x86_64/stable');
+      const ours = cfskit(['log', '--repo', repo.path, 'os/x86_64/stable']);
       expect(ours.status, ours.stderr).to.equal(0);
       expect(ours.stdout.replace(/^Composefs: .*\n/gm, '')).to.equal(theirs.stdout);
       expect(ours.stdout.match(/^Composefs: .*$/gm)).to.have.length(3);
-      const show = cfskit('show', '--repo', repo.path, 'os/x86_64/stable^');
+      const show = cfskit(['show', '--repo', repo.path, 'os/x86_64/stable^']);
       expect(show.stdout.replace(/^Composefs: .*\n/gm, '')).to.equal(ostree(repo.path, 'show', 'os/x86_64/stable^').stdout);
     });
 
@@ -113,10 +112,10 @@ describe('ostree repository (ostree.md §2) against ostree 2022.7', function () 
         const theirs = ostree(repo.path, 'show', `--print-metadata-key=${key}`, sums[1]);
         expect(theirs.stdout, key).to.equal(`${text}\n`);
       }
-      const ours = cfskit('show', '--repo', repo.path, '--print-metadata-key=ostree.composefs.digest.v0', sums[1]);
+      const ours = cfskit(['show', '--repo', repo.path, '--print-metadata-key=ostree.composefs.digest.v0', sums[1]]);
       expect(ours.stdout).to.equal(`${expectations[0][1]}\n`);
       expect(ostree(repo.path, 'show', '--print-metadata-key=ostree.bootable', sums[0]).status).to.equal(1);
-      const missing = cfskit('show', '--repo', repo.path, '--print-metadata-key=ostree.bootable', sums[0]);
+      const missing = cfskit(['show', '--repo', repo.path, '--print-metadata-key=ostree.bootable', sums[0]]);
       expect(missing.status).to.equal(1);
       expect(missing.stderr).to.contain("No such metadata key 'ostree.bootable'");
     });
@@ -125,16 +124,16 @@ describe('ostree repository (ostree.md §2) against ostree 2022.7', function () 
       writeRef(repo, 'origin:os/x86_64/stable', sums[0]);
       const theirs = ostree(repo.path, 'refs').stdout.trim().split('\n').sort();
       expect(theirs).to.deep.equal(['origin:os/x86_64/stable', 'os/x86_64/stable', 'other']);
-      expect(cfskit('refs', '--repo', repo.path).stdout.trim().split('\n').sort()).to.deep.equal(theirs);
+      expect(cfskit(['refs', '--repo', repo.path]).stdout.trim().split('\n').sort()).to.deep.equal(theirs);
       expect(ostree(repo.path, 'rev-parse', 'origin:os/x86_64/stable').stdout.trim()).to.equal(sums[0]);
       expect(resolveRev(repo, 'origin/os/x86_64/stable')).to.equal(sums[0]);
       expect(deleteRef(repo, 'origin:os/x86_64/stable')).to.equal(true);
       expect(ostree(repo.path, 'refs').stdout).not.to.contain('origin:');
-      expect(cfskit('refs', '--repo', repo.path, '--create=copy/of/other', 'other').status).to.equal(0);
+      expect(cfskit(['refs', '--repo', repo.path, '--create=copy/of/other', 'other']).status).to.equal(0);
       expect(ostree(repo.path, 'rev-parse', 'copy/of/other').stdout.trim()).to.equal(sums[3]);
-      expect(cfskit('refs', '--repo', repo.path, '--create=copy/of/other', 'other').status).to.equal(1);
-      expect(cfskit('refs', '--repo', repo.path, '--delete', 'copy/of/other').status).to.equal(0);
-      expect(cfskit('refs', '--repo', repo.path, '--delete', 'copy/of/other').status).to.equal(1);
+      expect(cfskit(['refs', '--repo', repo.path, '--create=copy/of/other', 'other']).status).to.equal(1);
+      expect(cfskit(['refs', '--repo', repo.path, '--delete', 'copy/of/other']).status).to.equal(0);
+      expect(cfskit(['refs', '--repo', repo.path, '--delete', 'copy/of/other']).status).to.equal(1);
       expect(ostree(repo.path, 'refs').stdout.trim().split('\n').sort()).to.deep.equal(['os/x86_64/stable', 'other']);
     });
 
@@ -144,7 +143,7 @@ describe('ostree repository (ostree.md §2) against ostree 2022.7', function () 
       const r = openRepo(copy);
       rmSync(objectPath(r, sums[0], 'commit'));
       const theirs = ostree(copy, 'log', 'os/x86_64/stable');
-      const ours = cfskit('log', '--repo', copy, 'os/x86_64/stable');
+      const ours = cfskit(['log', '--repo', copy, 'os/x86_64/stable']);
       expect(ours.status, ours.stderr).to.equal(0);
       expect(ours.stdout.replace(/^Composefs: .*\n/gm, '')).to.equal(theirs.stdout);
       expect(ours.stdout).to.contain('<< History beyond this commit not fetched >>');

@@ -6,7 +6,6 @@
  * verifies every time.
  */
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +17,7 @@ import { addRemote } from '../../src/remote/config.js';
 import { FaultProxy, type Fault } from './fault-proxy.js';
 import { Nginx, NGINX } from './nginx.js';
 import { cli, cliAsync, osVersion, publish } from './fixture.js';
+import { cfskitSpawn } from '../helpers/cli.js';
 
 const KILLS = Number(process.env.CFSKIT_PULL_KILLS ?? 30);
 
@@ -126,7 +126,7 @@ describe('cfskit pull under network faults and kill -9', function () {
     let interrupted = 0;
     for (let k = 0; k < KILLS; k++) {
       const repo = freshRepo();
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'pull', `--repo=${repo}`, 'origin'], { stdio: 'ignore' });
+      const child = cfskitSpawn(['pull', `--repo=${repo}`, 'origin'], { stdio: 'ignore' });
       const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
       const at = Math.floor(Math.random() * full * 0.95);
       const timer = setTimeout(() => child.kill('SIGKILL'), at);

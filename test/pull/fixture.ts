@@ -3,30 +3,21 @@
  * committed by `cfskit commit`), ed25519 key pairs in ostree's base64 forms.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { spawn, spawnSync } from 'node:child_process';
 import { expect } from 'chai';
 import { join } from 'node:path';
 import { readImage } from '../../src/composefs/erofs/reader.js';
 import type { Node } from '../../src/tree/tree.js';
 import { readFileSync } from 'node:fs';
 import { osFiles, writeTree, type OsFiles } from '../sysroot/deploy/fixture.js';
+import { cfskit, cfskitAsync } from '../helpers/cli.js';
 
 export const cli = (...args: string[]) => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const r = cfskit(args);
   return { ...r, ok: () => { expect(r.status, r.stderr).to.equal(0); return r; } };
 };
 
 /** The CLI without blocking this process's event loop (for servers running in the test process). */
-export function cliAsync(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args]);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+export const cliAsync = (...args: string[]) => cfskitAsync(args);
 
 /** `count` small files with distinct content; `changed` of them differ per version. */
 export function osVersion(version: string, count: number, changed: number[] = [], extra: OsFiles = {}): OsFiles {

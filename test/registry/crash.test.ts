@@ -4,7 +4,6 @@
  * completes with the image of an uninterrupted pull.
  */
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +15,7 @@ import { initRepo, openRepo } from '../../src/ostree/repo.js';
 import { osFiles } from '../sysroot/deploy/fixture.js';
 import { needCommand } from '../helpers/peers.js';
 import { type Proxy, type Registry, cfskit, layoutOf, skopeoPush, startProxy, startRegistry, tarOfFiles } from './harness.js';
+import { cfskitSpawn } from '../helpers/cli.js';
 
 const KILLS = 20;
 const SEED = Number(process.env.CFSKIT_CRASH_SEED ?? 20261203);
@@ -35,7 +35,7 @@ function prng(seed: number): () => number {
 /** Runs the CLI and kills it with SIGKILL after `ms` (if still running); resolves with how it ended. */
 function runAndKill(args: string[], ms: number): Promise<{ killed: boolean; status: number | null }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', '..', 'src/cli/main.ts'), ...args], { stdio: 'ignore' });
+    const child = cfskitSpawn(args, { stdio: 'ignore' });
     const timer = setTimeout(() => child.kill('SIGKILL'), ms);
     child.on('exit', (status, signal) => {
       clearTimeout(timer);

@@ -3,7 +3,7 @@
  * filled by `skopeo copy`, and a node:http proxy in front of it that logs every request and can
  * demand a Bearer token (its own /token endpoint), tamper with, stall, reset, fail or redirect blobs.
  */
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { gnuTar, sha256hex, writeOciLayout } from '../composefs/sources/fixtures.js';
 import { type OsFiles, writeTree } from '../sysroot/deploy/fixture.js';
+import { cfskitAsync } from '../helpers/cli.js';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -279,10 +280,4 @@ export async function pushLayoutAsIs(layout: string, host: string, name: string,
 const REPO_ROOT = join(import.meta.dirname, '..', '..');
 
 /** The CLI as a child process; asynchronous, so the proxy in this process keeps answering. */
-export function cfskit(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), ...args], { cwd: REPO_ROOT, encoding: 'utf8' }, (err, stdout, stderr) => {
-      resolve({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
-    });
-  });
-}
+export const cfskit = (args: string[]) => cfskitAsync(args, { cwd: REPO_ROOT });

@@ -5,14 +5,13 @@
  * still runs is never taken.
  */
 import { expect } from 'chai';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isTempName, reclaimTemps, tempPath } from '../../src/io/temp-name.js';
+import { cfskit, cfskitSpawn } from '../helpers/cli.js';
 
-const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
-const cfskit = (...args: string[]) => spawnSync(process.execPath, [...CLI, ...args], { encoding: 'utf8' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Temp files anywhere under `dir`. */
@@ -36,8 +35,8 @@ describe('temp files: reclaimed after kill -9, removed on SIGTERM/SIGINT', funct
 
   /** A commit reading a tar layer from stdin that stops mid-file, once its object temp file exists. */
   async function stalledCommit(repo: string): Promise<ChildProcess> {
-    expect(cfskit('init', `--repo=${repo}`).status).to.equal(0);
-    const child = spawn(process.execPath, [...CLI, 'commit', `--repo=${repo}`, '--branch=main', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    expect(cfskit(['init', `--repo=${repo}`]).status).to.equal(0);
+    const child = cfskitSpawn(['commit', `--repo=${repo}`, '--branch=main', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
     child.stdin!.on('error', () => undefined); // the child may be gone before it read everything
     child.stdin!.write(tar.subarray(0, 512 + (2 << 20)));
     for (let i = 0; i < 1200 && temps(join(repo, 'cfs')).length === 0; i++) await sleep(50);
@@ -57,10 +56,10 @@ describe('temp files: reclaimed after kill -9, removed on SIGTERM/SIGINT', funct
       expect(left).to.have.length.at.least(1);
       const cmd = tool === 'fsck' ? 'fsck' : 'prune';
       if (args.length) {
-        expect(cfskit(cmd, `--repo=${repo}`, ...args).status).to.equal(0);
+        expect(cfskit([cmd, `--repo=${repo}`, ...args]).status).to.equal(0);
         expect(temps(repo), 'a dry run keeps them').to.deep.equal(left);
       }
-      const r = cfskit(cmd, `--repo=${repo}`);
+      const r = cfskit([cmd, `--repo=${repo}`]);
       expect(r.status, r.stderr).to.equal(0);
       expect(temps(repo)).to.deep.equal([]);
       // fsck takes no lock; prune, a writer, breaks the dead commit's lock and releases its own
@@ -83,7 +82,7 @@ describe('temp files: reclaimed after kill -9, removed on SIGTERM/SIGINT', funct
   it('SIGTERM of `mkcomposefs --from-file - IMAGE` removes the temp file beside IMAGE, exit 143', async () => {
     const out = join(dir, 'mkc');
     mkdirSync(out);
-    const child = spawn(process.execPath, [...CLI, 'mkcomposefs', '--from-file', '-', join(out, 'IMAGE')], { stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = cfskitSpawn(['mkcomposefs', '--from-file', '-', join(out, 'IMAGE')], { stdio: ['pipe', 'ignore', 'pipe'] });
     child.stdin!.on('error', () => undefined);
     child.stdin!.write('/ 4096 40755 2 0 0 0 0.0 - - -\n');
     for (let i = 0; i < 1200 && temps(out).length === 0; i++) await sleep(50);

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { initFs, osInit, parseDeployName, parseOstreeKarg, ostreeKarg, paths, bootlinkTarget } from '../../src/sysroot/layout.js';
 import { needCommand, runPeer } from '../helpers/peers.js';
 import { listTree, tempDir } from './helpers.js';
+import { cfskit } from '../helpers/cli.js';
 
 describe('sysroot layout: init-fs and os-init', () => {
   const tmp = tempDir();
@@ -65,19 +65,17 @@ describe('sysroot layout: init-fs and os-init', () => {
 describe('cfskit admin init-fs / os-init (CLI)', () => {
   const tmp = tempDir();
   after(tmp.remove);
-  const cli = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });
-
   it('creates a sysroot and a stateroot; errors name the problem with exit 1', () => {
     const dir = `${tmp.path}/s`;
     mkdirSync(dir);
-    expect(cli(['admin', 'init-fs', dir]).status).to.equal(0);
-    const r = cli(['admin', 'os-init', 'testos', '--sysroot', dir]);
+    expect(cfskit(['admin', 'init-fs', dir]).status).to.equal(0);
+    const r = cfskit(['admin', 'os-init', 'testos', '--sysroot', dir]);
     expect(r.status, r.stderr).to.equal(0);
     expect(r.stdout).to.equal('ostree/deploy/testos initialized as OSTree root\n');
-    const again = cli(['admin', 'os-init', 'testos', `--sysroot=${dir}`]);
+    const again = cfskit(['admin', 'os-init', 'testos', `--sysroot=${dir}`]);
     expect(again.status).to.equal(1);
     expect(again.stderr).to.match(/^cfskit admin: .*ostree\/deploy\/testos: stateroot exists already\n$/);
-    expect(cli(['admin', 'nope']).stderr).to.contain("unknown admin subcommand 'nope'");
-    expect(cli(['admin', 'init-fs']).status).to.equal(1);
+    expect(cfskit(['admin', 'nope']).stderr).to.contain("unknown admin subcommand 'nope'");
+    expect(cfskit(['admin', 'init-fs']).status).to.equal(1);
   });
 });

@@ -12,6 +12,7 @@ import { writeDeployments } from '../../src/sysroot/boot/swap.js';
 import { needCommand, runPeer } from '../helpers/peers.js';
 import { makeDeployment, makeSysroot } from './fixture.js';
 import { tempDir } from './helpers.js';
+import { cfskit } from '../helpers/cli.js';
 
 const ostreeStatus = (sysroot: string) => {
   const r = runPeer('ostree', ['admin', 'status', `--sysroot=${sysroot}`]);
@@ -163,11 +164,10 @@ describe('sysroot deployments: real `ostree admin status` reads what we write', 
 
   it('cfskit admin status prints the same as ostree (text) and JSON', function () {
     needCommand(this, 'ostree');
-    const cli = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });
-    const r = cli(['admin', 'status', `--sysroot=${sysroot}`]);
+    const r = cfskit(['admin', 'status', `--sysroot=${sysroot}`]);
     expect(r.status, r.stderr).to.equal(0);
     expect(r.stdout).to.equal(ostreeStatus(sysroot));
-    const j = cli(['admin', 'status', '--json', '--sysroot', sysroot]);
+    const j = cfskit(['admin', 'status', '--json', '--sysroot', sysroot]);
     const list = JSON.parse(j.stdout);
     expect(list.map((x: { version: string }) => x.version)).to.deep.equal(['2.0', '4.0', '3.0']);
     expect(list[0]).to.include({ index: 0, stateroot: 'testos', pinned: true, booted: false });

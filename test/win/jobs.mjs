@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildImage, digestBytes, digestFile, loadSource } from '../../dist/index.js';
+import { buildImage, digestBytes, digestFile, loadSource } from '../../dist/api/composefs.js';
 import { writeFileAtomic } from '../../dist/io/atomic.js';
 import { createSymlink, syncPath } from '../../dist/io/fs.js';
 

@@ -4,22 +4,14 @@
  * missing-objects`, --owner/--overrides apply, and refusals exit 1 leaving no image.
  */
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildImage } from '../../../src/composefs/index.js';
 import { loadLocalSource } from '../../../src/composefs/sources/index.js';
 import { contentOf, sha256hex, writeOciLayout } from './fixtures.js';
 import { member, tarOf } from './rawtar.js';
-
-const REPO = fileURLToPath(new URL('../../..', import.meta.url));
-
-function cfskit(args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO, 'src/cli/main.ts'), ...args], { cwd: REPO, maxBuffer: 1 << 28 });
-  return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
-}
+import { cfskit } from '../../helpers/cli.js';
 
 describe('sources: cfskit mkcomposefs with directory, tar and OCI sources', function () {
   let work: string;

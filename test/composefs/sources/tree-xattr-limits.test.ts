@@ -5,7 +5,6 @@
  * reason; `cfskit mkcomposefs --from-tar` exits 1 and leaves no image.
  */
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +16,7 @@ import { Node } from '../../../src/tree/tree.js';
 import { CfsError, PLACE_PRINT_MAX, printable } from '../../../src/errors.js';
 import { writeWasmImage } from '../../../src/wasm/composefs.js';
 import { member, pax, tarOf } from './rawtar.js';
+import { cfskit } from '../../helpers/cli.js';
 
 const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 const BUILD = { minVersion: 0, maxVersion: 1, useEpoch: false };
@@ -97,7 +97,7 @@ describe('sources: xattrs beyond the image limits (issue #15 item 6)', function 
     const file = join(work, 'big.tar');
     writeFileSync(file, tarOf(pax([['SCHILY.xattr.user.big', Buffer.alloc(70_000, 0x61)]]), member({ name: 'f' })));
     const out = join(work, 'big.cfs');
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO, 'src/cli/main.ts'), 'mkcomposefs', '--from-tar', file, out], { cwd: REPO });
+    const r = cfskit(['mkcomposefs', '--from-tar', file, out], { cwd: REPO });
     expect(r.status).to.equal(1);
     expect(r.stderr.toString().trim().split('\n')).to.have.length(1);
     expect(r.stderr.toString()).to.contain("f: xattr user.big: Can't set xattr");

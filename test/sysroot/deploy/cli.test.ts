@@ -1,11 +1,9 @@
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { loadSysroot } from '../../../src/sysroot/deployments.js';
 import { tempDir } from '../helpers.js';
 import { STATEROOT, commitVersion, makeSysroot } from './fixture.js';
-
-const cfskit = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });
+import { cfskit } from '../../helpers/cli.js';
 
 describe('cfskit admin deploy/undeploy/rollback/pin/unpin/kargs/cleanup/verify (CLI)', function () {
   this.timeout(120_000);

@@ -1,21 +1,21 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { deploy } from '../../../src/sysroot/deploy.js';
 import { loadSysroot } from '../../../src/sysroot/deployments.js';
 import { lockSysroot } from '../../../src/sysroot/lock.js';
 import { verify } from '../../../src/sysroot/verify.js';
 import { tempDir } from '../helpers.js';
 import { STATEROOT, commitVersion, makeSysroot } from './fixture.js';
+import { cfskitSpawn } from '../../helpers/cli.js';
 
 interface Run {
   done: Promise<number>;
   stderr: () => string;
 }
 
-function cfskit(args: string[]): Run {
-  const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+function cfskitRun(args: string[]): Run {
+  const p = cfskitSpawn(args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
-  p.stderr.on('data', (b: Buffer) => (err += b.toString()));
+  p.stderr!.on('data', (b: Buffer) => (err += b.toString()));
   return { done: new Promise((resolve) => p.on('exit', (code) => resolve(code ?? -1))), stderr: () => err };
 }
 
@@ -35,8 +35,8 @@ describe('admin deploy: two deploys racing on one sysroot', function () {
     // Hold the lock so both processes are certainly inside deploy at the same time.
     const held = await lockSysroot(sysroot);
     const args = ['admin', 'deploy', `--sysroot=${sysroot}`, `--os=${STATEROOT}`, `${STATEROOT}/stable`];
-    const a = cfskit(args);
-    const b = cfskit(args);
+    const a = cfskitRun(args);
+    const b = cfskitRun(args);
     for (let i = 0; i < 300 && !(a.stderr().includes('Waiting') && b.stderr().includes('Waiting')); i++) await sleep(100);
     held.release();
     const codes = await Promise.all([a.done, b.done]);

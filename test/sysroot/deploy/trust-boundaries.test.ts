@@ -4,7 +4,6 @@
  * prune when a deployed stub commit cannot be read.
  */
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
 import { cpSync, lstatSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CfsError } from '../../../src/errors.js';
@@ -26,6 +25,7 @@ import { verify } from '../../../src/sysroot/verify.js';
 import { tempDir } from '../helpers.js';
 import { KVER, STATEROOT, commitVersion, makeSysroot, osFiles, writeTree } from './fixture.js';
 import { snapshot } from './snapshot.js';
+import { cfskit } from '../../helpers/cli.js';
 
 const SECRET = 'host secret: never in a deployment\n';
 
@@ -44,8 +44,6 @@ function leaks(dir: string, secret: string): string[] {
   walk(dir);
   return out;
 }
-
-const CLI = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });
 
 describe('trust boundaries of deployments (issue 15 items 1, 2)', function () {
   this.timeout(120_000);
@@ -98,7 +96,7 @@ describe('trust boundaries of deployments (issue 15 items 1, 2)', function () {
       const s = fresh();
       const { checksum } = await commitMutated(s, setPayload(path, OUT));
       const before = snapshot(s);
-      const r = CLI('admin', 'deploy', `--sysroot=${s}`, `--os=${STATEROOT}`, checksum);
+      const r = cfskit(['admin', 'deploy', `--sysroot=${s}`, `--os=${STATEROOT}`, checksum]);
       expect(r.status).to.equal(1);
       expect(r.stderr.trim().split('\n')).to.have.length(1);
       expect(r.stderr).to.contain(`backing path '${OUT}' is not an object path`).and.contain(path);
@@ -128,7 +126,7 @@ describe('trust boundaries of deployments (issue 15 items 1, 2)', function () {
     const object = cfsImagePaths.object(s, hex);
     unlinkSync(object);
     const before = snapshot(s);
-    const r = CLI('admin', 'deploy', `--sysroot=${s}`, `--os=${STATEROOT}`, checksum);
+    const r = cfskit(['admin', 'deploy', `--sysroot=${s}`, `--os=${STATEROOT}`, checksum]);
     expect(r.status).to.equal(1);
     expect(r.stderr.trim().split('\n')).to.have.length(1);
     expect(r.stderr).to.contain(object).and.contain(`object ${hex} is missing`);
@@ -182,7 +180,7 @@ describe('trust boundaries of deployments (issue 15 items 1, 2)', function () {
     const stub = objectPath(openRepo(paths.repo(s)), csum, 'commit');
     truncateSync(stub, 10);
     const before = snapshot(s);
-    const r = CLI('admin', 'cleanup', `--sysroot=${s}`);
+    const r = cfskit(['admin', 'cleanup', `--sysroot=${s}`]);
     expect(r.status).to.equal(1);
     expect(r.stderr.trim().split('\n')).to.have.length(1);
     expect(r.stderr).to.contain(stub).and.contain(`corrupt commit ${csum}`);
@@ -190,7 +188,7 @@ describe('trust boundaries of deployments (issue 15 items 1, 2)', function () {
     expect(readdirSync(`${s}/ostree/repo/cfs/images`)).to.include(garbage.digest);
     // the same sysroot undamaged: cleanup collects the garbage and the deployment verifies
     writeFileSync(stub, readFileSync(objectPath(openRepo(paths.repo(base)), csum, 'commit')));
-    expect(CLI('admin', 'cleanup', `--sysroot=${s}`).status).to.equal(0);
+    expect(cfskit(['admin', 'cleanup', `--sysroot=${s}`]).status).to.equal(0);
     expect(readdirSync(`${s}/ostree/repo/cfs/images`)).to.not.include(garbage.digest);
     expect((await verify(s)).problems).to.deep.equal([]);
   });

@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
 import { cpSync, readFileSync, readdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { readImage } from '../../../src/composefs/erofs/reader.js';
 import type { Node } from '../../../src/tree/tree.js';
@@ -8,6 +7,7 @@ import { loadSysroot } from '../../../src/sysroot/deployments.js';
 import { verify } from '../../../src/sysroot/verify.js';
 import { tempDir } from '../helpers.js';
 import { STATEROOT, commitVersion, makeSysroot } from './fixture.js';
+import { cfskit } from '../../helpers/cli.js';
 
 /** The backing object of a file in a deployment's image. */
 function objectOf(sysroot: string, deployDir: string, path: string): string {
@@ -111,7 +111,7 @@ describe('admin verify: each broken link of the boot chain is reported', functio
     const d = loadSysroot(s).deployments[0];
     rmSync(`${s}/ostree/deploy/${STATEROOT}/deploy/${d.csum}.${d.deployserial}/etc`, { recursive: true });
     rmSync(`${s}/ostree/deploy/${STATEROOT}/var`, { recursive: true });
-    const cli = (sysroot: string) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'admin', 'verify', `--sysroot=${sysroot}`], { encoding: 'utf8' });
+    const cli = (sysroot: string) => cfskit(['admin', 'verify', `--sysroot=${sysroot}`]);
     const r = cli(s);
     expect(r.status).to.equal(1);
     expect(r.stderr).to.match(/ostree-2-testos\.conf: etc: .*etc is missing/);

@@ -1,8 +1,56 @@
 /**
- * Runs the CLI in this process (spawning node per case is slow): `main(argv)` of src/cli/main.ts
- * with stdout and stderr captured. An exception out of main is what the entry point reports as an
- * internal error (exit 70).
+ * The cfskit CLI for tests, three ways: in this process (`runCli`: `main(argv)` of
+ * src/cli/main.ts with stdout and stderr captured, fast for many cases), or as a child process
+ * from the sources through tsx (`cfskit`, `cfskitSpawn`, `cfskitAsync`), or from the compiled
+ * dist/ (`runner: 'dist'`, what an installed cfskit runs).
  */
+import { spawn, spawnSync, type ChildProcess, type SpawnOptions, type SpawnSyncOptionsWithBufferEncoding, type SpawnSyncOptionsWithStringEncoding, type SpawnSyncReturns } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const REPO = resolve(import.meta.dirname, '../..');
+/** What `node --import tsx` loads. */
+const TSX_LOADER = pathToFileURL(join(REPO, 'node_modules/tsx/dist/loader.mjs')).href;
+
+/** Where a child cfskit runs from: the sources through tsx, or the compiled dist/ (`npm run build`). */
+export type Runner = 'tsx' | 'dist';
+
+/** node's arguments that start cfskit, before cfskit's own (absolute, so any cwd works). */
+export function cliArgv(runner: Runner = 'tsx'): string[] {
+  return runner === 'tsx' ? ['--import', TSX_LOADER, join(REPO, 'src/cli/main.ts')] : [join(REPO, 'dist/cli/main.js')];
+}
+
+interface Runs {
+  runner?: Runner;
+}
+
+/** `cfskit ARGS` as a child process, waited for: stdout and stderr as text, or Buffers with `encoding: 'buffer'`. */
+export function cfskit(args: string[], opts?: Omit<SpawnSyncOptionsWithStringEncoding, 'encoding'> & Runs): SpawnSyncReturns<string>;
+export function cfskit(args: string[], opts: SpawnSyncOptionsWithBufferEncoding & Runs): SpawnSyncReturns<Buffer>;
+export function cfskit(args: string[], opts: (SpawnSyncOptionsWithBufferEncoding | Omit<SpawnSyncOptionsWithStringEncoding, 'encoding'>) & Runs = {}): SpawnSyncReturns<string | Buffer> {
+  const { runner, ...options } = opts;
+  return spawnSync(process.execPath, [...cliArgv(runner), ...args], { encoding: 'utf8', maxBuffer: 1 << 28, ...options });
+}
+
+/** `cfskit ARGS` as a child process not waited for (to race or kill it). */
+export function cfskitSpawn(args: string[], opts: SpawnOptions & Runs = {}): ChildProcess {
+  const { runner, ...options } = opts;
+  return spawn(process.execPath, [...cliArgv(runner), ...args], options);
+}
+
+/** `cfskit ARGS` without blocking this process's event loop (for servers running in the test process). */
+export function cfskitAsync(args: string[], opts: SpawnOptions & Runs = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = cfskitSpawn(args, opts);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (c) => (stdout += c));
+    child.stderr!.on('data', (c) => (stderr += c));
+    child.on('close', (status) => done({ status, stdout, stderr }));
+  });
+}
+
+/** What `runCli` saw. An exception out of main is what the entry point reports as an internal error (exit 70). */
 export interface CliResult {
   status: number;
   stdout: string;
@@ -55,6 +103,7 @@ export function cliModule(): Promise<{ main: Main; commands: Record<string, unkn
   return loaded;
 }
 
+/** `cfskit ARGV` in this process. */
 export async function runCli(argv: string[]): Promise<CliResult> {
   const { main } = await cliModule();
   const r = await capture(() => main(argv));
