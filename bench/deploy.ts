@@ -13,14 +13,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { storeImage } from '../src/cfs/store.js';
-import { buildImage } from '../src/composefs/index.js';
+import { commitImage } from '../src/cfs/commit-image.js';
 import { Node, S_IFDIR, S_IFLNK, S_IFREG } from '../src/tree/tree.js';
-import { writeStubCommit } from '../src/ostree/commit.js';
 import { openRepo } from '../src/ostree/repo.js';
-import { ObjectStore } from '../src/store/objects.js';
-import { findKernel } from '../src/formats/bootcsum.js';
-import { cfsImagePaths } from '../src/sysroot/cfs-image.js';
+import type { ObjectStore } from '../src/store/objects.js';
 import { deploy } from '../src/sysroot/deploy.js';
 import { loadSysroot } from '../src/sysroot/deployments.js';
 import { deployName, initFs, osInit, paths } from '../src/sysroot/layout.js';
@@ -91,15 +87,14 @@ async function osTree(store: ObjectStore, version: number): Promise<{ root: Node
 }
 
 async function commit(sysroot: string, version: number): Promise<{ checksum: string; entries: number; imageBytes: number }> {
-  const repo = openRepo(paths.repo(sysroot));
-  const { root, entries } = await osTree(new ObjectStore(cfsImagePaths.objects(sysroot)), version);
-  const { image } = buildImage(root);
-  const digest = await storeImage(repo, image);
-  const checksum = writeStubCommit(repo, {
-    branch: `${STATEROOT}/stable`, imageDigest: Buffer.from(digest, 'hex'), formatVersion: 1,
-    version: String(version), kernelVersion: findKernel(root)?.kver,
-  });
-  return { checksum, entries, imageBytes: image.length };
+  let entries = 0;
+  const load = async (store: ObjectStore) => {
+    const tree = await osTree(store, version);
+    entries = tree.entries;
+    return tree.root;
+  };
+  const { checksum, imageSize } = await commitImage(openRepo(paths.repo(sysroot)), { load }, { branch: `${STATEROOT}/stable`, version: String(version) });
+  return { checksum, entries, imageBytes: imageSize };
 }
 
 /** Child mode: one deploy, then a JSON line with its wall time and the peak RSS. */

@@ -48,6 +48,7 @@ export { checkoutTree, type CheckoutOptions } from './ostree/checkout-tree.js';
 
 // The cfs/ store inside the repo, GC and fsck
 export { openCfs, storeImage, refImage, imagePath, cfsPaths, CFS_META } from './cfs/store.js';
+export { commitImage, type ImageInput, type CommitMetadata, type CommittedImage } from './cfs/commit-image.js';
 export { prune, type PruneHook, type PruneOptions, type PruneResult } from './cfs/prune.js';
 export { fsckRepo, type FsckProblem } from './cfs/fsck.js';
 
