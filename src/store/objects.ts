@@ -12,7 +12,7 @@
  * open, write, close and rename are synchronous calls, cheaper than a thread-pool round trip each.
  * Every write goes through the Fs seam (src/io/fs.ts).
  */
-import { closeSync, fsync, lstatSync, openSync, promises as fsp, readSync } from 'node:fs';
+import { closeSync, fchmodSync, fsync, lstatSync, openSync, promises as fsp, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { digestBytes, FsverityHasher } from '../fsverity/index.js';
 import { CfsError, type ErrorPlace, ioError, naming } from '../errors.js';
@@ -247,14 +247,14 @@ export class ObjectStore {
   }
 
   /**
-   * chmod (past the umask), fsync the descriptor, close, and place the temp file under its digest
-   * name; on failure the temp file is removed. A concurrent writer of the same object renames the
+   * chmod and fsync the descriptor (the mode past the umask; the fsync on the thread pool), close,
+   * and place the temp file under its digest name; on failure the temp file is removed. A concurrent writer of the same object renames the
    * same bytes.
    */
   private async commit(tmp: TempFile, hex: string): Promise<void> {
     this.known.add(hex);
     try {
-      this.fs.chmod(tmp.path, OBJECT_MODE);
+      fchmodSync(tmp.fd, OBJECT_MODE);
       await new Promise<void>((resolve, reject) => fsync(tmp.fd, (err) => (err ? reject(err) : resolve())));
       this.fs.close(tmp.fd);
       tmp.fd = -1;
