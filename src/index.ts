@@ -11,7 +11,10 @@ export { CfsError, CFS_ERROR_CODES, ERRNO_CODES, type CfsErrorCode, type ErrnoCo
 export { loadSource, buildImage, digestFile, type SourceSpec, type BuildOptions, type BuiltImage, type FsverityDigest } from './api/composefs.js';
 
 // Image → repo: the image in cfs/, a stub commit naming it
-export { initRepo, openRepo, storeImage, writeStubCommit, type Repo, type RepoMode, type StubCommitOptions } from './api/ostree.js';
+export {
+  initRepo, openRepo, commitImage, storeImage, writeStubCommit,
+  type Repo, type RepoMode, type ImageInput, type CommitMetadata, type CommittedImage, type StubCommitOptions,
+} from './api/ostree.js';
 
 // Repo → sysroot
 export { deploy, status, type DeployOptions, type DeployResult, type Status } from './api/sysroot.js';

@@ -46,6 +46,16 @@ export {
   imagePath,
 } from '../cfs/store.js';
 export {
+  /** Builds (from a source loader or a tree) or takes an image, stores it in `cfs/`, writes the stub commit and moves the branch, under the repo lock. */
+  commitImage,
+  /** What `commitImage` commits: a source loader, a tree, or image bytes or a file. */
+  type ImageInput,
+  /** The stub commit `commitImage` writes: branch, subject, body, version, extra metadata, partial. */
+  type CommitMetadata,
+  /** What `commitImage` did: the commit checksum, the image digest and format version, the tree and the image size. */
+  type CommittedImage,
+} from '../cfs/commit-image.js';
+export {
   /** Writes a stub commit naming a composefs image (`ostree.composefs.digest.v0`) and moves its branch. */
   writeStubCommit,
   /** Loads a commit by revision (ref, checksum, prefix, `^`). */

@@ -14,9 +14,9 @@ import { dirname, join, relative } from 'node:path';
 import { CfsError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { ObjectStore, objectPath } from '../store/objects.js';
-import { nodeFs, symlinkReplace } from '../io/fs.js';
+import { ensureDir, symlinkReplace } from '../io/fs.js';
 import { isValidRefName } from '../ostree/refs.js';
-import type { Repo } from '../ostree/repo.js';
+import { type Repo, repoFs } from '../ostree/repo.js';
 
 /** composefs-rs `meta.json` (repository_format.rs): format version and digest algorithm. */
 export const CFS_META = {
@@ -50,9 +50,9 @@ export async function openCfs(repo: Repo): Promise<CfsPaths> {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
   if (text === undefined) {
-    await fsp.mkdir(p.imageRefs, { recursive: true });
-    await fsp.mkdir(p.objects, { recursive: true });
-    writeFileAtomic(p.meta, `${JSON.stringify(CFS_META)}\n`, { tmpDir: repo.tmpDir });
+    ensureDir(repoFs(repo), p.imageRefs, 0o777);
+    ensureDir(repoFs(repo), p.objects, 0o777);
+    writeFileAtomic(p.meta, `${JSON.stringify(CFS_META)}\n`, { tmpDir: repo.tmpDir, fs: repoFs(repo) });
   } else {
     let meta: { version?: unknown; algorithm?: unknown; features?: { incompatible?: unknown } };
     try {
@@ -75,10 +75,10 @@ export async function openCfs(repo: Repo): Promise<CfsPaths> {
  */
 export async function storeImage(repo: Repo, image: Uint8Array, name?: string): Promise<string> {
   const p = await openCfs(repo);
-  const { digest } = await new ObjectStore(p.objects).addStream(once(image), BigInt(image.length), { file: 'image', code: 'ECFSSTORE' });
+  const { digest } = await new ObjectStore(p.objects, { fs: repoFs(repo) }).addStream(once(image), BigInt(image.length), { file: 'image', code: 'ECFSSTORE' });
   const hex = Buffer.from(digest).toString('hex');
   const link = join(p.images, hex);
-  symlinkReplace(nodeFs, relative(p.images, join(p.objects, objectPath(hex))), link);
+  symlinkReplace(repoFs(repo), relative(p.images, join(p.objects, objectPath(hex))), link);
   if (name !== undefined) await refImage(repo, name, hex);
   return hex;
 }
@@ -89,8 +89,8 @@ export async function refImage(repo: Repo, name: string, hex: string): Promise<v
   if (!HEX.test(hex)) throw new CfsError(`invalid image digest '${hex}'`, { field: 'digest', code: 'ECFSSTORE' });
   const p = cfsPaths(repo);
   const ref = join(p.imageRefs, name);
-  await fsp.mkdir(dirname(ref), { recursive: true });
-  symlinkReplace(nodeFs, relative(dirname(ref), join(p.images, hex)), ref);
+  ensureDir(repoFs(repo), dirname(ref), 0o777);
+  symlinkReplace(repoFs(repo), relative(dirname(ref), join(p.images, hex)), ref);
 }
 
 /** Absolute path of a stored image (through `images/<hex>`), or undefined when it is absent. */
@@ -110,8 +110,7 @@ const partialMark = (repo: Repo, checksum: string) => join(repo.path, 'state', `
 
 /** Marks a commit partial (`cfskit commit --partial`): its image's missing backing objects are expected. */
 export async function markPartial(repo: Repo, checksum: string): Promise<void> {
-  await fsp.mkdir(join(repo.path, 'state'), { recursive: true });
-  writeFileAtomic(partialMark(repo, checksum), '', { tmpDir: repo.tmpDir });
+  writeFileAtomic(partialMark(repo, checksum), '', { tmpDir: repo.tmpDir, fs: repoFs(repo) });
 }
 
 export async function isPartial(repo: Repo, checksum: string): Promise<boolean> {

@@ -4,28 +4,18 @@
  * repo's `cfs/` store, and commit a stub commit naming it (issue 5 items 3–5; spec ostree.md §6.1).
  * `--image FILE` commits an existing image; `--from-ostree-commit REV` converts an ostree commit.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CfsError } from '../errors.js';
-import { buildImage } from '../composefs/index.js';
-import { readImage, readImageHeader } from '../composefs/erofs/reader.js';
 import type { SourceSpec } from '../composefs/sources/index.js';
 import { loadSource } from '../registry/source.js';
 import type { RegistryOptions } from '../composefs/sources/options.js';
 import type { Node } from '../tree/tree.js';
-import { checkObject } from '../cfs/object-file.js';
-import { backingObjects, summarize } from '../cfs/reach.js';
-import { cfsPaths, markPartial, openCfs, storeImage } from '../cfs/store.js';
-import { ObjectStore } from '../store/objects.js';
+import { type ImageInput, commitImage } from '../cfs/commit-image.js';
 import { checkoutTree } from '../ostree/checkout-tree.js';
-import { writeStubCommit } from '../ostree/commit.js';
 import type { VarDict } from '../formats/gvariant.js';
-import { withRepoLock } from '../ostree/lock.js';
-import { autoUpdateSummary } from '../ostree/summary.js';
 import { signCommit } from '../sign/commit.js';
 import { parseSecretKey } from '../sign/ed25519.js';
-import { writeRef } from '../ostree/refs.js';
-import { findKernel } from '../formats/bootcsum.js';
 import { repoBlobCache } from '../registry/cache.js';
 import { provenanceMetadata } from '../registry/provenance.js';
 import { isDockerReference } from '../registry/reference.js';
@@ -83,63 +73,29 @@ export async function run(args: string[]): Promise<number> {
   const secretKeys = ((p.values.sign as string[] | undefined) ?? []).map(parseSecretKey);
   const timestamp = v.timestamp === undefined ? undefined : BigInt(intOption(v.timestamp, 'timestamp')!);
 
-  // Everything under the writer lock, so a concurrent prune cannot collect the new objects.
-  const checksum = await withRepoLock(repo, async () => {
-    let image: Uint8Array;
-    let formatVersion: number;
-    let root: Node;
-    if (v.image !== undefined) {
-      image = await readFile(v.image);
-      formatVersion = readImageHeader(image, { file: v.image }).composefsVersion;
-      root = readImage(image, { file: v.image });
-      const missing = [...backingObjects(image, v.image)].filter((hex) => !hasObject(cfsPaths(repo).objects, hex));
-      if (missing.length > 0 && !partial) {
-        throw new CfsError(`${summarize(missing, 'backing object')} not in the repo: store them first, or commit with --partial`, { file: v.image, code: 'ECOMMIT' });
-      }
-    } else {
-      const cfs = await openCfs(repo);
-      root = v['from-ostree-commit'] !== undefined
-        ? (await checkoutTree(repo, v['from-ostree-commit'], { store: new ObjectStore(cfs.objects) })).root
-        : await loadWithProgress(await sourceKind(v.source, p.positionals), p.positionals, cfs.objects, p.values.quiet === true, isDockerReference(p.positionals[0]) ? {
-          ...registryOptions((name) => v[name], p.values.quiet === true), cacheDir: repoBlobCache(repo), cacheLocked: true,
-          onPulled: (pulled) => metadata.push(...provenanceMetadata(pulled)),
-        } : undefined);
-      ({ image, version: formatVersion } = buildImage(root, writeOpts));
-    }
-    const hex = await storeImage(repo, image);
-    const commit = writeStubCommit(repo, {
-      branch: v.branch!,
-      subject: v.subject,
-      body: v.body,
-      parent: v.parent === 'none' ? null : v.parent,
-      metadata,
-      imageDigest: new Uint8Array(Buffer.from(hex, 'hex')),
-      formatVersion,
-      version: v.version,
-      kernelVersion: findKernel(root)?.kver,
-      timestamp,
-      keepRef: true,
-    });
-    if (partial) await markPartial(repo, commit);
+  const quiet = p.values.quiet === true;
+  const input: ImageInput = v.image !== undefined ? { image: v.image }
+    : v['from-ostree-commit'] !== undefined ? { load: async (store) => (await checkoutTree(repo, v['from-ostree-commit']!, { store })).root }
+    : { load: async (store) => loadWithProgress(await sourceKind(v.source, p.positionals), p.positionals, store.dir, quiet, isDockerReference(p.positionals[0]) ? {
+      ...registryOptions((name) => v[name], quiet), cacheDir: repoBlobCache(repo), cacheLocked: true,
+      onPulled: (pulled) => metadata.push(...provenanceMetadata(pulled)),
+    } : undefined) };
+  // commitImage holds the writer lock throughout, so a concurrent prune cannot collect the new objects
+  const { checksum } = await commitImage(repo, input, {
+    branch: v.branch,
+    subject: v.subject,
+    body: v.body,
+    parent: v.parent === 'none' ? null : v.parent,
+    metadata,
+    version: v.version,
+    timestamp,
+    writer: writeOpts,
+    partial,
     // signed before the branch moves, so the ref never names an unsigned commit
-    if (secretKeys.length) signCommit(repo, commit, secretKeys);
-    writeRef(repo, v.branch!, commit);
-    autoUpdateSummary(repo);
-    return commit;
+    beforeRef: secretKeys.length ? (commit) => signCommit(repo, commit, secretKeys) : undefined,
   });
   process.stdout.write(`${checksum}\n`);
   return 0;
-}
-
-/** An object is in the store (a regular file, its directory not a symlink). */
-function hasObject(objects: string, hex: string): boolean {
-  try {
-    checkObject(objects, hex);
-    return true;
-  } catch (e) {
-    if (e instanceof CfsError) return false;
-    throw e;
-  }
 }
 
 /** The SOURCE's tree, its files stored in `objects`, with a progress bar on a terminal. */

@@ -3,10 +3,10 @@
  * composefs-image.md §4.1). The image goes to a temporary name in the target directory and is
  * renamed into place, so a failed run leaves no file (unlike C, which leaves an empty one).
  */
-import { closeSync, fsyncSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { CfsError } from '../errors.js';
-import { disownTemp, ownTemp, tempPath } from '../io/temp-name.js';
+import { dropTemp, nodeFs, ownedTemp, placeTemp } from '../io/fs.js';
 import { buildWasmImage } from '../wasm/composefs.js';
 import type { Node } from '../tree/tree.js';
 // Directory/tar/OCI sources, the tree writer, the hasher and the progress bar load only when used
@@ -199,48 +199,45 @@ async function loadTree(source: string, { values, fromTar }: Parsed): Promise<No
   }
 }
 
-/** A temporary file next to `target`, renamed over it by `commit()`, removed by `abort()`. */
+/** A temporary file next to `target`, placed over it by `commit()` (placeTemp), removed by `abort()`. */
 class AtomicFile {
   readonly tmp: string;
-  readonly fd: number;
+  private fd: number;
 
   constructor(readonly target: string) {
     if (statSync(target, { throwIfNoEntry: false })?.isDirectory()) {
       throw new CfsError('Failed to open output file: Is a directory', { file: target, code: 'EISDIR' });
     }
-    this.tmp = tempPath(dirname(target));
-    ownTemp(this.tmp);
+    this.tmp = ownedTemp(dirname(target));
     try {
-      this.fd = openSync(this.tmp, 'wx', 0o644);
+      this.fd = nodeFs.open(this.tmp, 0o644);
     } catch (e) {
-      disownTemp(this.tmp);
+      dropTemp(nodeFs, this.tmp);
       throw new CfsError(`Failed to open output file: ${(e as Error).message}`, { file: target, code: 'EIO' });
     }
   }
 
   write(data: Uint8Array): void {
-    for (let off = 0; off < data.length;) off += writeSync(this.fd, data, off);
+    nodeFs.write(this.fd, data);
   }
 
   commit(): void {
-    fsyncSync(this.fd);
-    closeSync(this.fd);
-    renameSync(this.tmp, this.target);
-    disownTemp(this.tmp);
+    const fd = this.fd;
+    this.fd = -1;
+    nodeFs.close(fd);
+    placeTemp(nodeFs, this.tmp, this.target);
   }
 
   abort(): void {
-    try {
-      closeSync(this.fd);
-    } catch {
-      /* already closed */
+    if (this.fd >= 0) {
+      try {
+        nodeFs.close(this.fd);
+      } catch {
+        /* the temp file is removed below either way */
+      }
+      this.fd = -1;
     }
-    try {
-      unlinkSync(this.tmp);
-    } catch {
-      /* already gone */
-    }
-    disownTemp(this.tmp);
+    dropTemp(nodeFs, this.tmp);
   }
 }
 

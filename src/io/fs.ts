@@ -1,10 +1,13 @@
 /**
- * The filesystem operations sysroot code performs, behind one small interface so a test can inject
- * a failure at every write (crash-safety tests wrap `nodeFs`). Every mutating call is one write
- * step; reads are never faults. Paths are strings or raw-byte Buffers (etc/ entries carry byte names).
+ * The filesystem operations repository, store and sysroot code performs, behind one small
+ * interface so a test can inject a failure at every write (crash-safety tests wrap `nodeFs`).
+ * Every mutating call is one write step; reads are never faults. Paths are strings or raw-byte
+ * Buffers (etc/ entries carry byte names).
  */
 import * as fs from 'node:fs';
+import { dirname } from 'node:path';
 import { CfsError } from '../errors.js';
+import { disownTemp, ownTemp, tempPath } from './temp-name.js';
 
 export type FsPath = string | Buffer;
 
@@ -26,6 +29,14 @@ export interface Fs {
   lutimes(path: FsPath, atime: number, mtime: number): void;
   /** fsync(2) on a file or directory (see syncPath: directories are skipped on win32). */
   fsync(path: FsPath): void;
+  /** Creates a new file (EEXIST if present) with `mode` for writing; returns its descriptor. */
+  open(path: FsPath, mode: number): number;
+  /** Writes all of `data` at the descriptor's position. */
+  write(fd: number, data: Uint8Array): void;
+  /** A reflink copy (FICLONE) of `src` to a new file `dst`; fails where the filesystem has none. */
+  reflink(src: FsPath, dst: FsPath): void;
+  /** close(2) of a descriptor from `open` (not a write step). */
+  close(fd: number): void;
 
   lstat(path: FsPath): fs.Stats | undefined;
   stat(path: FsPath): fs.Stats | undefined;
@@ -85,6 +96,12 @@ export const nodeFs: Fs = {
   fsync: (p) => {
     syncPath(p);
   },
+  open: (p, mode) => fs.openSync(p, 'wx', mode),
+  write: (fd, data) => {
+    for (let off = 0; off < data.length; ) off += fs.writeSync(fd, data, off, data.length - off);
+  },
+  reflink: (src, dst) => fs.copyFileSync(src, dst, fs.constants.COPYFILE_FICLONE_FORCE),
+  close: (fd) => fs.closeSync(fd),
   lstat: (p) => missing(() => fs.lstatSync(p)),
   stat: (p) => missing(() => fs.statSync(p)),
   readlink: (p) => missing(() => fs.readlinkSync(p, { encoding: 'buffer' })),
@@ -161,44 +178,99 @@ export function joinPath(base: FsPath, ...parts: (string | Uint8Array)[]): FsPat
   return Buffer.concat(bufs);
 }
 
-export interface ViaTempOptions {
-  /** File mode; default 0o644. */
-  mode?: number;
-  /** fsync the temp file before it is moved into place. */
+export interface PlaceOptions {
+  /** fsync the temp file before it is moved (default true; false when its descriptor was fsynced). */
   sync?: boolean;
   /** Keep an existing `path` instead of replacing it (content-addressed objects). */
   noReplace?: boolean;
 }
 
+/** A fresh temp path in `dir` (src/io/temp-name.ts), removed on SIGINT/SIGTERM/exit until placed or dropped. */
+export function ownedTemp(dir: string): string {
+  const tmp = tempPath(dir);
+  ownTemp(tmp);
+  return tmp;
+}
+
+/** Removes a temp file that will not be placed; a failure here is swallowed (an earlier one is being reported). */
+export function dropTemp(f: Fs, tmp: string): void {
+  try {
+    removeIfExists(f, tmp);
+  } catch {
+    // reclaimed later by prune, fsck or admin cleanup (temp-name.ts)
+  }
+  disownTemp(tmp);
+}
+
 /**
- * The one crash-safe write: `data` goes to temp file `tmp` (same filesystem as `path`), is fsynced
- * when `sync`, then moved into place, so nothing partial is ever visible under `path`. With
- * `noReplace` the move is link(2)+unlink, the "rename-noreplace" ostree uses for objects (spec
- * ostree.md §2.3); returns false when that kept an existing file.
+ * The one crash-safe step every durable write ends with: the written temp file `tmp` (same
+ * filesystem as `path`) is fsynced, then renamed over `path`, so nothing partial is ever visible
+ * under `path`. With `noReplace` the move is link(2)+unlink, the "rename-noreplace" ostree uses for
+ * objects (spec ostree.md §2.3); returns false when that kept an existing file. On failure the
+ * temp file is removed.
  */
-export function writeViaTemp(f: Fs, tmp: string, path: string, data: Uint8Array | string, opts: ViaTempOptions = {}): boolean {
-  f.writeFile(tmp, data, opts.mode ?? 0o644);
-  if (opts.sync) f.fsync(tmp);
-  if (!opts.noReplace) {
-    f.rename(tmp, path);
-    return true;
+export function placeTemp(f: Fs, tmp: string, path: string, o: PlaceOptions = {}): boolean {
+  try {
+    if (o.sync ?? true) f.fsync(tmp);
+    if (!o.noReplace) {
+      f.rename(tmp, path);
+      return true;
+    }
+    let placed = true;
+    try {
+      f.link(tmp, path);
+    } catch (e) {
+      if (errno(e) !== 'EEXIST') throw e;
+      placed = false;
+    }
+    f.unlink(tmp);
+    return placed;
+  } catch (e) {
+    dropTemp(f, tmp);
+    throw e;
+  } finally {
+    disownTemp(tmp);
+  }
+}
+
+export interface AtomicWriteOptions extends PlaceOptions {
+  /** File mode; default 0o644. */
+  mode?: number;
+  /** Directory of the temp file (same filesystem as the target); default the target's. */
+  tmpDir?: string;
+  /** ostree's fixed temp name `PATH.tmp` (a leftover is replaced) instead of the temp-name scheme. */
+  dotTmp?: boolean;
+  /** fsync the target's directory afterwards, so the rename itself is durable. */
+  syncDir?: boolean;
+}
+
+/**
+ * The one atomic write: `data` (or what `fill` writes to the temp path) goes to a temp file, then
+ * placeTemp. Returns false when `noReplace` kept an existing file.
+ */
+export function writeAtomic(f: Fs, path: string, data: Uint8Array | string | ((tmp: string) => void), o: AtomicWriteOptions = {}): boolean {
+  let tmp: string;
+  if (o.dotTmp) {
+    tmp = `${path}.tmp`;
+    removeIfExists(f, tmp);
+  } else {
+    tmp = ownedTemp(o.tmpDir ?? dirname(path));
   }
   try {
-    f.link(tmp, path);
-    return true;
+    if (typeof data === 'function') data(tmp);
+    else f.writeFile(tmp, data, o.mode ?? 0o644);
   } catch (e) {
-    if (errno(e) !== 'EEXIST') throw e;
-    return false;
-  } finally {
-    f.unlink(tmp);
+    dropTemp(f, tmp);
+    throw e;
   }
+  const placed = placeTemp(f, tmp, path, o);
+  if (o.syncDir) f.fsync(dirname(path));
+  return placed;
 }
 
 /** Writes a file under the temp name PATH.tmp, optionally fsyncs it, renames it into place. */
 export function writeFileReplace(f: Fs, path: string, data: Uint8Array | string, opts: { mode?: number; sync?: boolean } = {}): void {
-  const tmp = `${path}.tmp`;
-  removeIfExists(f, tmp);
-  writeViaTemp(f, tmp, path, data, opts);
+  writeAtomic(f, path, data, { mode: opts.mode, sync: opts.sync ?? false, dotTmp: true });
 }
 
 /** ostree's symlink_at_replace: unlink NAME.tmp, symlink it, rename over NAME (ostree.md §3.7). */
@@ -242,7 +314,8 @@ export function ensureDir(f: Fs, path: string, mode = 0o755): void {
   }
 }
 
-const MUTATIONS = ['mkdir', 'writeFile', 'copyFile', 'link', 'symlink', 'rename', 'unlink', 'rmdir', 'chmod', 'lchown', 'lutimes'] as const;
+/** The path-naming write steps (`write` names a descriptor, whose file `open` recorded). */
+const MUTATIONS = ['mkdir', 'writeFile', 'copyFile', 'link', 'symlink', 'rename', 'unlink', 'rmdir', 'chmod', 'lchown', 'lutimes', 'open', 'reflink'] as const;
 
 /** The directory part of a path (strings and byte paths alike); '.' for a bare name. */
 function parentOf(path: FsPath): FsPath {
@@ -266,17 +339,18 @@ export class WriteLog {
   constructor(private readonly inner: Fs) {
     const fs = { ...inner };
     for (const name of MUTATIONS) {
-      const real = inner[name] as (...a: unknown[]) => void;
+      const real = inner[name] as (...a: unknown[]) => unknown;
       (fs as unknown as Record<string, unknown>)[name] = (...args: FsPath[]) => {
-        real.apply(inner, args);
+        const result = real.apply(inner, args);
         this.note(name, args);
+        return result;
       };
     }
     this.fs = fs;
   }
 
   private note(name: (typeof MUTATIONS)[number], args: FsPath[]): void {
-    const path = name === 'link' || name === 'symlink' || name === 'rename' ? args[1] : args[0];
+    const path = name === 'link' || name === 'symlink' || name === 'rename' || name === 'reflink' ? args[1] : args[0];
     if (name === 'rename') this.files.delete(keyOf(args[0]));
     if (name === 'rename' || name === 'unlink' || name === 'rmdir') this.dirs.set(keyOf(parentOf(args[0])), parentOf(args[0]));
     if (name === 'unlink' || name === 'rmdir') {

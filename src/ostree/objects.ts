@@ -7,7 +7,7 @@ import { closeSync, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { CfsError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import type { Repo } from './repo.js';
+import { type Repo, repoFs } from './repo.js';
 
 export type MetadataType = 'commit' | 'dirtree' | 'dirmeta';
 /** Extensions object enumeration accepts (ostree.md §2.3); `.commitmeta` travels with its commit. */
@@ -37,7 +37,7 @@ export function objectPath(repo: Repo, checksum: string, ext: ObjectExt): string
 /** Stores a serialized metadata object; returns its checksum (an existing object is kept). */
 export function writeMetadata(repo: Repo, type: MetadataType, bytes: Uint8Array): string {
   const checksum = sha256Hex(bytes);
-  writeFileAtomic(objectPath(repo, checksum, type), bytes, { tmpDir: repo.tmpDir, noReplace: true });
+  writeFileAtomic(objectPath(repo, checksum, type), bytes, { tmpDir: repo.tmpDir, noReplace: true, fs: repoFs(repo) });
   return checksum;
 }
 

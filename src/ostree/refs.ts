@@ -1,13 +1,14 @@
 /**
  * Refs (spec ostree.md §2.10): `refs/heads/NAME` and `refs/remotes/REMOTE/NAME`, each holding a
- * commit checksum and a newline, replaced atomically.
+ * commit checksum and a newline, replaced atomically. writeRef is the one ref writer (branches,
+ * pulled refs, the sysroot's deployment refs).
  */
-import { lstatSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CfsError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { checkChecksum, isChecksum } from './objects.js';
-import type { Repo } from './repo.js';
+import { type Repo, repoFs } from './repo.js';
 
 /** ostree_validate_rev: `/`-separated components of word characters and `-._`, not starting with `-._`. */
 const REF_NAME = /^(?:[A-Za-z0-9_][-._A-Za-z0-9_]*\/)*[A-Za-z0-9_][-._A-Za-z0-9_]*$/;
@@ -27,7 +28,10 @@ export function parseRefspec(refspec: string): { remote: string | null; name: st
   return { remote, name };
 }
 
-function refFile(repo: Repo, refspec: string): string {
+/** What ref writes need of a repository: its path, its temp directory and its Fs seam. */
+export type RefRepo = Pick<Repo, 'path' | 'tmpDir' | 'fs'>;
+
+function refFile(repo: Pick<Repo, 'path'>, refspec: string): string {
   const { remote, name } = parseRefspec(refspec);
   return remote === null ? join(repo.path, 'refs', 'heads', name) : join(repo.path, 'refs', 'remotes', remote, name);
 }
@@ -51,18 +55,21 @@ function readRefFile(path: string): string | undefined {
   return checksum;
 }
 
-/** Points a ref at a commit (temp file + rename). A ref name that is itself a checksum is refused. */
-export function writeRef(repo: Repo, refspec: string, checksum: string): void {
+/**
+ * Points a ref at a commit (temp file in the repo's tmp/, so no leftover ever reads as a ref; fsync;
+ * rename). A ref name that is itself a checksum is refused.
+ */
+export function writeRef(repo: RefRepo, refspec: string, checksum: string): void {
   checkChecksum(checksum);
   if (isChecksum(parseRefspec(refspec).name)) throw new CfsError(`a ref name cannot be a checksum: '${refspec}'`, { field: 'ref', code: 'EREF' });
-  writeFileAtomic(refFile(repo, refspec), `${checksum}\n`, { tmpDir: repo.tmpDir });
+  writeFileAtomic(refFile(repo, refspec), `${checksum}\n`, { tmpDir: repo.tmpDir, fs: repoFs(repo) });
 }
 
 /** Deletes a ref; returns false when it did not exist. */
-export function deleteRef(repo: Repo, refspec: string): boolean {
+export function deleteRef(repo: RefRepo, refspec: string): boolean {
   const path = refFile(repo, refspec);
   if (readRefFile(path) === undefined) return false;
-  rmSync(path);
+  repoFs(repo).unlink(path);
   return true;
 }
 

@@ -6,6 +6,7 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } 
 import { join, resolve } from 'node:path';
 import { CfsError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { type Fs, nodeFs } from '../io/fs.js';
 import { KeyFile } from '../formats/keyfile.js';
 
 /** Storage modes for content objects (ostree.md §2.2 `core.mode`, §2.8). */
@@ -20,9 +21,14 @@ export interface Repo {
   config: KeyFile;
   /** Scratch directory on the repository's filesystem (temp files before rename). */
   tmpDir: string;
+  /** Where the repository's writes go (default node:fs; crash tests inject failures). */
+  fs?: Fs;
 }
 
-/** Directories `ostree init` creates, in its order; `objects/` last since it marks a repo (ostree.md §2.1). */
+/** The repository's Fs seam. */
+export const repoFs = (repo: Pick<Repo, 'fs'>): Fs => repo.fs ?? nodeFs;
+
+/** Directories `ostree init` creates, in its order; `objects/` last since it marks a repo (spec §2.1). */
 const LAYOUT = ['tmp', 'tmp/cache', 'extensions', 'state', 'refs', 'refs/heads', 'refs/mirrors', 'refs/remotes', 'objects'];
 
 /** Creates the repository (a no-op on an existing one, like `ostree init`) and opens it. */

@@ -7,14 +7,14 @@
  * timestamps big-endian inside the little-endian variant (GUINT64_TO_BE); so do we.
  */
 import { join } from 'node:path';
-import { rmSync } from 'node:fs';
 import { CfsError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { decodeCommit } from './formats.js';
 import { decode, encode, lookup, parseType, type GvValue, type VarDict } from '../formats/gvariant.js';
 import { fromHex, readMetadata, toHex } from './objects.js';
 import { listRefs } from './refs.js';
-import type { Repo } from './repo.js';
+import { type Repo, repoFs } from './repo.js';
+import { removeIfExists } from '../io/fs.js';
 
 export const SUMMARY_TYPE = parseType('(a(s(taya{sv}))a{sv})');
 /** A summary larger than this is refused (ostree's own limit on fetched metadata is 10 MiB per ref list). */
@@ -105,8 +105,8 @@ export function buildSummary(repo: Repo, now: bigint): Summary {
 export function updateSummary(repo: Repo): void {
   const sde = process.env.SOURCE_DATE_EPOCH;
   const now = sde !== undefined && /^\d+$/.test(sde) ? BigInt(sde) : BigInt(Math.floor(Date.now() / 1000));
-  writeFileAtomic(join(repo.path, 'summary'), encodeSummary(buildSummary(repo, now)), { tmpDir: repo.tmpDir });
-  rmSync(join(repo.path, 'summary.sig'), { force: true });
+  writeFileAtomic(join(repo.path, 'summary'), encodeSummary(buildSummary(repo, now)), { tmpDir: repo.tmpDir, fs: repoFs(repo) });
+  removeIfExists(repoFs(repo), join(repo.path, 'summary.sig'));
 }
 
 /** After commit, prune and sign: `[core] auto-update-summary=true` keeps the summary current. */

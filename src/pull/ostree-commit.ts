@@ -3,27 +3,23 @@
  * (SHA-256 checked as they arrive) and every `.filez` content object it names, once each, are
  * staged in an archive repo under the local repo's `tmp/` (`pull-ostree-<commit>`, kept across
  * a failed run so a re-run fetches only what is missing), then converted exactly as
- * `cfskit commit --from-ostree-commit` converts a local commit: checkoutTree (which checks each
- * content object against its checksum before its bytes enter the cfs store) → buildImage →
- * storeImage → a stub commit carrying the ostree commit's subject, body, timestamp and version
+ * `cfskit commit --from-ostree-commit` converts a local commit: commitImage with checkoutTree as
+ * the loader (which checks each content object against its checksum before its bytes enter the
+ * cfs store) → a stub commit carrying the ostree commit's subject, body, timestamp and version
  * and `cfskit.ostree-commit`. Nothing of the staging repo enters `objects/` or `cfs/` unchecked.
  */
 import { rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CfsError } from '../errors.js';
-import { buildImage } from '../composefs/index.js';
 import type { ProgressSink } from '../composefs/sources/options.js';
-import { openCfs, storeImage } from '../cfs/store.js';
-import { ObjectStore } from '../store/objects.js';
+import { commitImage } from '../cfs/commit-image.js';
 import { mapLimit } from '../composefs/sources/dir.js';
 import { checkoutTree } from '../ostree/checkout-tree.js';
-import { writeStubCommit } from '../ostree/commit.js';
 import { decodeDirTree, type Commit } from '../ostree/formats.js';
 import { lookup } from '../formats/gvariant.js';
 import { MAX_METADATA_SIZE, objectPath, readMetadata, sha256Hex, writeMetadata, type MetadataType } from '../ostree/objects.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { initRepo, type Repo } from '../ostree/repo.js';
-import { findKernel } from '../formats/bootcsum.js';
 import type { HttpClient } from './http.js';
 
 /** Metadata key of a stub commit converted from a pulled ostree commit: that commit's checksum. */
@@ -89,21 +85,16 @@ export async function pullOstreeCommit(
     fetched++;
     o.progress?.advance(1, bytes.length);
   });
-  const cfs = await openCfs(repo);
-  const { root } = await checkoutTree(staging, checksum, { store: new ObjectStore(cfs.objects) });
-  const { image, version: formatVersion } = buildImage(root);
-  const hex = await storeImage(repo, image);
   const version = lookup(commit.metadata, 'version');
-  const stub = writeStubCommit(repo, {
+  // the caller (pull) holds the writer lock
+  const { checksum: stub } = await commitImage(repo, { load: async (store) => (await checkoutTree(staging, checksum, { store })).root }, {
     parent: o.parent,
     subject: commit.subject,
     body: commit.body,
     timestamp: commit.timestamp,
     version: version?.type === 's' ? (version.value as string) : undefined,
-    imageDigest: new Uint8Array(Buffer.from(hex, 'hex')),
-    formatVersion,
-    kernelVersion: findKernel(root)?.kver,
     metadata: [[OSTREE_COMMIT_KEY, { type: 's', value: checksum }]],
+    locked: true,
   });
   rmSync(stagingPath, { recursive: true, force: true });
   return { stub, fetched };

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { CfsError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import type { Repo } from '../ostree/repo.js';
+import { type Repo, repoFs } from '../ostree/repo.js';
 
 const GROUP = /^remote "(.*)"$/;
 /** ostree_validate_remote_name: the characters of a ref component. */
@@ -97,5 +97,5 @@ export function deleteRemote(repo: Repo, name: string): void {
 
 /** Rewrites `config` from the repo's keyfile (temp + fsync + rename). */
 export function saveConfig(repo: Repo): void {
-  writeFileAtomic(join(repo.path, 'config'), repo.config.toString(), { tmpDir: repo.tmpDir });
+  writeFileAtomic(join(repo.path, 'config'), repo.config.toString(), { tmpDir: repo.tmpDir, fs: repoFs(repo) });
 }

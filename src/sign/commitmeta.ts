@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { decode, encode, lookup, type GvValue, type VarDict } from '../formats/gvariant.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { objectPath, readMetadata } from '../ostree/objects.js';
-import type { Repo } from '../ostree/repo.js';
+import { type Repo, repoFs } from '../ostree/repo.js';
 import { SIGNATURES_KEY } from './ed25519.js';
 
 export const DETACHED_TYPE = 'a{sv}';
@@ -27,7 +27,7 @@ export function readDetached(repo: Repo, checksum: string): VarDict | undefined 
 }
 
 export function writeDetached(repo: Repo, checksum: string, meta: VarDict): void {
-  writeFileAtomic(objectPath(repo, checksum, 'commitmeta'), encodeDetached(meta), { tmpDir: repo.tmpDir });
+  writeFileAtomic(objectPath(repo, checksum, 'commitmeta'), encodeDetached(meta), { tmpDir: repo.tmpDir, fs: repoFs(repo) });
 }
 
 /** The `ostree.sign.ed25519` signatures of detached metadata (none when absent or mistyped). */

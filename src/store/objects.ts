@@ -1,26 +1,22 @@
 /**
  * The digest store (`mkcomposefs --digest-store=DIR`, spec composefs-image.md §4.1.5; the same
  * layout is the ostree repo's `cfs/objects/`): every backing file lives once at `DIR/XX/REST`,
- * its fs-verity SHA-256 digest in hex split after two characters (composefs-image.md §1.7).
+ * its fs-verity SHA-256 digest in hex split after two characters (spec §1.7).
  *
  * Content is hashed once, while it is copied: bytes stream through the fs-verity hasher into a
- * temp file in DIR (src/io/temp-name.ts), which is fsynced and then renamed to its digest name, so an
- * object only ever appears complete and under its true digest. An existing object of the right
+ * temp file in DIR (src/io/temp-name.ts), which is fsynced and then placed under its digest name
+ * (placeTemp, src/io/fs.ts), so an object only ever appears complete and under its true digest. An existing object of the right
  * size is left alone. A failed system call (ENOSPC, EIO, ...) is a CfsError naming the file.
  *
- * Per object the calls that may wait for the filesystem journal (create, chmod, fsync, rename) go
- * to the thread pool, so several run at once and the main thread never waits for a journal
- * commit (under concurrent fsyncs a synchronous create took 1.8 ms, a third of a pull's main
- * thread); writes and close stay synchronous, cheaper than a thread-pool round trip each.
+ * Per object only the fsync goes to the thread pool (so several run at once, on the descriptor);
+ * open, write, close and rename are synchronous calls, cheaper than a thread-pool round trip each.
+ * Every write goes through the Fs seam (src/io/fs.ts).
  */
-import {
-  closeSync, constants, fchmod, fsync, lstatSync, mkdirSync, open, openSync, promises as fsp, readSync, rename, rmSync, writeSync,
-} from 'node:fs';
-import { promisify } from 'node:util';
+import { closeSync, fchmodSync, fsync, lstatSync, openSync, promises as fsp, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { digestBytes, FsverityHasher } from '../fsverity/index.js';
 import { CfsError, type ErrorPlace, ioError, naming } from '../errors.js';
-import { disownTemp, ownTemp, tempPath } from '../io/temp-name.js';
+import { type Fs, dropTemp, ensureDir, nodeFs, ownedTemp, placeTemp } from '../io/fs.js';
 
 /** Objects up to this size are collected in memory first, so a duplicate costs no write. */
 const MEMORY_OBJECT_MAX = 1 << 20;
@@ -28,7 +24,7 @@ const MEMORY_OBJECT_MAX = 1 << 20;
 export const READ_CHUNK = 1 << 20;
 /** Object writes running in the background at most (ObjectStore.background). */
 const MAX_PENDING_WRITES = 32;
-/** Mode of a stored object and of the `XX` fan-out directories (composefs-image.md §4.1.5). */
+/** Mode of a stored object and of the `XX` fan-out directories (spec §4.1.5). */
 const OBJECT_MODE = 0o644;
 const FANOUT_MODE = 0o755;
 
@@ -39,7 +35,7 @@ export interface StoredObject {
   payload: string;
 }
 
-/** `XX/REST` for a 64-hex digest (composefs-image.md §1.7, `digest_to_path`). */
+/** `XX/REST` for a 64-hex digest (spec §1.7, `digest_to_path`). */
 export function objectPath(hex: string): string {
   return `${hex.slice(0, 2)}/${hex.slice(2)}`;
 }
@@ -63,6 +59,7 @@ export class ObjectStore {
   /** Object writes (write, fsync, rename) still running; see background(). */
   private readonly pending = new Set<Promise<void>>();
   private failure: { error: unknown } | null = null;
+  private readonly fs: Fs;
 
   /**
    * With `deferWrites`, objects are written in the background (see background()) and are on
@@ -72,9 +69,12 @@ export class ObjectStore {
     dir: string,
     private readonly opts: {
       deferWrites?: boolean;
+      /** Where the writes go (default node:fs; crash tests inject failures). */
+      fs?: Fs;
     } = {},
   ) {
     this.dir = dir;
+    this.fs = opts.fs ?? nodeFs;
   }
 
   /** Absolute path of the object for a 64-hex digest. */
@@ -99,14 +99,14 @@ export class ObjectStore {
         if (seen > size) throw sizeError(origin, size, seen);
         hasher.update(chunk);
         if (tmp) {
-          writeAll(tmp, chunk);
+          this.writeAll(tmp, chunk);
         } else if (seen <= BigInt(MEMORY_OBJECT_MAX)) {
           held.push(chunk.slice());
         } else {
           tmp = this.openTemp();
-          for (const h of held) writeAll(tmp, h);
+          for (const h of held) this.writeAll(tmp, h);
           held.length = 0;
-          writeAll(tmp, chunk);
+          this.writeAll(tmp, chunk);
         }
       }
       if (seen !== size) throw sizeError(origin, size, seen);
@@ -118,7 +118,7 @@ export class ObjectStore {
       await this.background(() => (written ? this.commitNew(written, d.hex, size) : this.putWhole(held, d.hex, size)));
       return stored(d);
     } finally {
-      if (tmp) discard(tmp);
+      if (tmp) this.discard(tmp);
     }
   }
 
@@ -168,11 +168,11 @@ export class ObjectStore {
     // the temp file lives in the object's own XX directory: the rename stays within one
     // directory (a rename across directories takes a filesystem-wide lock)
     this.mkFanout(hex.slice(0, 2));
-    const tmp = await this.openTempAsync(hex.slice(0, 2));
+    const tmp = this.openTemp(hex.slice(0, 2));
     try {
-      for (const p of parts) writeAll(tmp, p);
+      for (const p of parts) this.writeAll(tmp, p);
     } catch (err) {
-      discard(tmp);
+      this.discard(tmp);
       throw err;
     }
     await this.commit(tmp, hex);
@@ -192,13 +192,11 @@ export class ObjectStore {
 
   private async tryReflink(path: string | Buffer, size: bigint, origin: ContentOrigin): Promise<StoredObject | null> {
     await this.init();
-    const tmpPath = tempPath(this.dir);
-    ownTemp(tmpPath);
+    const tmpPath = ownedTemp(this.dir);
     try {
-      await fsp.copyFile(path, tmpPath, constants.COPYFILE_FICLONE_FORCE);
+      this.fs.reflink(path, tmpPath);
     } catch {
-      await fsp.rm(tmpPath, { force: true });
-      disownTemp(tmpPath);
+      dropTemp(this.fs, tmpPath);
       return null;
     }
     let tmp: TempFile | null = null;
@@ -210,41 +208,28 @@ export class ObjectStore {
       await this.commitNew(done, d.hex, size);
       return stored(d);
     } finally {
-      if (tmp) discard(tmp);
+      if (tmp) this.discard(tmp);
     }
   }
 
   private init(): Promise<void> {
-    this.ready ??= fsp.mkdir(this.dir, { recursive: true, mode: FANOUT_MODE }).then(
-      () => undefined,
-      (e: unknown) => Promise.reject(ioError(e, this.dir) ?? e),
-    );
+    this.ready ??= Promise.resolve().then(() => {
+      try {
+        ensureDir(this.fs, this.dir, FANOUT_MODE);
+      } catch (e) {
+        throw ioError(e, this.dir) ?? e;
+      }
+    });
     return this.ready;
   }
 
   /** A fresh temp file in the store's top directory, or in its `XX` directory `xx`. */
   private openTemp(xx = ''): TempFile {
-    const path = tempPath(join(this.dir, xx));
-    ownTemp(path);
+    const path = ownedTemp(join(this.dir, xx));
     try {
-      return { path, fd: openSync(path, 'wx', OBJECT_MODE) };
+      return { path, fd: this.fs.open(path, OBJECT_MODE) };
     } catch (e) {
-      disownTemp(path);
-      throw ioError(e, path) ?? e;
-    }
-  }
-
-  /**
-   * openTemp on the thread pool: creating a file waits for the filesystem journal, which the
-   * fsyncs of other objects keep busy, and the main thread must not wait with it.
-   */
-  private async openTempAsync(xx: string): Promise<TempFile> {
-    const path = tempPath(join(this.dir, xx));
-    ownTemp(path);
-    try {
-      return { path, fd: await promisify(open)(path, 'wx', OBJECT_MODE) };
-    } catch (e) {
-      disownTemp(path);
+      dropTemp(this.fs, path);
       throw ioError(e, path) ?? e;
     }
   }
@@ -257,36 +242,52 @@ export class ObjectStore {
 
   /** Commits a written temp file, or drops it when the object is already stored. */
   private async commitNew(tmp: TempFile, hex: string, size: bigint): Promise<void> {
-    if (this.known.has(hex) || this.hasObject(hex, size)) discard(tmp);
+    if (this.known.has(hex) || this.hasObject(hex, size)) this.discard(tmp);
     else await this.commit(tmp, hex);
   }
 
   /**
-   * chmod (past the umask), fsync, close and rename the temp file to its digest name; on failure
-   * the temp file is removed. A concurrent writer of the same object renames the same bytes.
+   * chmod and fsync the descriptor (the mode past the umask; the fsync on the thread pool), close,
+   * and place the temp file under its digest name; on failure the temp file is removed. A concurrent writer of the same object renames the
+   * same bytes.
    */
   private async commit(tmp: TempFile, hex: string): Promise<void> {
     this.known.add(hex);
     try {
-      // on the thread pool, as openTempAsync: each of these may wait for the journal
-      await promisify(fchmod)(tmp.fd, OBJECT_MODE);
-      await promisify(fsync)(tmp.fd);
-      closeSync(tmp.fd);
+      fchmodSync(tmp.fd, OBJECT_MODE);
+      await new Promise<void>((resolve, reject) => fsync(tmp.fd, (err) => (err ? reject(err) : resolve())));
+      this.fs.close(tmp.fd);
       tmp.fd = -1;
       this.mkFanout(hex.slice(0, 2));
-      await promisify(rename)(tmp.path, this.pathOf(hex));
-      disownTemp(tmp.path);
+      placeTemp(this.fs, tmp.path, this.pathOf(hex), { sync: false });
     } catch (err) {
       this.known.delete(hex);
-      discard(tmp);
+      this.discard(tmp);
       throw ioError(err, tmp.path) ?? err;
     }
+  }
+
+  private writeAll(tmp: TempFile, chunk: Uint8Array): void {
+    naming(tmp.path, () => this.fs.write(tmp.fd, chunk));
+  }
+
+  /** Closes (if still open) and removes a temp file. */
+  private discard(tmp: TempFile): void {
+    if (tmp.fd >= 0) {
+      try {
+        this.fs.close(tmp.fd);
+      } catch {
+        // already failed: the removal below is what matters
+      }
+      tmp.fd = -1;
+    }
+    dropTemp(this.fs, tmp.path);
   }
 
   private mkFanout(xx: string): void {
     if (this.fanout.has(xx)) return;
     try {
-      mkdirSync(join(this.dir, xx), { mode: FANOUT_MODE });
+      this.fs.mkdir(join(this.dir, xx), FANOUT_MODE);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(err, join(this.dir, xx)) ?? err;
     }
@@ -368,24 +369,4 @@ export function stored(d: { bytes: Uint8Array; hex: string }): StoredObject {
 export function sizeError(origin: ContentOrigin, expected: bigint, seen: bigint): CfsError {
   const why = seen > expected ? `more than the ${expected} bytes announced` : `${seen} bytes, ${expected} announced`;
   return new CfsError(`content size mismatch: ${why}`, { ...origin, code: origin.code ?? 'ESIZE' });
-}
-
-function writeAll(tmp: TempFile, chunk: Uint8Array): void {
-  naming(tmp.path, () => {
-    for (let off = 0; off < chunk.length; ) off += writeSync(tmp.fd, chunk, off, chunk.length - off);
-  });
-}
-
-/** Closes (if still open) and removes a temp file. */
-function discard(tmp: TempFile): void {
-  if (tmp.fd >= 0) {
-    try {
-      closeSync(tmp.fd);
-    } catch {
-      // already failed: the removal below is what matters
-    }
-    tmp.fd = -1;
-  }
-  rmSync(tmp.path, { force: true });
-  disownTemp(tmp.path);
 }

@@ -22,10 +22,11 @@ import { CfsError } from '../errors.js';
 import { backingObject } from '../cfs/backing-path.js';
 import { checkObject } from '../cfs/object-file.js';
 import { backingObjects } from '../cfs/reach.js';
-import { readImage, readImageHeader } from '../composefs/erofs/reader.js';
+import { readImage } from '../composefs/erofs/reader.js';
 import { Node, S_IFDIR, S_IFMT, S_IFREG } from '../tree/tree.js';
 import { digestBytes } from '../fsverity/index.js';
-import { readCommit, writeStubCommit } from '../ostree/commit.js';
+import { commitImage } from '../cfs/commit-image.js';
+import { readCommit } from '../ostree/commit.js';
 import { decodeCommit, type Commit } from '../ostree/formats.js';
 import { listObjects, readMetadata } from '../ostree/objects.js';
 import { isValidRefName } from '../ostree/refs.js';
@@ -39,7 +40,7 @@ import {
   type Deployment, allocateDeployserial, deploymentPath, listWithNewDeployment, loadSysroot, mergeDeployment,
 } from './deployments.js';
 import { type EtcDefaults, type EtcMergeResult, type FileContent, buildDeploymentEtc, objectsContent } from './etc/etc-merge.js';
-import { type Fs, WriteLog, ensureDir, nodeFs, removeIfExists, removeTree } from '../io/fs.js';
+import { type Fs, WriteLog, ensureDir, nodeFs, removeTree, writeAtomic } from '../io/fs.js';
 import { CFS_OBJECTS_DIR, type ComposefsMode, imageSha256, writeExtension } from './boot/initramfs.js';
 import { formatKargs, parseKargs, replaceKarg, withoutKarg } from '../formats/kargs.js';
 import { checkStateroot, paths } from './layout.js';
@@ -150,12 +151,9 @@ function stubCommitForImage(repo: Repo, hex: string): { checksum: string; commit
  * deploy has read of it: format version from the header, `version` from os-release VERSION_ID
  * (else VERSION), bootable with its kernel release. Deployment refs then keep it from `ostree prune`.
  */
-function imageStubCommit(repo: Repo, hex: string, image: Uint8Array, file: string, release: Map<string, string>, kver: string): Resolved {
-  const checksum = writeStubCommit(repo, {
-    imageDigest: new Uint8Array(Buffer.from(hex, 'hex')),
-    formatVersion: readImageHeader(image, { file }).composefsVersion,
+async function imageStubCommit(repo: Repo, hex: string, image: Uint8Array, root: Node, release: Map<string, string>): Promise<Resolved> {
+  const { checksum } = await commitImage(repo, { image, root }, {
     version: release.get('VERSION_ID') ?? release.get('VERSION'),
-    kernelVersion: kver,
     subject: `Image ${hex}`,
   });
   return { ...readCommit(repo, checksum), digest: hex, refspec: checksum };
@@ -181,7 +179,7 @@ function etcDefaultsOf(root: Node, file: string): Node | undefined {
   return usrEtc?.children ? usrEtc : etc?.children ? etc : undefined;
 }
 
-function deployLocked(o: DeployOptions): DeployResult {
+async function deployLocked(o: DeployOptions): Promise<DeployResult> {
   const written = new WriteLog(o.fs ?? nodeFs);
   const f = written.fs;
   const { sysroot, stateroot } = o;
@@ -189,7 +187,7 @@ function deployLocked(o: DeployOptions): DeployResult {
   if (!f.stat(paths.stateroot(sysroot, stateroot))?.isDirectory()) {
     throw new CfsError(`stateroot '${stateroot}' does not exist (run cfskit admin os-init)`, { file: paths.stateroot(sysroot, stateroot), code: 'EDEPLOY' });
   }
-  const repo = openRepo(paths.repo(sysroot));
+  const repo = { ...openRepo(paths.repo(sysroot)), fs: f };
   const found = resolveSource(repo, sysroot, o.source, f);
   const storeImage = cfsImagePaths.store(sysroot, found.digest);
   if (!f.stat(storeImage)) throw new CfsError(`image ${found.digest}${found.checksum ? ` of commit ${found.checksum}` : ''} is not in the store`, { file: storeImage, code: 'EDEPLOY' });
@@ -208,7 +206,7 @@ function deployLocked(o: DeployOptions): DeployResult {
   }
   const bootcsum = computeBootcsum(bootcsumInputs(kernel).map((n) => fileSource(content, n)));
   const release = osRelease(root, content);
-  const src = found.checksum !== undefined ? found : imageStubCommit(repo, found.digest, bytes, storeImage, release, kernel.kver);
+  const src = found.checksum !== undefined ? found : await imageStubCommit(repo, found.digest, bytes, root, release);
 
   const state = loadSysroot(sysroot, f, o.env);
   if (o.stage && !state.booted) throw new CfsError('Cannot stage deployment: Not currently booted into an OSTree system', { file: sysroot, code: 'EDEPLOY' });
@@ -377,9 +375,5 @@ export function linkOrCopy(f: Fs, src: string, dest: string, mode: number): void
 
 /** linkOrCopy under a temp name, fsync, rename: `dest` only ever appears complete. */
 function installReplace(f: Fs, src: string, dest: string): void {
-  const tmp = `${dest}.tmp`;
-  removeIfExists(f, tmp);
-  linkOrCopy(f, src, tmp, 0o644);
-  f.fsync(tmp);
-  f.rename(tmp, dest);
+  writeAtomic(f, dest, (tmp) => linkOrCopy(f, src, tmp, 0o644), { dotTmp: true });
 }

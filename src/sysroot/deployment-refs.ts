@@ -5,7 +5,8 @@
  * Written after every boot-configuration change and again by cleanup (which finishes the job
  * after a crash); the refs of other (B, S) pairs are deleted.
  */
-import { type Fs, ensureDir, removeIfExists, removeTree, writeViaTemp } from '../io/fs.js';
+import { type Fs, removeTree } from '../io/fs.js';
+import { writeRef } from '../ostree/refs.js';
 import { paths } from './layout.js';
 
 export function writeDeploymentRefs(f: Fs, sysroot: string, bootversion: number, subbootversion: number, commits: string[]): void {
@@ -19,13 +20,10 @@ export function writeDeploymentRefs(f: Fs, sysroot: string, bootversion: number,
       if (!/^\d+$/.test(name) || Number(name) >= commits.length) removeTree(f, `${dir}/${name}`);
     }
   }
+  const repo = { path: paths.repo(sysroot), tmpDir: `${paths.repo(sysroot)}/tmp`, fs: f };
   commits.forEach((csum, i) => {
     const ref = `${dir}/${i}`;
     if (f.stat(ref)?.isFile() && f.readFile(ref).toString() === `${csum}\n`) return;
-    ensureDir(f, dir);
-    // The temp name lives in the repo's tmp/: a leftover under refs/ would read as a broken ref.
-    const tmp = `${paths.repo(sysroot)}/tmp/deployment-ref-${i}`;
-    removeIfExists(f, tmp);
-    writeViaTemp(f, tmp, ref, `${csum}\n`, { sync: true });
+    writeRef(repo, `ostree/${bootversion}/${subbootversion}/${i}`, csum);
   });
 }

@@ -3,10 +3,8 @@
  * `origin.unlocked`, and `libostree-transient.pinned`.
  */
 import { KeyFile } from '../formats/keyfile.js';
-import { dirname } from 'node:path';
 import { ioError } from '../errors.js';
-import { disownTemp, ownTemp, tempPath } from '../io/temp-name.js';
-import { type Fs, nodeFs, removeIfExists, writeViaTemp } from '../io/fs.js';
+import { type Fs, nodeFs, writeAtomic } from '../io/fs.js';
 
 export const ORIGIN_GROUP = 'origin';
 /** OSTREE_ORIGIN_TRANSIENT_GROUP: keys that do not survive an upgrade. */
@@ -22,19 +20,10 @@ export function readOrigin(path: string, f: Fs = nodeFs): KeyFile | undefined {
  * named by src/temp-name.ts, so admin cleanup reclaims one a killed process left.
  */
 export function writeOrigin(path: string, origin: KeyFile, f: Fs = nodeFs): void {
-  const tmp = tempPath(dirname(path));
-  ownTemp(tmp);
   try {
-    writeViaTemp(f, tmp, path, origin.toString(), { mode: 0o644, sync: true });
+    writeAtomic(f, path, origin.toString(), { mode: 0o644, sync: true });
   } catch (e) {
-    try {
-      removeIfExists(f, tmp);
-    } catch {
-      // the first failure is the one to report
-    }
     throw ioError(e, path) ?? e;
-  } finally {
-    disownTemp(tmp);
   }
 }
 

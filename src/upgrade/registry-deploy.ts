@@ -3,14 +3,10 @@
  * image, write a stub commit recording the reference and manifest digest (provenance.ts), and
  * deploy it with an origin that follows the reference (`[origin] container-image-reference=`).
  */
-import { buildImage } from '../composefs/index.js';
 import type { RegistryOptions } from '../composefs/sources/index.js';
 import { loadSource } from '../registry/source.js';
-import { openCfs, storeImage } from '../cfs/store.js';
-import { writeStubCommit } from '../ostree/commit.js';
-import { withRepoLock } from '../ostree/lock.js';
+import { type CommitMetadata, commitImage } from '../cfs/commit-image.js';
 import { openRepo, type Repo } from '../ostree/repo.js';
-import { findKernel } from '../formats/bootcsum.js';
 import { cleanupLocked } from '../sysroot/cleanup.js';
 import { type DeployOptions, type DeployResult, deploy } from '../sysroot/deploy.js';
 import { nodeFs } from '../io/fs.js';
@@ -30,27 +26,19 @@ export interface RegistryCommit {
 
 /** Pulls, builds and commits `reference` under the repo's writer lock (on `branch`, else on no branch). */
 export async function commitRegistryImage(repo: Repo, reference: string, o: RegistryOptions & { branch?: string; subject?: string } = {}): Promise<RegistryCommit> {
-  return withRepoLock(repo, async () => {
-    const cfs = await openCfs(repo);
-    let pulled: Parameters<NonNullable<RegistryOptions['onPulled']>>[0] | undefined;
-    const root = await loadSource({
-      kind: 'oci',
-      paths: [reference],
-      options: { digestStore: cfs.objects, registry: { ...o, cacheDir: repoBlobCache(repo), cacheLocked: true, onPulled: (p) => (pulled = p) } },
-    });
-    const { image, version } = buildImage(root);
-    const hex = await storeImage(repo, image);
-    const provenance: Provenance = { reference: pulled!.reference, manifestDigest: pulled!.manifestDigest, indexDigest: pulled!.indexDigest };
-    const checksum = writeStubCommit(repo, {
-      branch: o.branch,
-      subject: o.subject ?? `Image ${provenance.reference}`,
-      metadata: provenanceMetadata(provenance),
-      imageDigest: new Uint8Array(Buffer.from(hex, 'hex')),
-      formatVersion: version,
-      kernelVersion: findKernel(root)?.kver,
-    });
-    return { checksum, provenance, fetchedBlobs: pulled!.fetchedBlobs, fetchedBytes: pulled!.fetchedBytes };
-  });
+  let pulled: Parameters<NonNullable<RegistryOptions['onPulled']>>[0] | undefined;
+  const meta: CommitMetadata = { branch: o.branch, subject: o.subject, metadata: [] };
+  const onPulled = (p: NonNullable<typeof pulled>) => {
+    pulled = p;
+    meta.subject ??= `Image ${p.reference}`;
+    meta.metadata!.push(...provenanceMetadata(p));
+  };
+  // the blob cache in cfs/oci/ is guarded by the writer lock commitImage holds while loading
+  const { checksum } = await commitImage(repo, {
+    load: (store) => loadSource({ kind: 'oci', paths: [reference], options: { digestStore: store.dir, registry: { ...o, cacheDir: repoBlobCache(repo), cacheLocked: true, onPulled } } }),
+  }, meta);
+  const provenance: Provenance = { reference: pulled!.reference, manifestDigest: pulled!.manifestDigest, indexDigest: pulled!.indexDigest };
+  return { checksum, provenance, fetchedBlobs: pulled!.fetchedBlobs, fetchedBytes: pulled!.fetchedBytes };
 }
 
 /** The origin of a deployment that follows a registry reference. */

@@ -6,7 +6,7 @@
  */
 import { type Fs, nodeFs } from '../../src/io/fs.js';
 
-const MUTATING = ['mkdir', 'writeFile', 'copyFile', 'link', 'symlink', 'rename', 'unlink', 'rmdir', 'chmod', 'lchown', 'lutimes', 'fsync'] as const;
+const MUTATING = ['mkdir', 'writeFile', 'copyFile', 'link', 'symlink', 'rename', 'unlink', 'rmdir', 'chmod', 'lchown', 'lutimes', 'fsync', 'open', 'write', 'reflink'] as const;
 
 export class InjectedFault extends Error {}
 
@@ -15,11 +15,13 @@ export function faultyFs(failAt = Infinity): Fs & { calls: string[] } {
   const calls: string[] = [];
   const f = { ...nodeFs, calls } as Fs & { calls: string[] };
   for (const name of MUTATING) {
-    const real = nodeFs[name] as (...a: unknown[]) => void;
+    const real = nodeFs[name] as (...a: unknown[]) => unknown;
     (f as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
-      calls.push(`${name} ${String(args[0])}`);
-      if (calls.length === failAt) throw new InjectedFault(`injected fault at write ${failAt}: ${name} ${String(args[0])}`);
-      if (name !== 'fsync') real(...args);
+      // a rename or link names both paths; a write names its descriptor
+      const call = `${name} ${args.slice(0, name === 'rename' || name === 'link' || name === 'reflink' ? 2 : 1).map(String).join(' ')}`;
+      calls.push(call);
+      if (calls.length === failAt) throw new InjectedFault(`injected fault at write ${failAt}: ${call}`);
+      return name === 'fsync' ? undefined : real(...args);
     };
   }
   return f;

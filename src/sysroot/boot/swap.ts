@@ -12,7 +12,7 @@ import { writeDeploymentRefs } from '../deployment-refs.js';
 import {
   type Deployment, assignBootserials, deploymentPath, loadSysroot, sameDeployment,
 } from '../deployments.js';
-import { type Fs, ensureDir, nodeFs, removeIfExists, removeTree, symlinkReplace, writeFileReplace } from '../../io/fs.js';
+import { type Fs, ensureDir, nodeFs, removeIfExists, removeTree, symlinkReplace, writeAtomic, writeFileReplace } from '../../io/fs.js';
 import { formatKargs, parseKargs, replaceKarg, withoutKarg } from '../../formats/kargs.js';
 import { bootlinkTarget, ostreeKarg, paths } from '../layout.js';
 import { type BootedEnv, HOST_ENV } from '../booted.js';
@@ -189,11 +189,8 @@ export function installBootFiles(f: Fs, sysroot: string, d: Deployment, files: B
     } catch (e) {
       if (!['EXDEV', 'EMLINK', 'EPERM'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
     }
-    const tmp = `${dest}.tmp`;
-    removeIfExists(f, tmp);
-    f.copyFile(file.src, tmp, file.mode ?? 0o644);
-    f.fsync(tmp);
-    f.rename(tmp, dest);
+    const src = file.src;
+    writeAtomic(f, dest, (tmp) => f.copyFile(src, tmp, file.mode ?? 0o644), { dotTmp: true });
   }
   return dir;
 }

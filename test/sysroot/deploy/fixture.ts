@@ -1,15 +1,14 @@
 /**
  * Sysroots with composefs deployments for the deploy tests: an OS tree on disk (kernel,
- * initramfs, os-release, a binary, usr/etc defaults), committed the way `cfskit commit` does
- * (image + backing objects in ostree/repo/cfs, stub commit on `<stateroot>/stable`).
+ * initramfs, os-release, a binary, usr/etc defaults), committed as `cfskit commit` does, by
+ * commitImage (image + backing objects in ostree/repo/cfs, stub commit on `<stateroot>/stable`).
  */
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { commitImage } from '../../../src/cfs/commit-image.js';
 import { storeImage } from '../../../src/cfs/store.js';
 import { buildImage } from '../../../src/composefs/index.js';
 import { loadLocalSource } from '../../../src/composefs/sources/index.js';
-import { findKernel } from '../../../src/formats/bootcsum.js';
-import { writeStubCommit } from '../../../src/ostree/commit.js';
 import { openRepo } from '../../../src/ostree/repo.js';
 import { cfsImagePaths } from '../../../src/sysroot/cfs-image.js';
 import { initFs, osInit, paths } from '../../../src/sysroot/layout.js';
@@ -66,10 +65,9 @@ export async function storeTree(sysroot: string, tree: string) {
 
 /** Commits a tree into the sysroot's repo; returns the stub commit checksum and image digest. */
 export async function commitTree(sysroot: string, tree: string, version: string, branch = `${STATEROOT}/stable`): Promise<{ checksum: string; digest: string }> {
-  const { repo, root, formatVersion, digest } = await storeTree(sysroot, tree);
-  const checksum = writeStubCommit(repo, {
-    branch, imageDigest: Buffer.from(digest, 'hex'), formatVersion, version, kernelVersion: findKernel(root)?.kver, timestamp: 1700000000n,
-  });
+  const repo = openRepo(paths.repo(sysroot));
+  const load = () => loadLocalSource({ kind: 'dir', paths: [tree], options: { digestStore: cfsImagePaths.objects(sysroot) } });
+  const { checksum, digest } = await commitImage(repo, { load }, { branch, version, timestamp: 1700000000n });
   return { checksum, digest };
 }
 
