@@ -1,7 +1,7 @@
 /**
  * Dumpfile parser in Wasm (composefs-dump(5); spec composefs-image.md §3): a port of
  * src/composefs/dumpfile/parse.ts with the same accept/reject decisions and the same tree, strict
- * mode as `CFS_PARSE_STRICT` (§3.6). Input arrives in chunks (`inputBuffer` + `feed`); a line
+ * mode as `CFS_PARSE_STRICT` (composefs-image.md §3.6). Input arrives in chunks (`inputBuffer` + `feed`); a line
  * spanning chunks is carried over. Invalid input fails with FAIL_DUMP (error.ts): the line, the
  * reason and field (assembly/contract/dump-reasons.ts, from src/wasm/dump-reasons.ts) and what the message quotes, so JS words the error
  * exactly as the TypeScript parser does without parsing again.
@@ -28,7 +28,7 @@ const DASH: u32 = 0x2d;
 const DOT: u32 = 0x2e;
 const AT: u32 = 0x40;
 const EQUALS: u32 = 0x3d;
-/** Remaining xattr text longer than this is "Too many xattrs" (§3.5 step 13). */
+/** Remaining xattr text longer than this is "Too many xattrs" (composefs-image.md §3.5 step 13). */
 const MAX_XATTR_TEXT: i32 = 65535;
 const MIN_BUFFER: usize = 1 << 16;
 const MAX_BUFFER: usize = 1 << 30;

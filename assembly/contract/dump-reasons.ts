@@ -21,7 +21,7 @@ export const F_XATTR_KEY: i32 = 12;
 /** A refusal of the whole input or line, naming no field. */
 export const F_NONE: i32 = -1;
 
-/** Reasons, in the order of the checks (§3.5). The failure's numbers and bytes are those the message quotes. */
+/** Reasons, in the order of the checks (composefs-image.md §3.5). The failure's numbers and bytes are those the message quotes. */
 export const DUMP_EMBEDDED_NUL: i32 = 1;
  // number: position in the line
 export const DUMP_EMPTY_PATH: i32 = 2;

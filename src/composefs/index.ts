@@ -1,6 +1,6 @@
 /**
  * composefs images: dumpfile in (spec composefs-image.md §3), EROFS out (§2), byte-identical to
- * mkcomposefs 1.0.8, with the image's fs-verity digest (§1.7). A dumpfile is parsed and written
+ * mkcomposefs 1.0.8, with the image's fs-verity digest (composefs-image.md §1.7). A dumpfile is parsed and written
  * in Wasm in one pass, which also words a refusal; `parseDump` (dumpfile/parse.ts) gives a tree.
  */
 // The hasher alone: the fsverity index would also load the file/worker modules a build never needs.

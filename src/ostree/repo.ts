@@ -28,7 +28,7 @@ export interface Repo {
 /** The repository's Fs seam. */
 export const repoFs = (repo: Pick<Repo, 'fs'>): Fs => repo.fs ?? nodeFs;
 
-/** Directories `ostree init` creates, in its order; `objects/` last since it marks a repo (spec §2.1). */
+/** Directories `ostree init` creates, in its order; `objects/` last since it marks a repo (ostree.md §2.1). */
 const LAYOUT = ['tmp', 'tmp/cache', 'extensions', 'state', 'refs', 'refs/heads', 'refs/mirrors', 'refs/remotes', 'objects'];
 
 /** Creates the repository (a no-op on an existing one, like `ostree init`) and opens it. */

@@ -1,7 +1,7 @@
 /**
  * The digest store (`mkcomposefs --digest-store=DIR`, spec composefs-image.md §4.1.5; the same
  * layout is the ostree repo's `cfs/objects/`): every backing file lives once at `DIR/XX/REST`,
- * its fs-verity SHA-256 digest in hex split after two characters (spec §1.7).
+ * its fs-verity SHA-256 digest in hex split after two characters (composefs-image.md §1.7).
  *
  * Content is hashed once, while it is copied: bytes stream through the fs-verity hasher into a
  * temp file in DIR (src/io/temp-name.ts), which is fsynced and then placed under its digest name
@@ -24,7 +24,7 @@ const MEMORY_OBJECT_MAX = 1 << 20;
 export const READ_CHUNK = 1 << 20;
 /** Object writes running in the background at most (ObjectStore.background). */
 const MAX_PENDING_WRITES = 32;
-/** Mode of a stored object and of the `XX` fan-out directories (spec §4.1.5). */
+/** Mode of a stored object and of the `XX` fan-out directories (composefs-image.md §4.1.5). */
 const OBJECT_MODE = 0o644;
 const FANOUT_MODE = 0o755;
 
@@ -35,7 +35,7 @@ export interface StoredObject {
   payload: string;
 }
 
-/** `XX/REST` for a 64-hex digest (spec §1.7, `digest_to_path`). */
+/** `XX/REST` for a 64-hex digest (composefs-image.md §1.7, `digest_to_path`). */
 export function objectPath(hex: string): string {
   return `${hex.slice(0, 2)}/${hex.slice(2)}`;
 }

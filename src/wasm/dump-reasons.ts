@@ -28,7 +28,7 @@ export const F_XATTR_KEY = 12 satisfies i32;
 /** A refusal of the whole input or line, naming no field. */
 export const F_NONE = -1 satisfies i32;
 
-/** Reasons, in the order of the checks (§3.5). The failure's numbers and bytes are those the message quotes. */
+/** Reasons, in the order of the checks (composefs-image.md §3.5). The failure's numbers and bytes are those the message quotes. */
 export const DUMP_EMBEDDED_NUL = 1 satisfies i32; // number: position in the line
 export const DUMP_EMPTY_PATH = 2 satisfies i32;
 export const DUMP_INVALID_INTEGER = 3 satisfies i32; // bytes: the field's text

@@ -1,7 +1,7 @@
 /**
  * Finding dumpfile lines and their fixed fields (spec composefs-image.md §3.1), 16 bytes at a time:
  * a line ends at "\n"; its first 11 fields end at single spaces (missing trailing fields are
- * empty) and the xattrs follow. A NUL anywhere in a line refuses it (§3.5 step 1) once the
+ * empty) and the xattrs follow. A NUL anywhere in a line refuses it (composefs-image.md §3.5 step 1) once the
  * line's "\n" is found: in strict mode a last line without one is refused for that instead.
  */
 import { DUMP_EMBEDDED_NUL, F_NONE, FIXED_FIELDS } from '../../contract/dump-reasons';

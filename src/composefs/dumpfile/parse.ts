@@ -28,7 +28,7 @@ const DASH = 0x2d;
 const DOT = 0x2e;
 const AT = 0x40;
 const BACKSLASH = 0x5c;
-/** Remaining xattr text longer than this is "Too many xattrs" (§3.5 step 13). */
+/** Remaining xattr text longer than this is "Too many xattrs" (composefs-image.md §3.5 step 13). */
 const MAX_XATTR_TEXT = 65535;
 const DIGEST_HEX_LENGTH = 64;
 
@@ -380,7 +380,7 @@ function feedLines(b: DumpBuilder, buf: Uint8Array, start: number, end: number, 
 
 function finishTail(b: DumpBuilder, tail: Uint8Array, strict: boolean): void {
   if (tail.length === 0) return;
-  // A final line without "\n": processed, except in strict mode (§3.5).
+  // A final line without "\n": processed, except in strict mode (composefs-image.md §3.5).
   if (strict) b.fail(R.DUMP_MISSING_NEWLINE, b.lines + 1, F_NONE);
   b.line(tail, 0, tail.length, b.lines + 1);
 }
