@@ -1,5 +1,5 @@
 /**
- * A caller's tree (src/composefs/tree.ts Node, from a directory, tar, OCI or ostree source) as
+ * A caller's tree (src/tree/tree.ts Node, from a directory, tar, OCI or ostree source) as
  * records, encoded by src/wasm/tree-records.ts: nodes in pre-order, parents before children,
  * each (little-endian):
  *   the fixed part (RECORD_* offsets, RECORD_FIXED_SIZE bytes): u32 parent index

@@ -1,6 +1,6 @@
 /**
  * The composefs tree inside the Wasm builder: the dumpfile parser (dumpfile.ts) builds it, the
- * EROFS writer (writer/) reads it. A port of src/composefs/tree.ts's Node (libcomposefs'
+ * EROFS writer (writer/) reads it. A port of src/tree/tree.ts's Node (libcomposefs'
  * `struct lcfs_node`, spec composefs-image.md §2.8, §3.3, §3.4): one Node is a directory entry
  * with its inode; a hardlink alias has `linkTo` set and no inode fields of its own. Names,
  * payloads, contents, xattr keys and values are raw bytes. One Wasm instance serves one build

@@ -1,5 +1,5 @@
 /**
- * Where a repository's temp files (src/temp-name.ts) can be left by a killed process: the repo
+ * Where a repository's temp files (src/io/temp-name.ts) can be left by a killed process: the repo
  * root (the writer lock's holder file), `tmp/` (metadata writes), `cfs/objects/` and each
  * `cfs/objects/XX/` (objects). prune and fsck reclaim those whose process is gone.
  */

@@ -2,7 +2,7 @@
  * Which process is this, and does a process named so still run: boot id
  * (/proc/sys/kernel/random/boot_id), pid and start time (field 22 of /proc/PID/stat, clock ticks
  * since boot). Together they survive reboots and pid reuse; hosts without /proc (macOS, Windows)
- * have the pid alone. Used by lock files (src/lockfile.ts) and temp names (src/temp-name.ts).
+ * have the pid alone. Used by lock files (src/io/lockfile.ts) and temp names (src/io/temp-name.ts).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 /**
  * The one naming scheme of cfskit's temp files, so that whoever finds one can tell whether its
- * process still runs: `.cfskit-tmp.<pid>.<tag>.<random>`, tag = processTag (src/process-id.ts: a
+ * process still runs: `.cfskit-tmp.<pid>.<tag>.<random>`, tag = processTag (src/io/process-id.ts: a
  * hash of host, boot id, pid and process start time). A temp file is reclaimable when no process
  * with its pid runs or the one that does has another tag (a reboot, pid reuse). On hosts without
  * /proc the tag covers host and pid only, so a temp file whose pid runs is also reclaimed once it

@@ -1,7 +1,7 @@
 /**
  * The cfskit writer lock of a repository. ostree locks `.lock` with OFD/flock locks (spec
  * ostree.md §2.11); cfskit writers (commit, prune) serialize on their own lock file `.cfskit-lock`
- * instead (see src/lockfile.ts). cfskit therefore does not exclude concurrent *ostree* writers
+ * instead (see src/io/lockfile.ts). cfskit therefore does not exclude concurrent *ostree* writers
  * (documented).
  */
 import { join } from 'node:path';

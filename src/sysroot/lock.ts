@@ -1,6 +1,6 @@
 /**
  * The sysroot lock. ostree takes an exclusive OFD lock on `ostree/lock` (ostree.md §2.11); cfskit
- * processes serialize on their own lock file `ostree/cfskit.lock` instead (see src/lockfile.ts).
+ * processes serialize on their own lock file `ostree/cfskit.lock` instead (see src/io/lockfile.ts).
  * This does not exclude a concurrent real `ostree` process (documented limitation: don't run both
  * on one sysroot at once).
  */

@@ -17,7 +17,7 @@ export function readOrigin(path: string, f: Fs = nodeFs): KeyFile | undefined {
 
 /**
  * Rewrites the origin via temp + fsync + rename, as ostree does (ostree.md §3.9 pin); the temp file is
- * named by src/temp-name.ts, so admin cleanup reclaims one a killed process left.
+ * named by src/io/temp-name.ts, so admin cleanup reclaims one a killed process left.
  */
 export function writeOrigin(path: string, origin: KeyFile, f: Fs = nodeFs): void {
   try {

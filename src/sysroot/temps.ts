@@ -1,5 +1,5 @@
 /**
- * Where a sysroot's temp files (src/temp-name.ts) can be left by a killed process: `ostree/` (the
+ * Where a sysroot's temp files (src/io/temp-name.ts) can be left by a killed process: `ostree/` (the
  * sysroot lock's holder file), each stateroot's `deploy/` (origin files) and `composefs/` (images).
  * admin cleanup reclaims those whose process is gone.
  */

@@ -1,5 +1,5 @@
 /**
- * Encodes a caller's tree (src/composefs/tree.ts) as the records assembly/composefs/tree-records.ts
+ * Encodes a caller's tree (src/tree/tree.ts) as the records assembly/composefs/tree-records.ts
  * decodes (the layout is documented there): nodes in pre-order with children in insertion order
  * (the writer sorts), in chunks of whole records. An alias whose target is not in the tree is
  * refused here, as the writer would (spec composefs-image.md §2.9 P4). Every node is first held to

@@ -261,7 +261,7 @@ function nodePath(node: Node): Uint8Array {
 
 /**
  * Fails the write like mkcomposefs ("cannot write file: <strerror of code>", composefs-image.md §2.11); the text is
- * the CfsError field `WHERE: DETAIL` naming the node at fault (src/composefs/write-error.ts).
+ * the CfsError field `WHERE: DETAIL` naming the node at fault (src/wasm/write-error.ts).
  */
 export function writeFail(code: string, where: string, detail: string): void {
   fail(FAIL_WRITE, 0, code, where + ': ' + detail);

@@ -1,6 +1,6 @@
 /**
  * One entry point for every image source: a directory, tar layers, an OCI image layout or a
- * dumpfile, each giving the tree the EROFS writer takes (src/composefs/tree.ts).
+ * dumpfile, each giving the tree the EROFS writer takes (src/tree/tree.ts).
  */
 import { stat } from 'node:fs/promises';
 import type { Node } from '../../tree/tree.js';

@@ -5,7 +5,7 @@
  * are applied: removed paths are deleted, modified then added paths are copied from the old etc/.
  * The local version always wins; there is no content-level merge.
  *
- * Defaults come from image trees (src/composefs/tree.ts), the old etc/ from disk. Attributes the
+ * Defaults come from image trees (src/tree/tree.ts), the old etc/ from disk. Attributes the
  * disk cannot hold (ownership when not root, xattrs always) go to the sidecar (etc-attrs.ts).
  * Paths inside etc/ are handled as raw bytes (latin1 strings internally).
  */
