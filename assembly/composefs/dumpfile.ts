@@ -20,7 +20,7 @@ import { ByteSlab } from './dumpfile/slab';
 import { ChildTable, hashBytes, Interner, PathTable } from './dumpfile/tables';
 import { cStringLength, escapeByte, escapeRefusal, findBackslash, unescapeTo } from './dumpfile/unescape';
 import { equalMemory, isDevice, isDir, isLnk, isValidType, Node, Xattr } from './tree';
-import { budgetAfterSet, BUDGET_REFUSED, INLINE_CONTENT_MAX, MAX_NAME_LENGTH, PATH_MAX } from '../contract/erofs';
+import { budgetAfterSet, BUDGET_REFUSED, DUMP_XATTR_TEXT_MAX, INLINE_CONTENT_MAX, MAX_NAME_LENGTH, PATH_MAX } from '../contract/erofs';
 
 const SPACE: u32 = 0x20;
 const SLASH: u32 = 0x2f;
@@ -28,8 +28,6 @@ const DASH: u32 = 0x2d;
 const DOT: u32 = 0x2e;
 const AT: u32 = 0x40;
 const EQUALS: u32 = 0x3d;
-/** Remaining xattr text longer than this is "Too many xattrs" (composefs-image.md §3.5 step 13). */
-const MAX_XATTR_TEXT: i32 = 65535;
 const MIN_BUFFER: usize = 1 << 16;
 const MAX_BUFFER: usize = 1 << 30;
 
@@ -299,7 +297,7 @@ function inodeFields(node: Node, mode: u32, restStart: usize, end: usize, line: 
     if (hasContent) node.content = slab.copy(contentPtr, contentLen);
   }
 
-  if (<i32>(end - restStart) > MAX_XATTR_TEXT) reject(line, R.DUMP_TOO_MANY_XATTRS, F_XATTRS);
+  if (<i32>(end - restStart) > DUMP_XATTR_TEXT_MAX) reject(line, R.DUMP_TOO_MANY_XATTRS, F_XATTRS);
   if (restStart < end) xattrs(node, restStart, end, line);
 
   node.nlink = nlink;

@@ -175,6 +175,8 @@ export const MAX_NAME_LENGTH: i32 = 255;
 export const INLINE_CONTENT_MAX: i32 = 5000;
 /** Symlink targets and payloads must be shorter than PATH_MAX. */
 export const PATH_MAX: i32 = 4096;
+/** A dumpfile line's xattr text longer than this is "Too many xattrs" (composefs-image.md §3.5 step 13). */
+export const DUMP_XATTR_TEXT_MAX: i32 = 65535;
 /** Whiteout stubs 00..ff added to the root (composefs-image.md §2.9 P3): char device, mode 020644, rdev 0. */
 export const WHITEOUT_STUB_MODE: u32 = 0o020644;
 

@@ -4,7 +4,7 @@
  * messages (composefs-image.md §3.5), strict mode as `CFS_PARSE_STRICT` (§3.6). Works on bytes throughout.
  */
 import { ByteSlab, equalBytes, hexValue } from '../bytes.js';
-import { budgetAfterSet, BUDGET_REFUSED, INLINE_CONTENT_MAX, MAX_NAME_LENGTH, PATH_MAX } from '../../formats/erofs.js';
+import { budgetAfterSet, BUDGET_REFUSED, DUMP_XATTR_TEXT_MAX, INLINE_CONTENT_MAX, MAX_NAME_LENGTH, PATH_MAX } from '../../formats/erofs.js';
 import { isDevice, isDir, isLnk, isValidType, Node } from '../../tree/tree.js';
 import { dumpError, type DumpQuote } from '../../wasm/dump-error.js';
 import * as R from '../../wasm/dump-reasons.js';
@@ -28,8 +28,6 @@ const DASH = 0x2d;
 const DOT = 0x2e;
 const AT = 0x40;
 const BACKSLASH = 0x5c;
-/** Remaining xattr text longer than this is "Too many xattrs" (composefs-image.md §3.5 step 13). */
-const MAX_XATTR_TEXT = 65535;
 const DIGEST_HEX_LENGTH = 64;
 
 interface PendingLink {
@@ -180,7 +178,7 @@ class DumpBuilder {
       node.content = content;
     }
 
-    if (end - restStart > MAX_XATTR_TEXT) this.fail(R.DUMP_TOO_MANY_XATTRS, line, F_XATTRS);
+    if (end - restStart > DUMP_XATTR_TEXT_MAX) this.fail(R.DUMP_TOO_MANY_XATTRS, line, F_XATTRS);
     this.xattrs(node, buf, restStart, end, line);
 
     node.nlink = nlink;
