@@ -5,21 +5,13 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { createPrivateKey, sign } from 'node:crypto';
-import { CfsError } from '../../src/errors.js';
 import { decodeSummary, encodeSummary, type Summary } from '../../src/ostree/summary.js';
 import { decodeDetached, encodeDetached, signaturesOf, withSignatures } from '../../src/sign/commitmeta.js';
 import { parsePublicKey, parseSecretKey, verifyData } from '../../src/sign/ed25519.js';
 import { keyPair } from './fixture.js';
+import { onlyCfsError } from '../helpers/fuzz.js';
 
 const runs = Number(process.env.CFSKIT_FUZZ_RUNS ?? 2000);
-
-function onlyCfsError(f: () => unknown): void {
-  try {
-    f();
-  } catch (e) {
-    if (!(e instanceof CfsError)) throw e;
-  }
-}
 
 const hex = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('hex'));
 const arbSummary: fc.Arbitrary<Summary> = fc.record({

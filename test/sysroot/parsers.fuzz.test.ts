@@ -10,31 +10,23 @@ import { BootEntry } from '../../src/formats/bls.js';
 import { readCpio, writeCpio } from '../../src/formats/cpio.js';
 import { formatEtcAttrs, parseEtcAttrs } from '../../src/sysroot/etc/etc-attrs.js';
 import { KeyFile } from '../../src/formats/keyfile.js';
+import { onlyCfsError } from '../helpers/fuzz.js';
 
 const runs = Number(process.env.CFSKIT_FUZZ_RUNS ?? 2000);
 const opts = (seed: number) => ({ seed, numRuns: runs });
-
-/** Calls `parse`; only a CfsError may come out. */
-function parsesOrRefuses(parse: () => unknown): void {
-  try {
-    parse();
-  } catch (e) {
-    if (!(e instanceof CfsError)) throw e;
-  }
-}
 
 const textish = fc.array(fc.constantFrom('[', ']', '=', '#', ' ', '\t', '\n', '\r', '\\', 'a', 'k', 'é', '\0', 's', 'n'), { maxLength: 200 }).map((a) => a.join(''));
 
 describe('sysroot parsers fuzz', () => {
   it('keyfile: random bytes and keyfile-ish text parse or fail with CfsError', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (b) => parsesOrRefuses(() => KeyFile.parse(b))), opts(1));
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (b) => onlyCfsError(() => KeyFile.parse(b))), opts(1));
     fc.assert(
       fc.property(textish, (t) =>
-        parsesOrRefuses(() => {
+        onlyCfsError(() => {
           const kf = KeyFile.parse(t);
           // what parses prints and re-parses to the same text
           expect(KeyFile.parse(kf.toString()).toString()).to.equal(kf.toString());
-          for (const g of kf.groupNames()) for (const k of kf.keys(g)) parsesOrRefuses(() => kf.getString(g, k));
+          for (const g of kf.groupNames()) for (const k of kf.keys(g)) onlyCfsError(() => kf.getString(g, k));
         }),
       ),
       opts(2),
@@ -53,10 +45,10 @@ describe('sysroot parsers fuzz', () => {
   });
 
   it('BLS: random bytes parse or fail with CfsError; printed entries re-parse identically', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (b) => parsesOrRefuses(() => BootEntry.parse(b))), opts(4));
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (b) => onlyCfsError(() => BootEntry.parse(b))), opts(4));
     fc.assert(
       fc.property(textish, (t) =>
-        parsesOrRefuses(() => {
+        onlyCfsError(() => {
           const e = BootEntry.parse(t);
           expect(BootEntry.parse(e.toString()).toString()).to.equal(e.toString());
         }),
@@ -79,21 +71,21 @@ describe('sysroot parsers fuzz', () => {
         const back = readCpio(bytes);
         expect(back.map((m) => Buffer.from(m.name).toString('hex'))).to.deep.equal(members.map((m) => Buffer.from(m.name).toString('hex')));
         back.forEach((m, i) => expect(Buffer.from(m.data).equals(Buffer.from(members[i].data))).to.equal(true));
-        parsesOrRefuses(() => readCpio(bytes.subarray(0, at % (bytes.length + 1))));
+        onlyCfsError(() => readCpio(bytes.subarray(0, at % (bytes.length + 1))));
         const mutated = Buffer.from(bytes);
         mutated[at % mutated.length] = byte;
-        parsesOrRefuses(() => readCpio(mutated));
+        onlyCfsError(() => readCpio(mutated));
       }),
       opts(6),
     );
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 400 }), (b) => parsesOrRefuses(() => readCpio(b))), opts(7));
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 400 }), (b) => onlyCfsError(() => readCpio(b))), opts(7));
     // a header claiming a huge name or file size must not allocate or read past the input
     const huge = Buffer.from(`070701${'0'.repeat(48)}ffffffff${'0'.repeat(32)}ffffffff00000000`, 'latin1');
     expect(() => readCpio(huge)).to.throw(CfsError);
   });
 
   it('etc attribute sidecar: random text parses or fails with CfsError; format → parse round-trips', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (b) => parsesOrRefuses(() => parseEtcAttrs(b))), opts(8));
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (b) => onlyCfsError(() => parseEtcAttrs(b))), opts(8));
     fc.assert(
       fc.property(
         fc.array(fc.tuple(fc.uint8Array({ minLength: 1, maxLength: 12 }), fc.nat(70000), fc.nat(0o7777), fc.array(fc.tuple(fc.uint8Array({ minLength: 1, maxLength: 6 }), fc.uint8Array({ maxLength: 6 })), { maxLength: 2 })), { maxLength: 5 }),
