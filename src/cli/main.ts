@@ -9,10 +9,6 @@ import { subcommands as adminCommands } from './admin.js';
 import { type CommandTable, commandList } from './command-table.js';
 import { dispatch, groupUsage } from './verbs.js';
 
-// Stored objects end in one fsync each on libuv's thread pool (4 threads unless set); concurrent
-// fsyncs share journal commits, so more threads store faster. libuv reads this when the pool starts.
-process.env.UV_THREADPOOL_SIZE ??= '16';
-
 export const commands: CommandTable = {
   init: { summary: 'create an ostree repository', load: () => import('./init.js') },
   log: { summary: 'show a commit and its history', load: () => import('./log.js') },
