@@ -76,7 +76,7 @@ try {
       ]);
       const floor = g.wall + t.wall;
       console.log(
-        `${`same as .tar.gz (${(statSync(gz).size / 1e6).toFixed(0)} MB)`.padEnd(44)} cfskit ${o.wall.toFixed(2)} s ${o.rssMiB.toFixed(0)} MiB; gzip -dc ${g.wall.toFixed(2)} s + .tar ${t.wall.toFixed(2)} s = ${floor.toFixed(2)} s: ${(o.wall / floor).toFixed(2)}×  [target ≤1.2×]  load ${before}`,
+        `${`same as .tar.gz (${(statSync(gz).size / 1e6).toFixed(0)} MB)`.padEnd(44)} cfskit ${o.wall.toFixed(2)} s (cpu ${o.cpu.toFixed(2)}) ${o.rssMiB.toFixed(0)} MiB; gzip -dc ${g.wall.toFixed(2)} s (cpu ${g.cpu.toFixed(2)}) + .tar ${t.wall.toFixed(2)} s (cpu ${t.cpu.toFixed(2)}) = ${floor.toFixed(2)} s: ${(o.wall / floor).toFixed(2)}× wall, ${(o.cpu / (g.cpu + t.cpu)).toFixed(2)}× cpu  [target ≤1.2×]  load ${before}`,
       );
     }
   }

@@ -4,7 +4,7 @@
  * alone would hash on the scalar path. Same digests as FsverityHasher.
  */
 import { hashEach, RootBatch } from '../wasm/batch.js';
-import { descriptor, DESCRIPTOR_SIZE, digestResult, type FsverityDigest } from './descriptor.js';
+import { DESCRIPTOR_SIZE, digestResult, writeDescriptor, type FsverityDigest } from './descriptor.js';
 import { FsverityHasher } from './hasher.js';
 import { resolveParams, type FsverityOptions, type VerityParams } from './params.js';
 
@@ -51,10 +51,11 @@ export class DigestBatch {
     const roots = this.roots.roots();
     const descriptors = new Uint8Array(this.count * DESCRIPTOR_SIZE);
     for (let i = 0; i < this.count; i++) {
-      descriptors.set(descriptor(this.p, this.roots.data(i).length, roots.subarray(i * digestSize, (i + 1) * digestSize)), i * DESCRIPTOR_SIZE);
+      writeDescriptor(this.p, this.roots.data(i).length, roots.subarray(i * digestSize, (i + 1) * digestSize), descriptors, i * DESCRIPTOR_SIZE);
     }
     const hashes = hashEach(alg, descriptors, DESCRIPTOR_SIZE);
-    return Array.from({ length: this.count }, (_, i) => digestResult(hashAlg, hashes.slice(i * digestSize, (i + 1) * digestSize)));
+    // views of one buffer per batch, not an ArrayBuffer per file
+    return Array.from({ length: this.count }, (_, i) => digestResult(hashAlg, hashes.subarray(i * digestSize, (i + 1) * digestSize)));
   }
 
   clear(): void {

@@ -19,15 +19,22 @@ const OFF_SALT = 80;
 /** The 256-byte descriptor for a file of dataSize bytes with the given Merkle root hash. */
 export function descriptor(p: VerityParams, dataSize: number, rootHash: Uint8Array): Uint8Array {
   const d = new Uint8Array(DESCRIPTOR_SIZE);
-  const dv = new DataView(d.buffer);
-  d[0] = VERSION;
-  d[1] = p.alg;
-  d[2] = Math.log2(p.blockSize);
-  d[3] = p.salt.length;
-  dv.setBigUint64(OFF_DATA_SIZE, BigInt(dataSize), true);
-  d.set(rootHash, OFF_ROOT_HASH);
-  d.set(p.salt, OFF_SALT);
+  writeDescriptor(p, dataSize, rootHash, d, 0);
   return d;
+}
+
+/** Writes the descriptor at `offset` of `out` (whose bytes there are zero): many files' descriptors share one buffer. */
+export function writeDescriptor(p: VerityParams, dataSize: number, rootHash: Uint8Array, out: Uint8Array, offset: number): void {
+  out[offset] = VERSION;
+  out[offset + 1] = p.alg;
+  out[offset + 2] = Math.log2(p.blockSize);
+  out[offset + 3] = p.salt.length;
+  // the u64 little-endian size, without a BigInt per file (sizes are below 2^53)
+  const dv = new DataView(out.buffer, out.byteOffset + offset + OFF_DATA_SIZE, 8);
+  dv.setUint32(0, dataSize % 2 ** 32, true);
+  dv.setUint32(4, Math.floor(dataSize / 2 ** 32), true);
+  out.set(rootHash, offset + OFF_ROOT_HASH);
+  out.set(p.salt, offset + OFF_SALT);
 }
 
 /** The fs-verity digest: the (unsalted) hash of the descriptor. */

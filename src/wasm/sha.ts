@@ -1,8 +1,15 @@
 /**
- * Bridges to the Wasm SHA-2 and fs-verity block hashing (assembly/sha.ts, assembly/fsverity.ts).
- * Data already in Wasm memory (an IoBuffer view) is hashed where it lies; other data is copied
- * through the scratch buffer in pieces.
+ * SHA-2 and fs-verity block hashing: node:crypto's one-shot hash where Node has it (OpenSSL, with
+ * the CPU's SHA instructions where there are some), else the Wasm core (assembly/sha.ts,
+ * assembly/fsverity.ts). Measured on the project machine (AMD EPYC with SHA-NI, CPU time):
+ * per 4 KiB block 680–690 MB/s against 360–410 MB/s for the Wasm 4-lane SHA-256, whole
+ * messages 635–775 MB/s against 110–120 MB/s, a 200-byte message 2.5 µs against 5 µs
+ * (`createHash` per block or a copied Hash: 410–475 MB/s, no better than Wasm). Salted blocks
+ * stay on Wasm (node:crypto has no one-shot from a saved state).
+ * For Wasm, data already in Wasm memory (an IoBuffer view) is hashed where it lies; other data
+ * is copied through the scratch buffer in pieces.
  */
+import * as crypto from 'node:crypto';
 import { buffers, copyIn, IO_SIZE, view } from './buffers.js';
 import { inWasmMemory, wasm } from './instance.js';
 import { SHA256_ID, SHA512_ID } from './abi.js';
@@ -16,6 +23,22 @@ interface ShaExports {
 }
 
 const core = () => wasm<ShaExports>();
+
+/** `crypto.hash` (Node ≥ 20.12); absent on older Node, where the Wasm core hashes everything. */
+const oneShot = typeof crypto.hash === 'function' ? crypto.hash : null;
+let native = oneShot !== null;
+
+/** One-shot SHA-256/512 by node:crypto, or null when the Wasm core hashes. */
+export function nativeSha(alg: HashAlgId): ((data: Uint8Array) => Uint8Array) | null {
+  if (!native || !oneShot) return null;
+  const name = alg === SHA256_ID ? 'sha256' : 'sha512';
+  return (data) => oneShot(name, data, 'buffer');
+}
+
+/** Turns hashing by node:crypto off or on (tests and the benchmark measure the Wasm core with it). */
+export function setNative(on: boolean): void {
+  native = on && oneShot !== null;
+}
 
 export { SHA256_ID, SHA512_ID };
 export type HashAlgId = typeof SHA256_ID | typeof SHA512_ID;
@@ -40,6 +63,8 @@ function eachPiece(data: Uint8Array, piece: number, fn: (ptr: number, length: nu
 
 /** Plain SHA-256 or SHA-512 of data. */
 export function shaDigest(alg: HashAlgId, data: Uint8Array): Uint8Array {
+  const sha = nativeSha(alg);
+  if (sha) return sha(data);
   const c = core();
   const hb = hashBlockOf(alg);
   const whole = data.length - (data.length % hb);
@@ -65,9 +90,14 @@ export interface BlockHashing {
 
 /** Hashes whole blocks (blocks.length is a multiple of blockSize), writing one digest per block into out at outOffset. */
 export function hashBlocks(h: BlockHashing, blocks: Uint8Array, out: Uint8Array, outOffset = 0): void {
+  const d = digestSizeOf(h.alg);
+  const sha = h.saltBlock ? null : nativeSha(h.alg);
+  if (sha) {
+    for (let off = 0; off < blocks.length; off += h.blockSize, outOffset += d) out.set(sha(blocks.subarray(off, off + h.blockSize)), outOffset);
+    return;
+  }
   const c = core();
   const { out: results, small } = buffers();
-  const d = digestSizeOf(h.alg);
   let salt = 0;
   if (h.saltBlock) {
     copyIn(small.ptr, h.saltBlock);

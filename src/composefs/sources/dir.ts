@@ -105,7 +105,7 @@ async function fillContents(files: PendingFile[], opts: SourceOptions): Promise<
       const job = jobs[next++];
       const digests = await run({ paths: job.map((f) => f.path), sizes: job.map((f) => Number(f.size)), store: store?.dir ?? null });
       job.forEach((f, i) => {
-        const bytes = digests.slice(i * 32, (i + 1) * 32);
+        const bytes = digests.subarray(i * 32, (i + 1) * 32);
         setExternal(f.node, stored({ bytes, hex: Buffer.from(bytes).toString('hex') }));
         opts.progress?.advance(1, Number(f.size));
       });
