@@ -64,9 +64,13 @@ function stripes(s: usize, p: usize, end: usize): void {
 
 /** Hashes `len` bytes of the input buffer into state `s`. */
 export function xxh64Update(s: usize, len: usize): void {
+  hashRange(s, input, len);
+}
+
+/** Hashes the `len` bytes at `p` into state `s`. */
+export function hashRange(s: usize, p: usize, len: usize): void {
   store<u64>(s, load<u64>(s, TOTAL) + <u64>len, TOTAL);
-  let p = input;
-  const end = input + len;
+  const end = p + len;
   let tailLen = <usize>load<u64>(s, TAIL_LEN);
   if (tailLen > 0) {
     const take = min<usize>(32 - tailLen, len);
