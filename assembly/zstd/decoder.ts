@@ -486,6 +486,17 @@ function fieldTable(kind: i32, mode: u32, at: usize, avail: usize): i32 {
   return tablesReady ? 0 : -2;
 }
 
+/** Copies `n` bytes from `src` to `dst` (at least 16 bytes apart, or `src` after `dst`) in whole vectors: up to 15 bytes past `dst + n` are overwritten. */
+// @ts-ignore: decorator
+@inline function copyWild(dst: usize, src: usize, n: usize): void {
+  const end = dst + n;
+  while (dst < end) {
+    v128.store(dst, v128.load(src));
+    dst += 16;
+    src += 16;
+  }
+}
+
 /** Decodes a compressed block of `size` bytes; returns its output length or a negated reason. */
 function compressed(size: usize): i32 {
   const litBytes = readLiterals(size);
@@ -560,26 +571,22 @@ function compressed(size: usize): i32 {
       }
       if (ll > litEnd - lit) return -ZSTD_LITERALS_OVERRUN;
       if (ll + ml > limit - op) return -ZSTD_BLOCK_SIZE;
-      if (ll <= 16) {
-        store<u64>(op, load<u64>(lit));
-        store<u64>(op, load<u64>(lit, 8), 8);
-      } else {
-        memory.copy(op, lit, ll);
-      }
+      copyWild(op, lit, ll);
       op += ll;
       lit += ll;
       if (offset == 0 || offset > <u64>(op - win)) return -ZSTD_OFFSET;
-      let from = op - <usize>offset;
       const matchEnd = op + ml;
-      if (offset >= 8) {
-        while (op < matchEnd) {
-          store<u64>(op, load<u64>(from));
-          op += 8;
-          from += 8;
-        }
-      } else {
-        while (op < matchEnd) store<u8>(op++, load<u8>(from++));
+      let from = op - <usize>offset;
+      if (offset < 16) {
+        // a short period: copy one period-multiple of at least 16 bytes byte by byte, then whole vectors from that far back
+        let far = <usize>offset;
+        while (far < 16) far <<= 1;
+        const head = min<usize>(far, ml);
+        for (let i: usize = 0; i < head; i++) store<u8>(op + i, load<u8>(from + i));
+        from = op + head - far;
+        op += head;
       }
+      copyWild(op, from, matchEnd - op);
       op = matchEnd;
     }
     if (bPos != 0) return -ZSTD_SEQUENCE_STREAM;

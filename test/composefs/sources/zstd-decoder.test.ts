@@ -3,7 +3,8 @@
  * `zstd` CLI: every stream it writes (levels 1, 3, 19, --ultra -22, --long=27, checksum on and
  * off, content size present and absent, many small blocks, multi-job frames, RLE, raw and
  * compressed blocks, several frames, skippable and empty frames) decodes to exactly the input,
- * however the stream is cut into chunks; a window over the limit is refused as `zstd -d` refuses it.
+ * however the stream is cut into chunks; memory follows the window, not the stream; a window over
+ * the limit is refused as `zstd -d` refuses it.
  */
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
@@ -88,6 +89,21 @@ describe('sources: the zstd block decoder against `zstd`', function () {
     const stream = Buffer.concat([zstd(a, ['-19']), skippable, empty, zstd(b, ['-1', '--no-check'], true), emptyPiped, zstd(a, ['-3'])]);
     expect(spawnSync('zstd', ['-d', '-q', '-c'], { input: stream, maxBuffer: 1 << 30 }).stdout).to.deep.equal(Buffer.concat([a, b, a]));
     expect(await decoded(stream, 7777)).to.deep.equal(Buffer.concat([a, b, a]));
+  });
+
+  it('a 256 MiB stream with a 1 MiB window decodes in memory bounded by the window, not the stream', async () => {
+    const size = 256 << 20;
+    const z = spawnSync('sh', ['-c', `yes 'cfskit: one line the window holds many times over' | head -c ${size} | zstd -q -c -1 --zstd=wlog=20`], { maxBuffer: 1 << 28 }).stdout;
+    expect(z[5] >> 3, 'the header claims 2^20').to.equal(10);
+    const before = process.memoryUsage.rss();
+    let peak = before;
+    let n = 0;
+    for await (const c of unzstd(pieces(z, 65536), 'l.zst')) {
+      n += c.length;
+      if ((n & 0xfffff) < c.length) peak = Math.max(peak, process.memoryUsage.rss());
+    }
+    expect(n).to.equal(size); // and the frame's XXH64 matched
+    expect(peak - before).to.be.lessThan(96 << 20);
   });
 
   it('a frame needing a 256 MiB window (--long=28) is refused as `zstd -d` refuses it', async () => {
