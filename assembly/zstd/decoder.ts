@@ -32,11 +32,16 @@ const weights = heap.alloc(256 + PAD);
 /** Normalized counts (i16) and the next-state counters (u16) of the table being built. */
 const norm = heap.alloc(2 * 256);
 const nextState = heap.alloc(2 * 256);
-/** FSE tables: per state, baseline << 16 | bits << 8 | symbol. */
+/** FSE tables as built: per state, baseline << 16 | bits << 8 | symbol. */
 const weightTable = heap.alloc(4 << HUF_WEIGHT_LOG_MAX);
-const llCustom = heap.alloc(4 << LL_LOG_MAX), mlCustom = heap.alloc(4 << ML_LOG_MAX), ofCustom = heap.alloc(4 << OF_LOG_MAX);
-const llRle = heap.alloc(4), mlRle = heap.alloc(4), ofRle = heap.alloc(4);
-const llPredef = heap.alloc(4 << 6), mlPredef = heap.alloc(4 << 6), ofPredef = heap.alloc(4 << 5);
+const fseScratch = heap.alloc(4 << LL_LOG_MAX);
+/**
+ * Sequence tables: per state, the symbol's value base << 32 | its extra bits << 24 | the state's
+ * bits << 16 | baseline (u64).
+ */
+const llCustom = heap.alloc(8 << LL_LOG_MAX), mlCustom = heap.alloc(8 << ML_LOG_MAX), ofCustom = heap.alloc(8 << OF_LOG_MAX);
+const llRle = heap.alloc(8), mlRle = heap.alloc(8), ofRle = heap.alloc(8);
+const llPredef = heap.alloc(8 << 6), mlPredef = heap.alloc(8 << 6), ofPredef = heap.alloc(8 << 5);
 const hash = xxh64State();
 
 /** Predefined distributions and the code → (baseline, extra bits) tables of the format. */
@@ -76,9 +81,12 @@ let countMaxSym: i32 = 0;
 let bBase: usize = 0;
 let bPos: isize = 0;
 
-buildFse(llPredef, LL_NORM, LL_MAX_SYM, 6);
-buildFse(mlPredef, ML_NORM, ML_MAX_SYM, 6);
-buildFse(ofPredef, OF_NORM, 28, 5);
+buildFse(fseScratch, LL_NORM, LL_MAX_SYM, 6);
+sequenceTable(llPredef, fseScratch, 6, 0);
+buildFse(fseScratch, ML_NORM, ML_MAX_SYM, 6);
+sequenceTable(mlPredef, fseScratch, 6, 2);
+buildFse(fseScratch, OF_NORM, 28, 5);
+sequenceTable(ofPredef, fseScratch, 5, 1);
 
 export function zstdInput(): usize {
   return input;
@@ -453,6 +461,28 @@ function readLiterals(size: usize): i32 {
 
 // ---- sequences
 
+/** One sequence table entry for `symbol` of field `kind` (0 literals length, 1 offset, 2 match length) with FSE entry `e`. */
+function sequenceEntry(kind: i32, e: u32): u64 {
+  const s = <usize>(e & 0xff);
+  let base: u32, extra: u32;
+  if (kind == 0) {
+    base = load<u32>(LL_BASE + (s << 2));
+    extra = load<u8>(LL_BITS + s);
+  } else if (kind == 1) {
+    base = <u32>1 << <u32>s;
+    extra = <u32>s;
+  } else {
+    base = load<u32>(ML_BASE + (s << 2));
+    extra = load<u8>(ML_BITS + s);
+  }
+  return (<u64>base << 32) | (<u64>extra << 24) | (<u64>((e >> 8) & 0xff) << 16) | <u64>(e >> 16);
+}
+
+/** Converts the FSE table of `log` at `fse` into the sequence table at `dst`. */
+function sequenceTable(dst: usize, fse: usize, log: i32, kind: i32): void {
+  for (let u: usize = 0; u < (<usize>1 << log); u++) store<u64>(dst + (u << 3), sequenceEntry(kind, load<u32>(fse + (u << 2))));
+}
+
 /** Chooses the table of one sequence field from its mode. Returns the bytes its description takes, or -1. */
 function fieldTable(kind: i32, mode: u32, at: usize, avail: usize): i32 {
   const maxSym = kind == 0 ? LL_MAX_SYM : kind == 1 ? OF_MAX_SYM : ML_MAX_SYM;
@@ -467,7 +497,7 @@ function fieldTable(kind: i32, mode: u32, at: usize, avail: usize): i32 {
     const s = <u32>load<u8>(at);
     if (s > <u32>maxSym) return -1;
     const rle = kind == 0 ? llRle : kind == 1 ? ofRle : mlRle;
-    store<u32>(rle, s);
+    store<u64>(rle, sequenceEntry(kind, s));
     if (kind == 0) { llTable = rle; llLog = 0; }
     else if (kind == 1) { ofTable = rle; ofLog = 0; }
     else { mlTable = rle; mlLog = 0; }
@@ -476,8 +506,9 @@ function fieldTable(kind: i32, mode: u32, at: usize, avail: usize): i32 {
   if (mode == 2) {
     const maxLog = kind == 0 ? LL_LOG_MAX : kind == 1 ? OF_LOG_MAX : ML_LOG_MAX;
     const custom = kind == 0 ? llCustom : kind == 1 ? ofCustom : mlCustom;
-    const used = readTable(custom, at, avail, maxSym, maxLog);
+    const used = readTable(fseScratch, at, avail, maxSym, maxLog);
     if (used < 0) return -1;
+    sequenceTable(custom, fseScratch, countLog, kind);
     if (kind == 0) { llTable = custom; llLog = countLog; }
     else if (kind == 1) { ofTable = custom; ofLog = countLog; }
     else { mlTable = custom; mlLog = countLog; }
@@ -538,15 +569,15 @@ function compressed(size: usize): i32 {
     let ofState = <u32>readBits(ofLog);
     let mlState = <u32>readBits(mlLog);
     for (let i: u32 = 0; i < count; i++) {
-      const llE = load<u32>(llTable + (<usize>llState << 2));
-      const mlE = load<u32>(mlTable + (<usize>mlState << 2));
-      const ofE = load<u32>(ofTable + (<usize>ofState << 2));
-      const ofCode = <i32>(ofE & 0xff);
-      const mlCode = <usize>(mlE & 0xff);
-      const llCode = <usize>(llE & 0xff);
-      const ofValue = (<u64>1 << <u64>ofCode) + readBits(ofCode);
-      const ml = <usize>load<u32>(ML_BASE + (mlCode << 2)) + <usize>readBits(<i32>load<u8>(ML_BITS + mlCode));
-      const ll = <usize>load<u32>(LL_BASE + (llCode << 2)) + <usize>readBits(<i32>load<u8>(LL_BITS + llCode));
+      const llE = load<u64>(llTable + (<usize>llState << 3));
+      const mlE = load<u64>(mlTable + (<usize>mlState << 3));
+      const ofE = load<u64>(ofTable + (<usize>ofState << 3));
+      const ofValue = (ofE >> 32) + readBits(<i32>(ofE >> 24) & 0xff);
+      // the match length's extra bits, then the literals length's, in one read (≤ 32 bits)
+      const llExtra = <i32>(llE >> 24) & 0xff;
+      const lengths = readBits((<i32>(mlE >> 24) & 0xff) + llExtra);
+      const ml = <usize>(mlE >> 32) + <usize>(lengths >> <u64>llExtra);
+      const ll = <usize>(llE >> 32) + <usize>(lengths & ((<u64>1 << <u64>llExtra) - 1));
       let offset: u64;
       if (ofValue > 3) {
         offset = ofValue - 3;
@@ -565,12 +596,13 @@ function compressed(size: usize): i32 {
         }
       }
       if (i + 1 < count) {
-        llState = (llE >> 16) + <u32>readBits(<i32>((llE >> 8) & 0xff));
-        mlState = (mlE >> 16) + <u32>readBits(<i32>((mlE >> 8) & 0xff));
-        ofState = (ofE >> 16) + <u32>readBits(<i32>((ofE >> 8) & 0xff));
+        // the three states' bits in one read (≤ 26 bits): literals length, match length, offset
+        const llBits = <i32>(llE >> 16) & 0xff, mlBits = <i32>(mlE >> 16) & 0xff, ofBits = <i32>(ofE >> 16) & 0xff;
+        const v = readBits(llBits + mlBits + ofBits);
+        llState = <u32>(llE & 0xffff) + <u32>(v >> <u64>(mlBits + ofBits));
+        mlState = <u32>(mlE & 0xffff) + <u32>((v >> <u64>ofBits) & ((<u64>1 << <u64>mlBits) - 1));
+        ofState = <u32>(ofE & 0xffff) + <u32>(v & ((<u64>1 << <u64>ofBits) - 1));
       }
-      if (ll > litEnd - lit) return -ZSTD_LITERALS_OVERRUN;
-      if (ll + ml > limit - op) return -ZSTD_BLOCK_SIZE;
       copyWild(op, lit, ll);
       op += ll;
       lit += ll;
