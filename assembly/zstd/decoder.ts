@@ -88,6 +88,7 @@ sequenceTable(mlPredef, fseScratch, 6, 2);
 buildFse(fseScratch, OF_NORM, 28, 5);
 sequenceTable(ofPredef, fseScratch, 5, 1);
 
+/** Where the host copies a block's content (at most BLOCK_MAX bytes: the guard refuses larger blocks). */
 export function zstdInput(): usize {
   return input;
 }
