@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
 /** The contract modules. */
-export const SOURCES = ['src/tree/mode.ts', 'src/formats/erofs.ts', 'src/wasm/abi.ts', 'src/wasm/dump-reasons.ts'];
+export const SOURCES = ['src/tree/mode.ts', 'src/formats/erofs.ts', 'src/wasm/abi.ts', 'src/wasm/dump-reasons.ts', 'src/wasm/zstd-reasons.ts'];
 /** Where the AssemblyScript copy of a contract module goes. */
 export const outputOf = (source: string) => `assembly/contract/${basename(source)}`;
 

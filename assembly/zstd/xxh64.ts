@@ -1,19 +1,14 @@
 /**
- * XXH64 (seed 0), streaming: the zstd frame content checksum is its low 32 bits. Each hash keeps
- * its state in a block from `xxh64State` (so streams decoded side by side do not mix); the host
- * copies each chunk into `xxh64Buffer` and calls `xxh64Update`.
+ * XXH64 (seed 0), streaming: the zstd frame content checksum is its low 32 bits. The block
+ * decoder (decoder.ts) hashes each block's output where it lies, with `hashRange`.
  */
 const P1: u64 = 0x9e3779b185ebca87;
 const P2: u64 = 0xc2b2ae3d27d4eb4f;
 const P3: u64 = 0x165667b19e3779f9;
 const P4: u64 = 0x85ebca77c2b2ae63;
 const P5: u64 = 0x27d4eb2f165667c5;
-/** Bytes the host may copy into the input buffer per call. */
-const INPUT_SIZE: usize = 1 << 20;
 /** State layout: 4 lane accumulators, total length, tail length, then up to 31 tail bytes (a stripe is 32). */
 const V1 = 0, V2 = 8, V3 = 16, V4 = 24, TOTAL = 32, TAIL_LEN = 40, TAIL = 48, STATE_SIZE = 80;
-
-const input: usize = heap.alloc(INPUT_SIZE);
 
 // @ts-ignore: decorator
 @inline function round(acc: u64, lane: u64): u64 {
@@ -25,15 +20,7 @@ const input: usize = heap.alloc(INPUT_SIZE);
   return (acc ^ round(0, v)) * P1 + P4;
 }
 
-export function xxh64Buffer(): usize {
-  return input;
-}
-
-export function xxh64BufferSize(): usize {
-  return INPUT_SIZE;
-}
-
-/** A new hash state (never freed: one per decoded stream). */
+/** A new hash state (never freed). */
 export function xxh64State(): usize {
   return heap.alloc(STATE_SIZE);
 }
@@ -62,11 +49,10 @@ function stripes(s: usize, p: usize, end: usize): void {
   store<u64>(s, d, V4);
 }
 
-/** Hashes `len` bytes of the input buffer into state `s`. */
-export function xxh64Update(s: usize, len: usize): void {
+/** Hashes the `len` bytes at `p` into state `s`. */
+export function hashRange(s: usize, p: usize, len: usize): void {
   store<u64>(s, load<u64>(s, TOTAL) + <u64>len, TOTAL);
-  let p = input;
-  const end = input + len;
+  const end = p + len;
   let tailLen = <usize>load<u64>(s, TAIL_LEN);
   if (tailLen > 0) {
     const take = min<usize>(32 - tailLen, len);

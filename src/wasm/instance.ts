@@ -49,7 +49,7 @@ export function composefsModule(): WebAssembly.Module {
   return composefsCompiled;
 }
 
-/** The zstd frame checksum (build/zstd.wasm), compiled once per thread on first use. */
+/** The zstd block decoder (build/zstd.wasm), compiled once per thread on first use. */
 export function zstdModule(): WebAssembly.Module {
   zstdCompiled ??= compile(ZSTD_WASM_URL);
   return zstdCompiled;

@@ -20,7 +20,7 @@ const BRIDGES: Record<string, [string, string][]> = {
     ['src/wasm/batch.ts', 'ManyExports'],
   ],
   'build/composefs.wasm': [['src/wasm/composefs.ts', 'ComposefsExports']],
-  'build/zstd.wasm': [['src/wasm/xxh64.ts', 'Xxh64Exports']],
+  'build/zstd.wasm': [['src/wasm/zstd.ts', 'ZstdExports']],
 };
 
 /** One export as a line: `name memory` or `name(number, number): void`. */

@@ -1,14 +1,13 @@
 /**
- * zstd streams (RFC 8878 frames), decoded block by block with fzstd under a frame guard that
- * reads every frame and block header itself: a window over ZSTD_WINDOW_MAX is refused before
+ * zstd streams (RFC 8878 frames), decoded block by block by the Wasm block decoder
+ * (src/wasm/zstd.ts) under a frame guard that reads every frame and block header itself: a window over ZSTD_WINDOW_MAX is refused before
  * anything is allocated, blocks over the frame's block limit and reserved fields are refused, the
  * frame content size (when given) and the XXH64 content checksum (when present) are checked, and
  * a truncated frame or trailing bytes that are not a frame are refused. Skippable frames are
- * skipped. Memory: one window, one block, one input chunk.
+ * skipped. Memory: one window buffer (1.5 windows and a block), one block, one input chunk.
  */
-import { Decompress } from 'fzstd';
 import { CfsError } from '../../errors.js';
-import { Xxh64 } from '../../wasm/xxh64.js';
+import { type BlockType, ZstdBlocks } from '../../wasm/zstd.js';
 
 /**
  * Largest window accepted: 128 MiB, what `zstd -d` decodes without `--long`/`--memory`
@@ -21,7 +20,6 @@ const FRAME_MAGIC = 0xfd2fb528;
 const SKIPPABLE_MAGIC = 0x184d2a50;
 const SKIPPABLE_MASK = 0xfffffff0;
 const BLOCK_RLE = 1;
-const BLOCK_COMPRESSED = 2;
 const BLOCK_RESERVED = 3;
 const DICT_ID_BYTES = [0, 1, 2, 4];
 
@@ -103,7 +101,7 @@ export async function* unzstd(input: AsyncIterable<Uint8Array>, file: string): A
     if (!(await r.fill(n))) fail(`truncated ${what}`, r.offset + r.available);
     return r.take(n);
   };
-  const hash = new Xxh64();
+  let blocks: ZstdBlocks | undefined;
   for (;;) {
     const start = r.offset;
     if (!(await r.fill(4))) {
@@ -117,14 +115,15 @@ export async function* unzstd(input: AsyncIterable<Uint8Array>, file: string): A
       continue;
     }
     if (magic !== FRAME_MAGIC) fail(`no zstd frame magic (0x${magic.toString(16).padStart(8, '0')})`, start);
-    yield* frame(r, start, hash, file, fail, need);
+    blocks ??= new ZstdBlocks();
+    yield* frame(r, start, blocks, file, fail, need);
   }
 }
 
 type Fail = (why: string, offset: number, cause?: unknown) => never;
 type Need = (n: number, what: string) => Promise<Uint8Array>;
 
-async function* frame(r: Reader, start: number, hash: Xxh64, file: string, fail: Fail, need: Need): AsyncGenerator<Uint8Array> {
+async function* frame(r: Reader, start: number, blocks: ZstdBlocks, file: string, fail: Fail, need: Need): AsyncGenerator<Uint8Array> {
   const fhd = (await need(1, 'frame header'))[0];
   const fcsFlag = fhd >> 6;
   const single = (fhd >> 5) & 1;
@@ -151,27 +150,9 @@ async function* frame(r: Reader, start: number, hash: Xxh64, file: string, fail:
     );
   }
   const blockMax = Math.min(window, BLOCK_MAX);
-  let out: Uint8Array[] = [];
-  const z = new Decompress((data) => {
-    if (data.length > 0) out.push(data);
-  });
-  const push = (bytes: Uint8Array, final: boolean, at: number): Uint8Array[] => {
-    try {
-      z.push(bytes, final);
-    } catch (err) {
-      fail(err instanceof Error ? err.message : String(err), at, err);
-    }
-    const ready = out;
-    out = [];
-    return ready;
-  };
-  hash.reset();
+  const noMemory = blocks.frame(window, blockMax, hasChecksum === 1);
+  if (noMemory) fail(noMemory, start);
   let produced = 0;
-  // fzstd reparses the header: give it the bytes read so far
-  const header = new Uint8Array(5 + rest.length);
-  header.set([0x28, 0xb5, 0x2f, 0xfd, fhd]);
-  header.set(rest, 5);
-  push(header, false, start);
   for (let last = 0; !last; ) {
     const at = r.offset;
     const head = await need(3, 'block header');
@@ -182,27 +163,17 @@ async function* frame(r: Reader, start: number, hash: Xxh64, file: string, fail:
     if (type === BLOCK_RESERVED) fail('reserved block type', at);
     if (size > blockMax) fail(`block of ${size} bytes, over the frame's ${blockMax}-byte block limit`, at);
     const content = await need(type === BLOCK_RLE ? 1 : size, 'block');
-    const block = new Uint8Array(3 + content.length);
-    block.set(head);
-    block.set(content, 3);
-    let blockOut = 0;
-    for (const chunk of push(block, false, at)) {
-      blockOut += chunk.length;
-      if (blockOut > blockMax && type === BLOCK_COMPRESSED) fail(`block decodes to more than ${blockMax} bytes`, at);
-      produced += chunk.length;
-      hash.update(chunk);
-      yield chunk;
-    }
+    const out = blocks.block(type as BlockType, content, size);
+    if (typeof out === 'string') fail(out, at);
+    produced += out.length;
+    if (out.length > 0) yield out;
   }
   if (hasChecksum) {
     const at = r.offset;
-    const sum = await need(4, 'frame checksum');
-    push(sum.slice(), false, at);
-    const want = u32le(sum, 0);
-    const got = Number(hash.digest() & 0xffffffffn);
+    const want = u32le(await need(4, 'frame checksum'), 0);
+    const got = blocks.checksum();
     if (got !== want) fail(`frame checksum mismatch (content ${hex(got)}, frame says ${hex(want)})`, at);
   }
-  push(new Uint8Array(0), true, r.offset);
   if (hasSize && produced !== contentSize) fail(`frame holds ${produced} bytes, its header says ${contentSize}`, start);
 }
 
