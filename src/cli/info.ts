@@ -6,14 +6,11 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { CfsError } from '../errors.js';
-import { readImage } from '../composefs/erofs/reader.js';
-import { dumpChunks } from '../composefs/dumpfile/print.js';
-import { collectObjects, lsChunks, sortedObjects } from '../composefs/listing.js';
+import { Unsorted, dumpImage, imageObjects, lsImage } from '../composefs/image-views.js';
 // The fs-verity hasher (and its Wasm core and worker pool) loads only for measure-file.
 import { backingObject } from '../cfs/backing-path.js';
 import type { Node } from '../tree/tree.js';
 import { type VerbSpec, parseVerb } from './args.js';
-import { jsonText } from './commit-json.js';
 
 export const spec: VerbSpec = {
   name: 'info',
@@ -60,14 +57,38 @@ async function writeAll(chunks: Iterable<Uint8Array>): Promise<void> {
   for (const chunk of chunks) await writeOut(chunk);
 }
 
-function loadImage(path: string, filter: Uint8Array[] | undefined): Node {
-  let bytes: Uint8Array;
+function readImageFile(path: string): Uint8Array {
   try {
-    bytes = readFileSync(path);
+    return readFileSync(path);
   } catch (e) {
     throw new CfsError(`Failed to open: ${(e as Error).message}`, { file: path, code: 'EIO' });
   }
-  return readImage(bytes, { file: path, filter });
+}
+
+/** The tree side of `info`: loaded only for an image that needs it. */
+type TreeViews = typeof import('../composefs/listing.js') & typeof import('../composefs/dumpfile/print.js');
+
+/**
+ * A view printed straight from the image's bytes (image-views.ts), or from its tree when a
+ * directory is out of name order (the tree sorts it, or reports the duplicate name).
+ */
+async function view<T>(path: string, filter: Uint8Array[] | undefined, fast: (bytes: Uint8Array) => T, tree: (root: Node, views: TreeViews) => T): Promise<T> {
+  const bytes = readImageFile(path);
+  try {
+    return fast(bytes);
+  } catch (e) {
+    if (!(e instanceof Unsorted)) throw e;
+  }
+  const [{ readImage }, listing, print] = await Promise.all([
+    import('../composefs/erofs/reader.js'),
+    import('../composefs/listing.js'),
+    import('../composefs/dumpfile/print.js'),
+  ]);
+  return tree(readImage(bytes, { file: path, filter }), { ...listing, ...print });
+}
+
+async function jsonText(value: unknown): Promise<string> {
+  return (await import('./commit-json.js')).jsonText(value);
 }
 
 /** The object store directory must exist (C opens it O_DIRECTORY before loading images). */
@@ -113,30 +134,41 @@ async function measureFiles(files: string[], cEmpty: boolean, json: boolean): Pr
     if (json) digests[file] = digest;
     else await writeOut(`${digest}\n`);
   }
-  if (json) await writeOut(jsonText(digests));
+  if (json) await writeOut(await jsonText(digests));
 }
 
 async function runCommand(command: Command, images: string[], basedir: string | undefined, filter: Uint8Array[] | undefined, json: boolean): Promise<void> {
   if (basedir !== undefined) checkBasedir(basedir);
   if (images.length === 0) throw usageError('No image path specified');
+  const opts = { filter };
   if (command === 'dump' || command === 'ls') {
     for (const path of images) {
-      const root = loadImage(path, filter);
-      await writeAll(command === 'dump' ? dumpChunks(root) : lsChunks(root));
+      const chunks = command === 'dump'
+        ? await view(path, filter, (b) => dumpImage(b, { ...opts, file: path }), (root, t) => [...t.dumpChunks(root)])
+        : await view(path, filter, (b) => lsImage(b, { ...opts, file: path }), (root, t) => [...t.lsChunks(root)]);
+      await writeAll(chunks);
     }
     return;
   }
-  const objects = new Map<string, Uint8Array>();
-  for (const path of images) collectObjects(loadImage(path, filter), objects);
+  // Object paths as latin1 strings of their bytes: JS string order is strcmp order.
+  const objects = new Set<string>();
+  for (const path of images) {
+    await view(path, filter, (b) => imageObjects(b, objects, { ...opts, file: path }), (root, t) => {
+      const found = new Map<string, Uint8Array>();
+      t.collectObjects(root, found);
+      for (const key of found.keys()) objects.add(key);
+    });
+  }
   // Without --basedir every object counts as missing (C: basedir_fd == -1).
   const missingOnly = command === 'missing-objects' && basedir !== undefined;
   const out: Uint8Array[] = [];
-  for (const object of sortedObjects(objects.values())) {
+  for (const key of [...objects].sort()) {
+    const object = Buffer.from(key, 'latin1');
     if (missingOnly && isPresent(basedir, object)) continue;
     out.push(object);
   }
   // JSON strings are UTF-8: a path that is not valid UTF-8 shows U+FFFD there (the text form has its bytes).
-  await writeOut(json ? jsonText(out.map((o) => Buffer.from(o).toString('utf8'))) : Buffer.concat(out.flatMap((o) => [o, NL])));
+  await writeOut(json ? await jsonText(out.map((o) => Buffer.from(o).toString('utf8'))) : Buffer.concat(out.flatMap((o) => [o, NL])));
 }
 
 export async function run(args: string[]): Promise<number> {

@@ -89,10 +89,15 @@ export class ByteSink {
 
   /** Bytes as lowercase hex. */
   hex(b: Uint8Array): void {
-    this.reserve(b.length * 2);
+    this.hexRange(b, 0, b.length);
+  }
+
+  /** src[start, end) as lowercase hex. */
+  hexRange(b: Uint8Array, start: number, end: number): void {
+    this.reserve((end - start) * 2);
     const buf = this.buf;
     let pos = this.pos;
-    for (let i = 0; i < b.length; i++) {
+    for (let i = start; i < end; i++) {
       buf[pos++] = HEX_DIGITS[b[i] >> 4];
       buf[pos++] = HEX_DIGITS[b[i] & 15];
     }
@@ -108,15 +113,20 @@ export class ByteSink {
 
   /** print_escaped(): `\\ \n \r \t` by name, other non-graphic bytes as lowercase \xHH. */
   escaped(val: Uint8Array, flags: number): void {
-    if ((flags & ESCAPE_LONE_DASH) !== 0 && val.length === 1 && val[0] === DASH) {
+    this.escapedRange(val, 0, val.length, flags);
+  }
+
+  /** escaped() of src[start, end). */
+  escapedRange(val: Uint8Array, start: number, end: number, flags: number): void {
+    if ((flags & ESCAPE_LONE_DASH) !== 0 && end - start === 1 && val[start] === DASH) {
       this.text('\\x2d');
       return;
     }
     const table = escapeTable(flags);
-    this.reserve(val.length * 4);
+    this.reserve((end - start) * 4);
     const buf = this.buf;
     let pos = this.pos;
-    for (let i = 0; i < val.length; i++) {
+    for (let i = start; i < end; i++) {
       const c = val[i];
       const e = table[c];
       if (e === 0) {
