@@ -7,8 +7,12 @@
 import { readFileSync, statSync } from 'node:fs';
 import { CfsError } from '../errors.js';
 import { Unsorted, dumpImage, imageObjects, lsImage } from '../composefs/image-views.js';
-// The fs-verity hasher (and its Wasm core and worker pool) loads only for measure-file.
-import { backingObject } from '../cfs/backing-path.js';
+// Static, not import(): under the test runner's loader an import() gets its own copy of errors.ts.
+import { readImage } from '../composefs/erofs/reader.js';
+import { dumpChunks } from '../composefs/dumpfile/print.js';
+import { collectObjects, lsChunks } from '../composefs/listing.js';
+// The fs-verity hasher (and its Wasm core and worker pool) loads only for measure-file, the
+// object path check only for missing-objects.
 import type { Node } from '../tree/tree.js';
 import { type VerbSpec, parseVerb } from './args.js';
 
@@ -65,26 +69,20 @@ function readImageFile(path: string): Uint8Array {
   }
 }
 
-/** The tree side of `info`: loaded only for an image that needs it. */
-type TreeViews = typeof import('../composefs/listing.js') & typeof import('../composefs/dumpfile/print.js');
+type BackingObject = typeof import('../cfs/backing-path.js').backingObject;
 
 /**
  * A view printed straight from the image's bytes (image-views.ts), or from its tree when a
  * directory is out of name order (the tree sorts it, or reports the duplicate name).
  */
-async function view<T>(path: string, filter: Uint8Array[] | undefined, fast: (bytes: Uint8Array) => T, tree: (root: Node, views: TreeViews) => T): Promise<T> {
+function view<T>(path: string, filter: Uint8Array[] | undefined, fast: (bytes: Uint8Array) => T, tree: (root: Node) => T): T {
   const bytes = readImageFile(path);
   try {
     return fast(bytes);
   } catch (e) {
     if (!(e instanceof Unsorted)) throw e;
   }
-  const [{ readImage }, listing, print] = await Promise.all([
-    import('../composefs/erofs/reader.js'),
-    import('../composefs/listing.js'),
-    import('../composefs/dumpfile/print.js'),
-  ]);
-  return tree(readImage(bytes, { file: path, filter }), { ...listing, ...print });
+  return tree(readImage(bytes, { file: path, filter }));
 }
 
 async function jsonText(value: unknown): Promise<string> {
@@ -107,7 +105,7 @@ function checkBasedir(dir: string): void {
  * A payload that is not an object path (src/cfs/backing-path.ts: `..`, other lengths) is missing
  * without a look outside the store.
  */
-function isPresent(basedir: string, object: Uint8Array): boolean {
+function isPresent(basedir: string, object: Uint8Array, backingObject: BackingObject): boolean {
   let start = 0;
   while (start < object.length && object[start] === 0x2f) start++;
   try {
@@ -144,8 +142,8 @@ async function runCommand(command: Command, images: string[], basedir: string | 
   if (command === 'dump' || command === 'ls') {
     for (const path of images) {
       const chunks = command === 'dump'
-        ? await view(path, filter, (b) => dumpImage(b, { ...opts, file: path }), (root, t) => [...t.dumpChunks(root)])
-        : await view(path, filter, (b) => lsImage(b, { ...opts, file: path }), (root, t) => [...t.lsChunks(root)]);
+        ? view(path, filter, (b) => dumpImage(b, { ...opts, file: path }), (root) => [...dumpChunks(root)])
+        : view(path, filter, (b) => lsImage(b, { ...opts, file: path }), (root) => [...lsChunks(root)]);
       await writeAll(chunks);
     }
     return;
@@ -153,18 +151,19 @@ async function runCommand(command: Command, images: string[], basedir: string | 
   // Object paths as latin1 strings of their bytes: JS string order is strcmp order.
   const objects = new Set<string>();
   for (const path of images) {
-    await view(path, filter, (b) => imageObjects(b, objects, { ...opts, file: path }), (root, t) => {
+    view(path, filter, (b) => imageObjects(b, objects, { ...opts, file: path }), (root) => {
       const found = new Map<string, Uint8Array>();
-      t.collectObjects(root, found);
+      collectObjects(root, found);
       for (const key of found.keys()) objects.add(key);
     });
   }
   // Without --basedir every object counts as missing (C: basedir_fd == -1).
   const missingOnly = command === 'missing-objects' && basedir !== undefined;
+  const backingObject = missingOnly ? (await import('../cfs/backing-path.js')).backingObject : null;
   const out: Uint8Array[] = [];
   for (const key of [...objects].sort()) {
     const object = Buffer.from(key, 'latin1');
-    if (missingOnly && isPresent(basedir, object)) continue;
+    if (missingOnly && isPresent(basedir, object, backingObject!)) continue;
     out.push(object);
   }
   // JSON strings are UTF-8: a path that is not valid UTF-8 shows U+FFFD there (the text form has its bytes).

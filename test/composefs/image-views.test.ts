@@ -87,6 +87,14 @@ describe('info views from the image bytes', () => {
         expect(dumped.stdout).to.equal(Buffer.from(printDump(readImage(swapped))).toString('utf8'));
         const listed = await runCli(['info', 'ls', file]);
         expect(listed.stdout).to.equal('/a\n/b\n');
+        // "a" renamed "b" as well: the tree refuses the duplicate, one line and exit 1
+        const duplicate = new Uint8Array(swapped);
+        duplicate[b] = 0x62;
+        writeFileSync(file, duplicate);
+        const refused = await runCli(['info', 'dump', file]);
+        expect(refused.internal).to.equal(undefined);
+        expect([refused.status, refused.stdout]).to.deep.equal([1, '']);
+        expect(refused.stderr).to.match(/duplicate name in directory/);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

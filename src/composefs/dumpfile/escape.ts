@@ -58,6 +58,16 @@ export class ByteSink {
       this.text(n.toString(base));
       return;
     }
+    if (base === 8) {
+      let digits = 1;
+      for (let v = n >>> 3; v !== 0; v >>>= 3) digits++;
+      this.reserve(digits);
+      const buf = this.buf;
+      let pos = this.pos + digits;
+      this.pos = pos;
+      for (let v = n; digits-- > 0; v >>>= 3) buf[--pos] = 0x30 + (v & 7);
+      return;
+    }
     let digits = 1;
     for (let v = n; v >= base; v = (v / base) | 0) digits++;
     this.reserve(digits);

@@ -12,7 +12,7 @@
  */
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, isValidType, nameKey } from '../../tree/tree.js';
 import { ImageBytes } from './bounds.js';
-import { type ImageHeader, readImageHeader } from './reader.js';
+import { type ImageHeader, imageHeader } from './header.js';
 import {
   BLOCK_SIZE,
   DIRENT_SIZE,
@@ -81,6 +81,9 @@ export class ImageScan {
   private readonly xattrStart: number;
   private budget: number;
   private readonly filter: Set<string> | null;
+  /** The superblock's build time, the mtime of compact inodes, as mtimeHi and mtimeLo. */
+  private readonly buildTimeHi: number;
+  private readonly buildTimeLo: number;
 
   /** Per slot: 0 unseen, WHITEOUT, or 1 + the record of the entry that carries the inode. */
   private readonly seen: Int32Array;
@@ -143,13 +146,16 @@ export class ImageScan {
     this.img = new ImageBytes(bytes, opts.file);
     this.bytes = this.img.bytes;
     this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
-    this.header = readImageHeader(bytes, opts);
+    this.header = imageHeader(this.img);
     this.metaStart = this.header.metaBlkaddr * BLOCK_SIZE;
     this.slots = Math.floor((this.img.length - this.metaStart) / SLOT_SIZE);
     this.seen = new Int32Array(this.slots);
     this.xattrStart = this.header.xattrBlkaddr * BLOCK_SIZE;
     this.budget = this.img.length;
     this.filter = opts.filter ? new Set(opts.filter.map(nameKey)) : null;
+    const t = this.header.buildTimeSec;
+    this.buildTimeLo = Number(BigInt.asUintN(32, t));
+    this.buildTimeHi = Number(BigInt.asIntN(32, t >> 32n));
   }
 
   /** The path of the entry an alias shares its inode with: "/a/b", "" for the root. */
@@ -274,8 +280,8 @@ export class ImageScan {
   private inode(nid: number): void {
     const img = this.img;
     const view = this.view;
-    const offset = this.metaStart + nid * SLOT_SIZE;
-    const format = img.u16(offset + IC.format, 'inode.i_format');
+    const offset = this.metaStart + nid * SLOT_SIZE; // a whole slot inside the image
+    const format = view.getUint16(offset + IC.format, true);
     const extended = (format & I_VERSION_EXTENDED) !== 0;
     const headerSize = extended ? INODE_EXTENDED_SIZE : INODE_COMPACT_SIZE;
     img.check(offset, headerSize, 'inode');
@@ -307,9 +313,8 @@ export class ImageScan {
       this.u = view.getUint32(offset + IC.u, true);
       this.uid = view.getUint16(offset + IC.uid, true);
       this.gid = view.getUint16(offset + IC.gid, true);
-      const t = this.header.buildTimeSec;
-      this.mtimeLo = Number(BigInt.asUintN(32, t));
-      this.mtimeHi = Number(BigInt.asIntN(32, t >> 32n));
+      this.mtimeLo = this.buildTimeLo;
+      this.mtimeHi = this.buildTimeHi;
       this.mtimeNsec = this.header.buildTimeNsec;
     }
     const type = mode & S_IFMT;
@@ -373,7 +378,8 @@ export class ImageScan {
     const img = this.img;
     img.check(offset, size, 'directory block');
     if (size < DIRENT_SIZE) img.fail(`directory block of ${size} bytes holds no entry`, offset, 'dirent');
-    const direntsSize = img.u16(offset + 8, 'dirent.nameoff');
+    const view = this.view; // every read below lies inside the block checked above
+    const direntsSize = view.getUint16(offset + 8, true);
     if (direntsSize % DIRENT_SIZE !== 0 || direntsSize > size) {
       img.fail(`first name offset ${direntsSize} is not a dirent boundary inside the block`, offset + 8, 'dirent.nameoff');
     }
@@ -383,7 +389,7 @@ export class ImageScan {
     for (let i = 0; i < n; i++) {
       const at = offset + i * DIRENT_SIZE;
       const last = i + 1 === n;
-      const nameEnd = last ? size : img.u16(at + DIRENT_SIZE + 8, 'dirent.nameoff');
+      const nameEnd = last ? size : view.getUint16(at + DIRENT_SIZE + 8, true);
       if (nameOff < direntsSize || nameEnd < nameOff || nameEnd > size) {
         img.fail(`name offsets ${nameOff}..${nameEnd} outside the names of a ${size}-byte block`, at + 8, 'dirent.nameoff');
       }
@@ -406,8 +412,8 @@ export class ImageScan {
       if (len === 0 || len > MAX_NAME_LENGTH || slash || isDotOrDotDot(bytes, start, end)) {
         img.fail(`invalid entry name of ${len} bytes`, at, 'dirent.name');
       }
-      const high = img.u32(at + 4, 'dirent.nid');
-      this.pushEntry(high === 0 ? img.u32(at, 'dirent.nid') : Number.MAX_SAFE_INTEGER, start, end, at);
+      const high = view.getUint32(at + 4, true);
+      this.pushEntry(high === 0 ? view.getUint32(at, true) : Number.MAX_SAFE_INTEGER, start, end, at);
     }
   }
 
@@ -478,7 +484,7 @@ export class ImageScan {
     const start = this.inodeAt + this.headerSize;
     const end = start + this.xattrSize;
     this.kept = null;
-    const shared = img.u8(start + 4, 'xattr.h_shared_count');
+    const shared = this.bytes[start + 4]; // the area holds at least the 12-byte header
     let p = start + XATTR_IBODY_HEADER_SIZE + shared * 4;
     if (p > end) img.fail(`${shared} shared xattr ids do not fit the xattr area`, start + 4, 'xattr.h_shared_count');
     while (p + XATTR_ENTRY_SIZE < end) {
@@ -487,7 +493,7 @@ export class ImageScan {
     }
     for (let i = 0; i < shared; i++) {
       const idOffset = start + XATTR_IBODY_HEADER_SIZE + i * 4;
-      const entry = this.xattrStart + img.u32(idOffset, 'xattr.h_shared_xattrs') * 4;
+      const entry = this.xattrStart + this.view.getUint32(idOffset, true) * 4; // inside the area: checked above
       if (entry + XATTR_ENTRY_SIZE > img.length) img.fail('shared xattr id points outside the image', idOffset, 'xattr.h_shared_xattrs');
       this.xattrEntry(entry, img.length);
     }
@@ -496,9 +502,10 @@ export class ImageScan {
   /** Decodes one erofs_xattr_entry at `at` (which must end by `end`) and applies it; returns its size. */
   private xattrEntry(at: number, end: number): number {
     const img = this.img;
-    const nameLen = img.u8(at, 'xattr.e_name_len');
-    const index = img.u8(at + 1, 'xattr.e_name_index');
-    const valueSize = img.u16(at + 2, 'xattr.e_value_size');
+    // the 4-byte entry header lies inside the image (inline: before `end`; shared: checked)
+    const nameLen = this.bytes[at];
+    const index = this.bytes[at + 1];
+    const valueSize = this.view.getUint16(at + 2, true);
     const size = XATTR_ENTRY_SIZE + nameLen + valueSize;
     if (at + size > end) img.fail(`xattr entry of ${size} bytes overruns its area`, at, 'xattr.e_value_size');
     const prefix = XATTR_PREFIXES[index];
