@@ -1,6 +1,7 @@
 /**
- * The composefs header and the EROFS superblock of an image, validated (composefs-image.md §2.2,
- * §2.3, §2.12 "Validation"): what the reader and the scanner start from.
+ * The composefs header (composefs-image.md §2.2) and the EROFS superblock (composefs-image.md §2.3)
+ * of an image, validated as composefs-image.md §2.12 "Validation" says: what the reader and the
+ * scanner start from.
  */
 import { ImageBytes } from './bounds.js';
 import { BLOCK_SIZE, CFS_HDR, CFS_LAYOUT_VERSION, CFS_MAGIC, EROFS_MAGIC, SB, SUPERBLOCK_OFFSET } from '../../formats/erofs.js';

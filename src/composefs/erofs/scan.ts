@@ -522,16 +522,18 @@ export class ImageScan {
   /** The full name of an xattr entry: its prefix, then the suffix bytes at `at` as latin1. */
   private xattrName(index: number, prefix: string, at: number, len: number): string {
     const bytes = this.bytes;
-    for (const r of this.recentNames) {
+    const recent = this.recentNames;
+    for (let k = 0; k < recent.length; k++) {
+      const r = recent[k];
       if (r.index !== index || r.suffix.length !== len) continue;
       let i = 0;
       while (i < len && r.suffix[i] === bytes[at + i]) i++;
       if (i === len) return r.name;
     }
     const name = prefix + this.img.latin1(at, len);
-    const recent = { index, suffix: bytes.subarray(at, at + len), name };
-    if (this.recentNames.length < RECENT_NAMES) this.recentNames.push(recent);
-    else this.recentNames[this.nextRecent++ % RECENT_NAMES] = recent;
+    const entry = { index, suffix: bytes.subarray(at, at + len), name };
+    if (recent.length < RECENT_NAMES) recent.push(entry);
+    else recent[this.nextRecent++ % RECENT_NAMES] = entry;
     return name;
   }
 
