@@ -12,10 +12,10 @@
  */
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, isValidType, nameKey } from '../../tree/tree.js';
 import { ImageBytes } from './bounds.js';
+import { XattrNames, keptXattrName, readDirBlock, readXattrs, redirectEnd, redirectStart } from './decode.js';
 import { type ImageHeader, imageHeader } from './header.js';
 import {
   BLOCK_SIZE,
-  DIRENT_SIZE,
   I_DATALAYOUT_MASK,
   I_DATALAYOUT_SHIFT,
   I_VERSION_EXTENDED,
@@ -27,24 +27,15 @@ import {
   LAYOUT_CHUNK_BASED,
   LAYOUT_FLAT_INLINE,
   LAYOUT_FLAT_PLAIN,
-  MAX_NAME_LENGTH,
   METACOPY_SIZE,
-  OVERLAY_XATTR_ESCAPE_PREFIX,
   OVERLAY_XATTR_ESCAPED_WHITEOUT,
-  OVERLAY_XATTR_ESCAPED_WHITEOUTS,
   OVERLAY_XATTR_METACOPY,
-  OVERLAY_XATTR_PREFIX,
   OVERLAY_XATTR_REDIRECT,
-  OVERLAY_XATTR_USERXATTR_WHITEOUT,
-  OVERLAY_XATTR_USERXATTR_WHITEOUTS,
   PATH_MAX,
   SB,
   SLOT_SIZE,
   SUPERBLOCK_OFFSET,
-  XATTR_ENTRY_SIZE,
   XATTR_IBODY_HEADER_SIZE,
-  XATTR_NAME_MAX,
-  XATTR_PREFIXES,
 } from '../../formats/erofs.js';
 
 /** A directory's entries are not in strictly increasing name order: use the tree instead. */
@@ -59,13 +50,9 @@ export interface ScanVisitor {
   entry(scan: ImageScan): void;
 }
 
-const DOT = 0x2e;
 const SLASH = 0x2f;
 /** Up to this many xattrs on an inode, a repeated name is found by a scan rather than a Map. */
 const SCANNED_XATTRS = 16;
-/** How many decoded xattr names the scanner keeps for reuse. */
-const RECENT_NAMES = 8;
-const TWO_32 = 2 ** 32;
 /** Per dirent in the entry stack: nid, name start, name end, dirent offset. */
 const ENTRY_FIELDS = 4;
 /** A slot's state in `seen`: a whiteout; any positive value is 1 + the record of its first entry. */
@@ -138,9 +125,7 @@ export class ImageScan {
   private inodeAt = 0;
   private u = 0;
   private kept: Map<Uint8Array, number> | null = null;
-  private readonly keyBytes = new Map<string, Uint8Array>();
-  private readonly recentNames: { index: number; suffix: Uint8Array; name: string }[] = [];
-  private nextRecent = 0;
+  private readonly names: XattrNames;
 
   constructor(bytes: Uint8Array, opts: { file?: string; filter?: Uint8Array[] } = {}) {
     this.img = new ImageBytes(bytes, opts.file);
@@ -153,6 +138,7 @@ export class ImageScan {
     this.xattrStart = this.header.xattrBlkaddr * BLOCK_SIZE;
     this.budget = this.img.length;
     this.filter = opts.filter ? new Set(opts.filter.map(nameKey)) : null;
+    this.names = new XattrNames(this.img);
     const t = this.header.buildTimeSec;
     this.buildTimeLo = Number(BigInt.asUintN(32, t));
     this.buildTimeHi = Number(BigInt.asIntN(32, t >> 32n));
@@ -373,51 +359,12 @@ export class ImageScan {
     }
   }
 
-  /** One directory block or tail: n dirents (n = nameoff[0] / 12), then the names (composefs-image.md §2.7). */
+  /** One directory block or tail (decode.ts readDirBlock). */
   private dirBlock(offset: number, size: number): void {
-    const img = this.img;
-    img.check(offset, size, 'directory block');
-    if (size < DIRENT_SIZE) img.fail(`directory block of ${size} bytes holds no entry`, offset, 'dirent');
-    const view = this.view; // every read below lies inside the block checked above
-    const direntsSize = view.getUint16(offset + 8, true);
-    if (direntsSize % DIRENT_SIZE !== 0 || direntsSize > size) {
-      img.fail(`first name offset ${direntsSize} is not a dirent boundary inside the block`, offset + 8, 'dirent.nameoff');
-    }
-    const n = direntsSize / DIRENT_SIZE;
-    const bytes = this.bytes;
-    let nameOff = direntsSize;
-    for (let i = 0; i < n; i++) {
-      const at = offset + i * DIRENT_SIZE;
-      const last = i + 1 === n;
-      const nameEnd = last ? size : view.getUint16(at + DIRENT_SIZE + 8, true);
-      if (nameOff < direntsSize || nameEnd < nameOff || nameEnd > size) {
-        img.fail(`name offsets ${nameOff}..${nameEnd} outside the names of a ${size}-byte block`, at + 8, 'dirent.nameoff');
-      }
-      // Every name is a C string; the last one runs to the first NUL or the block end, the
-      // others are their full span when told apart from "." and "..".
-      const start = offset + nameOff;
-      const stop = offset + nameEnd;
-      let end = start;
-      let slash = false;
-      while (end < stop) {
-        const c = bytes[end];
-        if (c === 0) break;
-        if (c === SLASH) slash = true;
-        end++;
-      }
-      const storedEnd = last ? end : stop;
-      nameOff = nameEnd;
-      if (isDotOrDotDot(bytes, start, storedEnd)) continue;
-      const len = end - start;
-      if (len === 0 || len > MAX_NAME_LENGTH || slash || isDotOrDotDot(bytes, start, end)) {
-        img.fail(`invalid entry name of ${len} bytes`, at, 'dirent.name');
-      }
-      const high = view.getUint32(at + 4, true);
-      this.pushEntry(high === 0 ? view.getUint32(at, true) : Number.MAX_SAFE_INTEGER, start, end, at);
-    }
+    readDirBlock(this.img, offset, size, this.pushEntry);
   }
 
-  private pushEntry(nid: number, nameStart: number, nameEnd: number, at: number): void {
+  private readonly pushEntry = (nid: number, nameStart: number, nameEnd: number, at: number): void => {
     let e = this.entries;
     const i = this.entryCount;
     if (i + ENTRY_FIELDS > e.length) {
@@ -430,7 +377,7 @@ export class ImageScan {
     e[i + 2] = nameEnd;
     e[i + 3] = at;
     this.entryCount = i + ENTRY_FIELDS;
-  }
+  };
 
   /** Symlink target: the inline tail or the block at i_u, cut at NUL (composefs-image.md §2.8.4, §2.12). */
   private symlinkTarget(first: boolean): void {
@@ -480,65 +427,12 @@ export class ImageScan {
   private xattrs(): void {
     this.xattrCount = 0;
     if (this.xattrSize === 0) return;
-    const img = this.img;
-    const start = this.inodeAt + this.headerSize;
-    const end = start + this.xattrSize;
     this.kept = null;
-    const shared = this.bytes[start + 4]; // the area holds at least the 12-byte header
-    let p = start + XATTR_IBODY_HEADER_SIZE + shared * 4;
-    if (p > end) img.fail(`${shared} shared xattr ids do not fit the xattr area`, start + 4, 'xattr.h_shared_count');
-    while (p + XATTR_ENTRY_SIZE < end) {
-      const entrySize = this.xattrEntry(p, end);
-      p += (entrySize + 3) & ~3;
-    }
-    for (let i = 0; i < shared; i++) {
-      const idOffset = start + XATTR_IBODY_HEADER_SIZE + i * 4;
-      const entry = this.xattrStart + this.view.getUint32(idOffset, true) * 4; // inside the area: checked above
-      if (entry + XATTR_ENTRY_SIZE > img.length) img.fail('shared xattr id points outside the image', idOffset, 'xattr.h_shared_xattrs');
-      this.xattrEntry(entry, img.length);
-    }
-  }
-
-  /** Decodes one erofs_xattr_entry at `at` (which must end by `end`) and applies it; returns its size. */
-  private xattrEntry(at: number, end: number): number {
-    const img = this.img;
-    // the 4-byte entry header lies inside the image (inline: before `end`; shared: checked)
-    const nameLen = this.bytes[at];
-    const index = this.bytes[at + 1];
-    const valueSize = this.view.getUint16(at + 2, true);
-    const size = XATTR_ENTRY_SIZE + nameLen + valueSize;
-    if (at + size > end) img.fail(`xattr entry of ${size} bytes overruns its area`, at, 'xattr.e_value_size');
-    const prefix = XATTR_PREFIXES[index];
-    if (prefix === undefined) img.fail(`unknown xattr name index ${index}`, at + 1, 'xattr.e_name_index');
-    const nameAt = at + XATTR_ENTRY_SIZE;
-    let suffixLen = 0; // a C string: the name ends at a NUL
-    while (suffixLen < nameLen && this.bytes[nameAt + suffixLen] !== 0) suffixLen++;
-    const key = this.xattrName(index, prefix, nameAt, suffixLen);
-    if (key.length === 0 || key.length > XATTR_NAME_MAX) img.fail(`xattr name of ${key.length} bytes`, at, 'xattr.name');
-    this.applyXattr(key, nameAt + nameLen, valueSize);
-    return size;
-  }
-
-  /** The full name of an xattr entry: its prefix, then the suffix bytes at `at` as latin1. */
-  private xattrName(index: number, prefix: string, at: number, len: number): string {
-    const bytes = this.bytes;
-    const recent = this.recentNames;
-    for (let k = 0; k < recent.length; k++) {
-      const r = recent[k];
-      if (r.index !== index || r.suffix.length !== len) continue;
-      let i = 0;
-      while (i < len && r.suffix[i] === bytes[at + i]) i++;
-      if (i === len) return r.name;
-    }
-    const name = prefix + this.img.latin1(at, len);
-    const entry = { index, suffix: bytes.subarray(at, at + len), name };
-    if (recent.length < RECENT_NAMES) recent.push(entry);
-    else recent[this.nextRecent++ % RECENT_NAMES] = entry;
-    return name;
+    readXattrs(this.img, this.names, this.inodeAt + this.headerSize, this.xattrSize, this.xattrStart, this.applyXattr);
   }
 
   /** How C interprets each stored xattr (composefs-image.md §2.12, Appendix B item 14). */
-  private applyXattr(key: string, valueAt: number, valueSize: number): void {
+  private readonly applyXattr = (key: string, valueAt: number, valueSize: number): void => {
     const isReg = (this.mode & S_IFMT) === S_IFREG;
     if (key === OVERLAY_XATTR_REDIRECT) {
       if (isReg) this.redirectPayload(valueAt, valueSize);
@@ -555,17 +449,11 @@ export class ImageScan {
       this.sizeHi = 0;
       return;
     }
-    if (key === OVERLAY_XATTR_ESCAPED_WHITEOUTS || key === OVERLAY_XATTR_USERXATTR_WHITEOUT || key === OVERLAY_XATTR_USERXATTR_WHITEOUTS) {
-      return;
-    }
-    let name = key;
-    if (key.startsWith(OVERLAY_XATTR_PREFIX)) {
-      if (!key.startsWith(OVERLAY_XATTR_ESCAPE_PREFIX)) return; // real overlay xattrs, e.g. the root's opaque=y
-      name = 'trusted.' + key.slice(OVERLAY_XATTR_PREFIX.length); // one escape level off
-    }
+    const name = keptXattrName(key);
+    if (name === null) return;
     // A name met again replaces the earlier value in its place. Keys are shared per name (keyOf),
     // so they compare by identity: a scan for the usual few, a Map once an inode has many.
-    const k = this.keyOf(name);
+    const k = this.names.keyOf(name);
     const keys = this.xattrKeys;
     const count = this.xattrCount;
     let i = 0;
@@ -583,34 +471,12 @@ export class ImageScan {
     this.xattrAt[i] = valueAt;
     this.xattrLength[i] = valueSize;
     if (i === count) this.xattrCount = count + 1;
-  }
+  };
 
-  /**
-   * The backing path from trusted.overlay.redirect. C quirk (composefs-image.md §2.12): after a leading '/',
-   * it reads up to two bytes past the value and cuts at the first NUL (clamped here to the image).
-   */
+  /** The backing path from trusted.overlay.redirect (decode.ts redirectStart, redirectEnd). */
   private redirectPayload(valueAt: number, valueSize: number): void {
-    const bytes = this.bytes;
-    let start = valueAt;
-    let end = valueAt + valueSize;
-    if (valueSize > 1 && bytes[valueAt] === SLASH) {
-      start += 1;
-      end = Math.min(end + 2, bytes.length);
-    }
-    let z = start;
-    while (z < end && bytes[z] !== 0) z++;
-    this.payloadAt = start;
-    this.payloadLength = z - start;
-  }
-
-  /** Key bytes, shared between the inodes that carry the same key. */
-  private keyOf(name: string): Uint8Array {
-    let k = this.keyBytes.get(name);
-    if (!k) {
-      k = Uint8Array.from(name, (c) => c.charCodeAt(0));
-      this.keyBytes.set(name, k);
-    }
-    return k;
+    this.payloadAt = redirectStart(this.bytes, valueAt, valueSize);
+    this.payloadLength = redirectEnd(this.bytes, valueAt, valueSize) - this.payloadAt;
   }
 
   /** st_size as a bigint (for the rare size of 2^53 and above, and messages). */
@@ -622,12 +488,6 @@ export class ImageScan {
   mtimeBig(): bigint {
     return (BigInt(this.mtimeHi) << 32n) | BigInt(this.mtimeLo);
   }
-}
-
-/** Whether bytes[start, end) is "." or "..". */
-function isDotOrDotDot(bytes: Uint8Array, start: number, end: number): boolean {
-  const len = end - start;
-  return (len === 1 || len === 2) && bytes[start] === DOT && (len === 1 || bytes[start + 1] === DOT);
 }
 
 /** strcmp(a, b) < 0 for two names in the image. */
