@@ -6,14 +6,15 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { CfsError } from '../errors.js';
+import { Unsorted, dumpImage, imageObjects, lsImage } from '../composefs/image-views.js';
+// Static, not import(): under the test runner's loader an import() gets its own copy of errors.ts.
 import { readImage } from '../composefs/erofs/reader.js';
 import { dumpChunks } from '../composefs/dumpfile/print.js';
-import { collectObjects, lsChunks, sortedObjects } from '../composefs/listing.js';
-// The fs-verity hasher (and its Wasm core and worker pool) loads only for measure-file.
-import { backingObject } from '../cfs/backing-path.js';
+import { collectObjects, lsChunks } from '../composefs/listing.js';
+// The fs-verity hasher (and its Wasm core and worker pool) loads only for measure-file, the
+// object path check only for missing-objects.
 import type { Node } from '../tree/tree.js';
 import { type VerbSpec, parseVerb } from './args.js';
-import { jsonText } from './commit-json.js';
 
 export const spec: VerbSpec = {
   name: 'info',
@@ -60,14 +61,32 @@ async function writeAll(chunks: Iterable<Uint8Array>): Promise<void> {
   for (const chunk of chunks) await writeOut(chunk);
 }
 
-function loadImage(path: string, filter: Uint8Array[] | undefined): Node {
-  let bytes: Uint8Array;
+function readImageFile(path: string): Uint8Array {
   try {
-    bytes = readFileSync(path);
+    return readFileSync(path);
   } catch (e) {
     throw new CfsError(`Failed to open: ${(e as Error).message}`, { file: path, code: 'EIO' });
   }
-  return readImage(bytes, { file: path, filter });
+}
+
+type BackingObject = typeof import('../cfs/backing-path.js').backingObject;
+
+/**
+ * A view printed straight from the image's bytes (image-views.ts), or from its tree when a
+ * directory is out of name order (the tree sorts it, or reports the duplicate name).
+ */
+function view<T>(path: string, filter: Uint8Array[] | undefined, fast: (bytes: Uint8Array) => T, tree: (root: Node) => T): T {
+  const bytes = readImageFile(path);
+  try {
+    return fast(bytes);
+  } catch (e) {
+    if (!(e instanceof Unsorted)) throw e;
+  }
+  return tree(readImage(bytes, { file: path, filter }));
+}
+
+async function jsonText(value: unknown): Promise<string> {
+  return (await import('./commit-json.js')).jsonText(value);
 }
 
 /** The object store directory must exist (C opens it O_DIRECTORY before loading images). */
@@ -86,7 +105,7 @@ function checkBasedir(dir: string): void {
  * A payload that is not an object path (src/cfs/backing-path.ts: `..`, other lengths) is missing
  * without a look outside the store.
  */
-function isPresent(basedir: string, object: Uint8Array): boolean {
+function isPresent(basedir: string, object: Uint8Array, backingObject: BackingObject): boolean {
   let start = 0;
   while (start < object.length && object[start] === 0x2f) start++;
   try {
@@ -113,30 +132,42 @@ async function measureFiles(files: string[], cEmpty: boolean, json: boolean): Pr
     if (json) digests[file] = digest;
     else await writeOut(`${digest}\n`);
   }
-  if (json) await writeOut(jsonText(digests));
+  if (json) await writeOut(await jsonText(digests));
 }
 
 async function runCommand(command: Command, images: string[], basedir: string | undefined, filter: Uint8Array[] | undefined, json: boolean): Promise<void> {
   if (basedir !== undefined) checkBasedir(basedir);
   if (images.length === 0) throw usageError('No image path specified');
+  const opts = { filter };
   if (command === 'dump' || command === 'ls') {
     for (const path of images) {
-      const root = loadImage(path, filter);
-      await writeAll(command === 'dump' ? dumpChunks(root) : lsChunks(root));
+      const chunks = command === 'dump'
+        ? view(path, filter, (b) => dumpImage(b, { ...opts, file: path }), (root) => [...dumpChunks(root)])
+        : view(path, filter, (b) => lsImage(b, { ...opts, file: path }), (root) => [...lsChunks(root)]);
+      await writeAll(chunks);
     }
     return;
   }
-  const objects = new Map<string, Uint8Array>();
-  for (const path of images) collectObjects(loadImage(path, filter), objects);
+  // Object paths as latin1 strings of their bytes: JS string order is strcmp order.
+  const objects = new Set<string>();
+  for (const path of images) {
+    view(path, filter, (b) => imageObjects(b, objects, { ...opts, file: path }), (root) => {
+      const found = new Map<string, Uint8Array>();
+      collectObjects(root, found);
+      for (const key of found.keys()) objects.add(key);
+    });
+  }
   // Without --basedir every object counts as missing (C: basedir_fd == -1).
   const missingOnly = command === 'missing-objects' && basedir !== undefined;
+  const backingObject = missingOnly ? (await import('../cfs/backing-path.js')).backingObject : null;
   const out: Uint8Array[] = [];
-  for (const object of sortedObjects(objects.values())) {
-    if (missingOnly && isPresent(basedir, object)) continue;
+  for (const key of [...objects].sort()) {
+    const object = Buffer.from(key, 'latin1');
+    if (missingOnly && isPresent(basedir, object, backingObject!)) continue;
     out.push(object);
   }
   // JSON strings are UTF-8: a path that is not valid UTF-8 shows U+FFFD there (the text form has its bytes).
-  await writeOut(json ? jsonText(out.map((o) => Buffer.from(o).toString('utf8'))) : Buffer.concat(out.flatMap((o) => [o, NL])));
+  await writeOut(json ? await jsonText(out.map((o) => Buffer.from(o).toString('utf8'))) : Buffer.concat(out.flatMap((o) => [o, NL])));
 }
 
 export async function run(args: string[]): Promise<number> {

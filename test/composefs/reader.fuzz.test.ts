@@ -16,6 +16,7 @@ import { readImage } from '../../src/composefs/erofs/reader.js';
 import { collectObjects, lsChunks } from '../../src/composefs/listing.js';
 import { Node } from '../../src/tree/tree.js';
 import { run as runInfo } from '../../src/cli/info.js';
+import { Unsorted, dumpImage, imageObjects, lsImage } from '../../src/composefs/image-views.js';
 import { CfsError } from '../../src/errors.js';
 import { VECTOR_DIR, upstreamAssets } from './vectors.js';
 
@@ -111,6 +112,32 @@ function readAndPrint(image: Uint8Array, paths?: Uint8Array[]): Node | CfsError 
   return root;
 }
 
+/**
+ * The views printed from the image's bytes equal those printed from its tree, and an image is
+ * refused by both with the same message; or the scan hands it to the tree (Unsorted).
+ */
+function sameViews(image: Uint8Array, tree: Node | CfsError): 'same' | 'unsorted' {
+  const opts = { file: 'fuzz.cfs' };
+  let dump: Uint8Array;
+  try {
+    dump = Buffer.concat(dumpImage(image, opts));
+  } catch (e) {
+    if (e instanceof Unsorted) return 'unsorted';
+    if (!(e instanceof CfsError) || !(tree instanceof CfsError)) throw e;
+    expect(e.message).to.equal(tree.message);
+    return 'same';
+  }
+  if (tree instanceof CfsError) throw new Error(`the scan printed an image the reader refuses: ${tree.message}`);
+  expect(Buffer.from(dump).equals(printDump(tree))).to.equal(true);
+  expect(Buffer.concat(lsImage(image, opts)).equals(Buffer.concat([...lsChunks(tree)]))).to.equal(true);
+  const objects = new Set<string>();
+  imageObjects(image, objects, opts);
+  const want = new Map<string, Uint8Array>();
+  collectObjects(tree, want);
+  expect([...objects].sort()).to.deep.equal([...want.keys()].sort());
+  return 'same';
+}
+
 describe('composefs reader fuzz', function () {
   this.timeout(600000);
   const images = seeds();
@@ -129,10 +156,13 @@ describe('composefs reader fuzz', function () {
   it(`${RUNS} mutated images: a printable tree or a CfsError, nothing else`, () => {
     expect(images.length).to.be.greaterThan(20);
     let refused = 0;
+    let unsorted = 0;
     fc.assert(
       fc.property(fc.nat({ max: images.length - 1 }), fc.array(mutation, { minLength: 1, maxLength: 4 }), (i, ms) => {
         const mutated = mutate(images[i], ms);
-        if (readAndPrint(mutated) instanceof CfsError) refused++;
+        const tree = readAndPrint(mutated);
+        if (tree instanceof CfsError) refused++;
+        if (sameViews(mutated, tree) === 'unsorted') unsorted++;
         readAndPrint(mutated, selections[i]); // the `paths` option: the same guarantee
       }),
       { numRuns: RUNS, seed: SEED },
@@ -140,6 +170,8 @@ describe('composefs reader fuzz', function () {
     // Both outcomes occur: the mutations reach past the header checks.
     expect(refused).to.be.greaterThan(RUNS / 20);
     expect(refused).to.be.lessThan(RUNS);
+    // Most images the scan prints itself.
+    expect(unsorted).to.be.lessThan(RUNS / 4);
   });
 
   it('cfskit info on mutated images: exit status 0 or a CfsError (exit 1), never a crash', async () => {

@@ -58,6 +58,16 @@ export class ByteSink {
       this.text(n.toString(base));
       return;
     }
+    if (base === 8) {
+      let digits = 1;
+      for (let v = n >>> 3; v !== 0; v >>>= 3) digits++;
+      this.reserve(digits);
+      const buf = this.buf;
+      let pos = this.pos + digits;
+      this.pos = pos;
+      for (let v = n; digits-- > 0; v >>>= 3) buf[--pos] = 0x30 + (v & 7);
+      return;
+    }
     let digits = 1;
     for (let v = n; v >= base; v = (v / base) | 0) digits++;
     this.reserve(digits);
@@ -89,10 +99,15 @@ export class ByteSink {
 
   /** Bytes as lowercase hex. */
   hex(b: Uint8Array): void {
-    this.reserve(b.length * 2);
+    this.hexRange(b, 0, b.length);
+  }
+
+  /** src[start, end) as lowercase hex. */
+  hexRange(b: Uint8Array, start: number, end: number): void {
+    this.reserve((end - start) * 2);
     const buf = this.buf;
     let pos = this.pos;
-    for (let i = 0; i < b.length; i++) {
+    for (let i = start; i < end; i++) {
       buf[pos++] = HEX_DIGITS[b[i] >> 4];
       buf[pos++] = HEX_DIGITS[b[i] & 15];
     }
@@ -108,15 +123,20 @@ export class ByteSink {
 
   /** print_escaped(): `\\ \n \r \t` by name, other non-graphic bytes as lowercase \xHH. */
   escaped(val: Uint8Array, flags: number): void {
-    if ((flags & ESCAPE_LONE_DASH) !== 0 && val.length === 1 && val[0] === DASH) {
+    this.escapedRange(val, 0, val.length, flags);
+  }
+
+  /** escaped() of src[start, end). */
+  escapedRange(val: Uint8Array, start: number, end: number, flags: number): void {
+    if ((flags & ESCAPE_LONE_DASH) !== 0 && end - start === 1 && val[start] === DASH) {
       this.text('\\x2d');
       return;
     }
     const table = escapeTable(flags);
-    this.reserve(val.length * 4);
+    this.reserve((end - start) * 4);
     const buf = this.buf;
     let pos = this.pos;
-    for (let i = 0; i < val.length; i++) {
+    for (let i = start; i < end; i++) {
       const c = val[i];
       const e = table[c];
       if (e === 0) {

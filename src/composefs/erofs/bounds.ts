@@ -8,7 +8,8 @@ import { CfsError } from '../../errors.js';
 export class ImageBytes {
   readonly bytes: Uint8Array;
   readonly length: number;
-  private readonly view: DataView;
+  /** Little-endian reads at offsets the caller has checked. */
+  readonly view: DataView;
   private readonly buffer: Buffer;
   private readonly file?: string;
 

@@ -13,13 +13,10 @@
 import { Node, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, S_IFBLK, isValidType, nameKey } from '../../tree/tree.js';
 import { cString } from '../dumpfile/unescape.js';
 import { ImageBytes } from './bounds.js';
+import { XattrNames, keptXattrName, readDirBlock, readXattrs, redirectEnd, redirectStart } from './decode.js';
+import { type ImageHeader, imageHeader, readImageHeader } from './header.js';
 import {
   BLOCK_SIZE,
-  CFS_HDR,
-  CFS_LAYOUT_VERSION,
-  CFS_MAGIC,
-  DIRENT_SIZE,
-  EROFS_MAGIC,
   I_DATALAYOUT_MASK,
   I_DATALAYOUT_SHIFT,
   I_VERSION_EXTENDED,
@@ -31,24 +28,15 @@ import {
   LAYOUT_CHUNK_BASED,
   LAYOUT_FLAT_INLINE,
   LAYOUT_FLAT_PLAIN,
-  MAX_NAME_LENGTH,
   METACOPY_SIZE,
-  OVERLAY_XATTR_ESCAPE_PREFIX,
   OVERLAY_XATTR_ESCAPED_WHITEOUT,
-  OVERLAY_XATTR_ESCAPED_WHITEOUTS,
   OVERLAY_XATTR_METACOPY,
-  OVERLAY_XATTR_PREFIX,
   OVERLAY_XATTR_REDIRECT,
-  OVERLAY_XATTR_USERXATTR_WHITEOUT,
-  OVERLAY_XATTR_USERXATTR_WHITEOUTS,
   PATH_MAX,
-  XATTR_PREFIXES,
   SB,
   SLOT_SIZE,
   SUPERBLOCK_OFFSET,
-  XATTR_ENTRY_SIZE,
   XATTR_IBODY_HEADER_SIZE,
-  XATTR_NAME_MAX,
 } from '../../formats/erofs.js';
 
 export interface ReadImageOptions {
@@ -70,27 +58,7 @@ export interface ReadImageOptions {
   paths?: (string | Uint8Array)[];
 }
 
-/** The header and superblock fields a caller may want without loading the tree. */
-export interface ImageHeader {
-  /** Header flags (bit 0: HAS_ACL, composefs-image.md §2.2). */
-  flags: number;
-  /** The effective format version 0 or 1 the image was written with (composefs-image.md §2.10). */
-  composefsVersion: number;
-  rootNid: number;
-  /** Inode count from the superblock (includes the 256 whiteout stubs). */
-  inodes: bigint;
-  blocks: number;
-  /** Image-wide minimum mtime, used by compact inodes (composefs-image.md §2.4.1). */
-  buildTimeSec: bigint;
-  buildTimeNsec: number;
-  metaBlkaddr: number;
-  xattrBlkaddr: number;
-}
-
-/** Validates the composefs header and the EROFS superblock (composefs-image.md §2.12 "Validation"). */
-export function readImageHeader(bytes: Uint8Array, opts: ReadImageOptions = {}): ImageHeader {
-  return headerOf(new ImageBytes(bytes, opts.file));
-}
+export { type ImageHeader, readImageHeader };
 
 /**
  * Loads the whole tree of a composefs image; the root is the returned Node. Entry names,
@@ -100,31 +68,7 @@ export function readImageHeader(bytes: Uint8Array, opts: ReadImageOptions = {}):
  */
 export function readImage(bytes: Uint8Array, opts: ReadImageOptions = {}): Node {
   const img = new ImageBytes(bytes, opts.file);
-  return new TreeLoader(img, headerOf(img), opts.filter, opts.paths && pathTrie(opts.paths)).load();
-}
-
-function headerOf(img: ImageBytes): ImageHeader {
-  if (img.length < BLOCK_SIZE) img.fail(`image is ${img.length} bytes, shorter than one block (${BLOCK_SIZE})`, 0, 'size');
-  if (img.u32(CFS_HDR.magic, 'header.magic') !== CFS_MAGIC) img.fail('not a composefs image (bad magic)', 0, 'header.magic');
-  const version = img.u32(CFS_HDR.version, 'header.version');
-  if (version !== CFS_LAYOUT_VERSION) img.fail(`unsupported composefs image version ${version}`, CFS_HDR.version, 'header.version');
-  const sb = SUPERBLOCK_OFFSET;
-  if (img.u32(sb + SB.magic, 'superblock.magic') !== EROFS_MAGIC) img.fail('no EROFS superblock (bad magic)', sb, 'superblock.magic');
-  const metaBlkaddr = img.u32(sb + SB.metaBlkaddr, 'superblock.meta_blkaddr');
-  if (metaBlkaddr * BLOCK_SIZE >= img.length) img.fail('metadata block outside the image', sb + SB.metaBlkaddr, 'superblock.meta_blkaddr');
-  const xattrBlkaddr = img.u32(sb + SB.xattrBlkaddr, 'superblock.xattr_blkaddr');
-  if (xattrBlkaddr * BLOCK_SIZE >= img.length) img.fail('shared xattr block outside the image', sb + SB.xattrBlkaddr, 'superblock.xattr_blkaddr');
-  return {
-    flags: img.u32(CFS_HDR.flags, 'header.flags'),
-    composefsVersion: img.u32(CFS_HDR.composefsVersion, 'header.composefs_version'),
-    rootNid: img.u16(sb + SB.rootNid, 'superblock.root_nid'),
-    inodes: img.u64(sb + SB.inos, 'superblock.inos'),
-    blocks: img.u32(sb + SB.blocks, 'superblock.blocks'),
-    buildTimeSec: BigInt.asIntN(64, img.u64(sb + SB.buildTime, 'superblock.build_time')),
-    buildTimeNsec: img.u32(sb + SB.buildTimeNsec, 'superblock.build_time_nsec'),
-    metaBlkaddr,
-    xattrBlkaddr,
-  };
+  return new TreeLoader(img, imageHeader(img), opts.filter, opts.paths && pathTrie(opts.paths)).load();
 }
 
 /** An inode header, decoded (composefs-image.md §2.4). */
@@ -187,11 +131,8 @@ function pathTrie(paths: (string | Uint8Array)[]): PathTrie {
   return root;
 }
 
-const DOT = 0x2e;
 /** Up to this many xattrs on a node, a repeated name is found by a scan rather than a Map. */
 const SCANNED_XATTRS = 16;
-/** How many decoded xattr names the loader keeps for reuse. */
-const RECENT_NAMES = 8;
 const SLASH = 0x2f;
 
 class TreeLoader {
@@ -205,12 +146,9 @@ class TreeLoader {
   /** Image bytes the walk may still consume; see the module comment. */
   private budget: number;
   private readonly filter: Set<string> | null;
-  private readonly keyBytes = new Map<string, Uint8Array>();
   /** Position of each xattr key in the node being decoded, once it has SCANNED_XATTRS of them. */
   private kept: Map<Uint8Array, number> | null = null;
-  /** Xattr names decoded lately: an image repeats a few (the overlay redirect and metacopy) in every inode. */
-  private readonly recentNames: { index: number; suffix: Uint8Array; name: string }[] = [];
-  private nextRecent = 0;
+  private readonly names: XattrNames;
 
   constructor(
     private readonly img: ImageBytes,
@@ -223,6 +161,7 @@ class TreeLoader {
     this.xattrStart = header.xattrBlkaddr * BLOCK_SIZE;
     this.budget = img.length;
     this.filter = filter ? new Set(filter.map(nameKey)) : null;
+    this.names = new XattrNames(img);
   }
 
   load(): Node {
@@ -362,47 +301,10 @@ class TreeLoader {
     return entries;
   }
 
-  /** One directory block or tail: n dirents (n = nameoff[0] / 12), then the names (composefs-image.md §2.7). */
+  /** One directory block or tail (decode.ts readDirBlock). */
   private dirBlock(offset: number, size: number, out: DirEntry[]): void {
-    const img = this.img;
-    img.check(offset, size, 'directory block');
-    if (size < DIRENT_SIZE) img.fail(`directory block of ${size} bytes holds no entry`, offset, 'dirent');
-    const direntsSize = img.u16(offset + 8, 'dirent.nameoff');
-    if (direntsSize % DIRENT_SIZE !== 0 || direntsSize > size) {
-      img.fail(`first name offset ${direntsSize} is not a dirent boundary inside the block`, offset + 8, 'dirent.nameoff');
-    }
-    const n = direntsSize / DIRENT_SIZE;
-    const bytes = img.bytes;
-    let nameOff = direntsSize;
-    for (let i = 0; i < n; i++) {
-      const at = offset + i * DIRENT_SIZE;
-      const last = i + 1 === n;
-      const nameEnd = last ? size : img.u16(at + DIRENT_SIZE + 8, 'dirent.nameoff');
-      if (nameOff < direntsSize || nameEnd < nameOff || nameEnd > size) {
-        img.fail(`name offsets ${nameOff}..${nameEnd} outside the names of a ${size}-byte block`, at + 8, 'dirent.nameoff');
-      }
-      // Every name is a C string; the last one runs to the first NUL or the block end, the
-      // others are their full span when told apart from "." and "..".
-      const start = offset + nameOff;
-      const stop = offset + nameEnd;
-      let end = start;
-      let slash = false;
-      while (end < stop) {
-        const c = bytes[end];
-        if (c === 0) break;
-        if (c === SLASH) slash = true;
-        end++;
-      }
-      const storedEnd = last ? end : stop;
-      nameOff = nameEnd;
-      if (isDotOrDotDot(bytes, start, storedEnd)) continue;
-      const len = end - start;
-      if (len === 0 || len > MAX_NAME_LENGTH || slash || isDotOrDotDot(bytes, start, end)) {
-        img.fail(`invalid entry name of ${len} bytes`, at, 'dirent.name');
-      }
-      const high = img.u32(at + 4, 'dirent.nid');
-      out.push({ nid: high === 0 ? img.u32(at, 'dirent.nid') : Number.MAX_SAFE_INTEGER, name: bytes.subarray(start, end), offset: at });
-    }
+    const bytes = this.img.bytes;
+    readDirBlock(this.img, offset, size, (nid, start, end, at) => out.push({ nid, name: bytes.subarray(start, end), offset: at }));
   }
 
   /** Symlink target: the inline tail or the block at i_u, cut at NUL (composefs-image.md §2.8.4, §2.12). */
@@ -444,58 +346,9 @@ class TreeLoader {
   /** Inline entries first, then the shared ones in header order (composefs-image.md §2.5, §2.12). */
   private xattrs(node: Node, ino: Inode): void {
     if (ino.xattrSize === 0) return;
-    const img = this.img;
-    const start = ino.offset + ino.headerSize;
-    const end = start + ino.xattrSize;
     this.kept = null;
-    const shared = img.u8(start + 4, 'xattr.h_shared_count');
-    let p = start + XATTR_IBODY_HEADER_SIZE + shared * 4;
-    if (p > end) img.fail(`${shared} shared xattr ids do not fit the xattr area`, start + 4, 'xattr.h_shared_count');
-    while (p + XATTR_ENTRY_SIZE < end) {
-      const entrySize = this.xattrEntry(node, p, end);
-      p += (entrySize + 3) & ~3;
-    }
-    for (let i = 0; i < shared; i++) {
-      const idOffset = start + XATTR_IBODY_HEADER_SIZE + i * 4;
-      const entry = this.xattrStart + img.u32(idOffset, 'xattr.h_shared_xattrs') * 4;
-      if (entry + XATTR_ENTRY_SIZE > img.length) img.fail('shared xattr id points outside the image', idOffset, 'xattr.h_shared_xattrs');
-      this.xattrEntry(node, entry, img.length);
-    }
-  }
-
-  /** Decodes one erofs_xattr_entry at `at` (which must end by `end`) and applies it; returns its size. */
-  private xattrEntry(node: Node, at: number, end: number): number {
-    const img = this.img;
-    const nameLen = img.u8(at, 'xattr.e_name_len');
-    const index = img.u8(at + 1, 'xattr.e_name_index');
-    const valueSize = img.u16(at + 2, 'xattr.e_value_size');
-    const size = XATTR_ENTRY_SIZE + nameLen + valueSize;
-    if (at + size > end) img.fail(`xattr entry of ${size} bytes overruns its area`, at, 'xattr.e_value_size');
-    const prefix = XATTR_PREFIXES[index];
-    if (prefix === undefined) img.fail(`unknown xattr name index ${index}`, at + 1, 'xattr.e_name_index');
-    const nameAt = at + XATTR_ENTRY_SIZE;
-    let suffixLen = 0; // a C string: the name ends at a NUL
-    while (suffixLen < nameLen && img.bytes[nameAt + suffixLen] !== 0) suffixLen++;
-    const key = this.xattrName(index, prefix, nameAt, suffixLen);
-    if (key.length === 0 || key.length > XATTR_NAME_MAX) img.fail(`xattr name of ${key.length} bytes`, at, 'xattr.name');
-    this.applyXattr(node, key, nameAt + nameLen, valueSize);
-    return size;
-  }
-
-  /** The full name of an xattr entry: its prefix, then the suffix bytes at `at` as latin1. */
-  private xattrName(index: number, prefix: string, at: number, len: number): string {
-    const bytes = this.img.bytes;
-    for (const r of this.recentNames) {
-      if (r.index !== index || r.suffix.length !== len) continue;
-      let i = 0;
-      while (i < len && r.suffix[i] === bytes[at + i]) i++;
-      if (i === len) return r.name;
-    }
-    const name = prefix + this.img.latin1(at, len);
-    const recent = { index, suffix: bytes.subarray(at, at + len), name };
-    if (this.recentNames.length < RECENT_NAMES) this.recentNames.push(recent);
-    else this.recentNames[this.nextRecent++ % RECENT_NAMES] = recent;
-    return name;
+    const apply = (key: string, valueAt: number, valueSize: number): void => this.applyXattr(node, key, valueAt, valueSize);
+    readXattrs(this.img, this.names, ino.offset + ino.headerSize, ino.xattrSize, this.xattrStart, apply);
   }
 
   /** How C interprets each stored xattr (composefs-image.md §2.12, Appendix B item 14). */
@@ -516,17 +369,11 @@ class TreeLoader {
       node.size = 0n;
       return;
     }
-    if (key === OVERLAY_XATTR_ESCAPED_WHITEOUTS || key === OVERLAY_XATTR_USERXATTR_WHITEOUT || key === OVERLAY_XATTR_USERXATTR_WHITEOUTS) {
-      return;
-    }
-    let name = key;
-    if (key.startsWith(OVERLAY_XATTR_PREFIX)) {
-      if (!key.startsWith(OVERLAY_XATTR_ESCAPE_PREFIX)) return; // real overlay xattrs, e.g. the root's opaque=y
-      name = 'trusted.' + key.slice(OVERLAY_XATTR_PREFIX.length); // one escape level off
-    }
+    const name = keptXattrName(key);
+    if (name === null) return;
     // A name met again replaces the earlier value in its place. Keys are shared per name (keyOf),
     // so they compare by identity: a scan for the usual few, a Map once a node has many.
-    const xattr = { key: this.keyOf(name), value: bytes.subarray(valueAt, valueAt + valueSize) };
+    const xattr = { key: this.names.keyOf(name), value: bytes.subarray(valueAt, valueAt + valueSize) };
     const xattrs = node.xattrs;
     let i = 0;
     if (xattrs.length < SCANNED_XATTRS) {
@@ -539,36 +386,9 @@ class TreeLoader {
     xattrs[i] = xattr;
   }
 
-  /**
-   * The backing path from trusted.overlay.redirect. C quirk (composefs-image.md §2.12): after a leading '/',
-   * it reads up to two bytes past the value and cuts at the first NUL (clamped here to the image).
-   */
+  /** The backing path from trusted.overlay.redirect (decode.ts redirectStart, redirectEnd). */
   private redirectPayload(valueAt: number, valueSize: number): Uint8Array {
     const bytes = this.img.bytes;
-    let start = valueAt;
-    let end = valueAt + valueSize;
-    if (valueSize > 1 && bytes[valueAt] === SLASH) {
-      start += 1;
-      end = Math.min(end + 2, bytes.length);
-    }
-    let z = start;
-    while (z < end && bytes[z] !== 0) z++;
-    return bytes.subarray(start, z);
+    return bytes.subarray(redirectStart(bytes, valueAt, valueSize), redirectEnd(bytes, valueAt, valueSize));
   }
-
-  /** Key bytes, shared between the nodes that carry the same key. */
-  private keyOf(name: string): Uint8Array {
-    let k = this.keyBytes.get(name);
-    if (!k) {
-      k = Uint8Array.from(name, (c) => c.charCodeAt(0));
-      this.keyBytes.set(name, k);
-    }
-    return k;
-  }
-}
-
-/** Whether bytes[start, end) is "." or "..". */
-function isDotOrDotDot(bytes: Uint8Array, start: number, end: number): boolean {
-  const len = end - start;
-  return (len === 1 || len === 2) && bytes[start] === DOT && (len === 1 || bytes[start + 1] === DOT);
 }
