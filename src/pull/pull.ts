@@ -9,7 +9,7 @@
  * before it is renamed into place, so a failed pull changes no ref and stores nothing
  * unverified; a re-run fetches only what is still missing.
  */
-import { lstatSync, readdirSync, rmSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CfsError } from '../errors.js';
@@ -18,6 +18,7 @@ import type { Node } from '../tree/tree.js';
 import type { ProgressSink } from '../composefs/sources/options.js';
 import { digestBytes } from '../fsverity/index.js';
 import { openCfs, storeImage } from '../cfs/store.js';
+import { reclaimRepoTemps } from '../cfs/temps.js';
 import { ObjectStore, objectPath as cfsObjectPath } from '../store/objects.js';
 import { META } from '../ostree/commit.js';
 import { decodeCommit, type Commit } from '../ostree/formats.js';
@@ -114,7 +115,7 @@ async function fetchSummary(client: HttpClient): Promise<Map<string, string> | u
 
 async function pullLocked(repo: Repo, remote: Remote, client: HttpClient, o: PullOptions): Promise<PullResult> {
   const cfs = await openCfs(repo);
-  if (!o.dryRun) removeStaleTemps(cfs.objects);
+  if (!o.dryRun) reclaimRepoTemps(repo);
   const keys = remote.signVerify ? [...remote.ed25519Keys, ...(remote.ed25519File ? readKeysFile(remote.ed25519File) : [])] : [];
   let names = o.refs?.length ? o.refs : remote.branches;
   let fromSummary: Map<string, string> | undefined;
@@ -151,10 +152,11 @@ async function pullLocked(repo: Repo, remote: Remote, client: HttpClient, o: Pul
   }
 
   // Backing objects the images name that are missing here: digest → size.
+  const store = new ObjectStore(cfs.objects, { deferWrites: true });
   const missing = new Map<string, bigint>();
   for (const c of incoming) {
     for (const [hex, size] of backingSizes(c.imageBytes ?? (await readLocalImage(cfs.objects, c.image)), c.image)) {
-      if (!missing.has(hex) && !hasObject(cfs.objects, hex, size)) missing.set(hex, size);
+      if (!missing.has(hex) && !store.has(hex, size)) missing.set(hex, size);
     }
   }
   let bytes = 0n;
@@ -166,7 +168,6 @@ async function pullLocked(repo: Repo, remote: Remote, client: HttpClient, o: Pul
     o.progress?.setTotal(Number(bytes));
     // Each object is verified, then written, fsynced and renamed in the background while the next
     // ones download; flush() waits for all of them, so they are durable before anything names them.
-    const store = new ObjectStore(cfs.objects, { deferWrites: true });
     try {
       await mapLimit([...missing], o.concurrency ?? 16, async ([hex, size]) => {
         const path = `cfs/objects/${cfsObjectPath(hex)}`;
@@ -329,21 +330,4 @@ async function readLocalImage(objects: string, hex: string): Promise<Uint8Array>
 function hasObject(objects: string, hex: string, size?: bigint): boolean {
   const st = lstatSync(join(objects, cfsObjectPath(hex)), { bigint: true, throwIfNoEntry: false });
   return st !== undefined && st.isFile() && (size === undefined || st.size === size);
-}
-
-/** Temp files a killed writer left in the store (`.tmp-*`); called under the writer lock. */
-function removeStaleTemps(objects: string): void {
-  const sweep = (dir: string) => {
-    let names: string[];
-    try {
-      names = readdirSync(dir);
-    } catch {
-      return;
-    }
-    for (const n of names) {
-      if (n.startsWith('.tmp-')) rmSync(join(dir, n), { force: true });
-      else if (dir === objects && /^[0-9a-f]{2}$/.test(n)) sweep(join(dir, n));
-    }
-  };
-  sweep(objects);
 }

@@ -80,6 +80,10 @@ describe('pull parsers fuzz', () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ maxLength: 300 }), hex, hex, fc.nat(), fc.integer({ min: 1, max: 255 }), (old, next, from, to, pos, x) => {
       const delta = encodeDelta(from, old, to, next);
       expect(Buffer.from(applyDelta(delta, old, from, to, 'delta'))).to.deep.equal(Buffer.from(next));
+      // an edited copy of old: runs of it shifted around new bytes
+      const cut = pos % (old.length + 1);
+      const edited = Buffer.concat([old.subarray(cut), next.subarray(0, x), old.subarray(0, cut)]);
+      expect(Buffer.from(applyDelta(encodeDelta(from, old, to, edited), old, from, to, 'delta'))).to.deep.equal(edited);
       onlyCfsError(() => applyDelta(delta, old, to, from, 'delta'));
       const bad = Buffer.from(delta);
       bad[pos % bad.length] ^= x;
@@ -94,7 +98,7 @@ describe('pull parsers fuzz', () => {
     const delta = encodeDelta(a, new Uint8Array(10), b, new Uint8Array(12).fill(7));
     expect(() => applyDelta(delta, new Uint8Array(10), b, b, 'D')).to.throw(`D: from: delta from image ${a}, expected ${b}`);
     expect(() => applyDelta(delta, new Uint8Array(10), a, a, 'D')).to.throw(`D: to: delta to image ${b}, expected ${a}`);
-    expect(() => applyDelta(gzipSync(Buffer.from('CFSDXOR1')), new Uint8Array(0), a, b, 'D')).to.throw('D: magic: not an image delta');
+    expect(() => applyDelta(gzipSync(Buffer.from('CFSDCPY1')), new Uint8Array(0), a, b, 'D')).to.throw('D: magic: not an image delta');
     expect(() => applyDelta(Buffer.from('no gzip'), new Uint8Array(0), a, b, 'D')).to.throw(/^D: not a gzip stream of at most \d+ bytes: /);
   });
 });

@@ -9,6 +9,7 @@ import { expect } from 'chai';
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TEMP_PREFIX } from '../../src/io/temp-name.js';
 import { needCommand, runPeer } from '../helpers/peers.js';
 import { decodeDetached } from '../../src/sign/commitmeta.js';
 import { Nginx, NGINX } from './nginx.js';
@@ -167,7 +168,7 @@ describe('cfskit sign and pull refusals over nginx', function () {
   function leftovers(): string[] {
     const objects = join(client, 'cfs/objects');
     const out: string[] = [];
-    for (const d of readdirSafe(objects)) for (const n of [d, ...readdirSafe(join(objects, d)).map((x) => `${d}/${x}`)]) if (n.split('/').pop()!.startsWith('.tmp-')) out.push(n);
+    for (const d of readdirSafe(objects)) for (const n of [d, ...readdirSafe(join(objects, d)).map((x) => `${d}/${x}`)]) if (n.split('/').pop()!.startsWith(TEMP_PREFIX)) out.push(n);
     return out;
   }
 });
