@@ -2,8 +2,9 @@
  * `cfskit pull`: copies stub commits, their images and the backing objects the images name from
  * a remote's static repository (refs/heads/REF, objects/XX/REST.commit, .commitmeta,
  * cfs/objects/XX/REST) into this repository. Order, per ref: ref → commit (SHA-256 = its name)
- * → detached metadata → ed25519 signature where the remote wants one → image (fs-verity =
- * the commit's ostree.composefs.digest.v0) → each backing object missing here (fs-verity = the
+ * → detached metadata → ed25519 signature where the remote wants one → image (for a ref's tip,
+ * built from the remote's delta against the image the local ref names when there is one, else
+ * fetched whole; fs-verity = the commit's ostree.composefs.digest.v0) → each backing object missing here (fs-verity = the
  * digest the image names; its path comes from that digest) through the store's atomic write →
  * image link → commitmeta → commit → the ref, last. Anything that does not verify is refused
  * before it is renamed into place, so a failed pull changes no ref and stores nothing
