@@ -2,7 +2,8 @@
  * pull benchmark: a ~50k-file OS tree published twice behind one nginx on loopback, as a cfskit
  * repo (`cfskit commit`: stub commit + image + cfs objects) and as an ordinary ostree archive
  * commit (`ostree commit`). cfskit pull and real `ostree pull` each into a fresh repo (cold), then
- * after 1% of the files changed (incremental). Prints both wall times, the ratio, the requests
+ * after 1% of the files changed (incremental; the publisher writes the image delta with
+ * `cfskit static-delta generate`, ostree pulls objects as it does without static deltas). Prints both wall times, the ratio, the requests
  * and bytes each made (nginx's access log), the CPU seconds of each client and the load average. Figures are noisy on a shared
  * machine.
  *
@@ -104,8 +105,9 @@ try {
   const changed = new Set(Array.from({ length: Math.ceil(files / 100) }, (_, k) => k * 100 + 7));
   writeTree(tree, 'v2', changed);
   t = timed(() => cfskit('commit', `--repo=${cfsRepo}`, '-b', 'os/main', tree));
+  const delta = cfskit('static-delta', 'generate', `--repo=${cfsRepo}`, '--to=os/main').trim();
   run('ostree', ['commit', `--repo=${ostreeRepo}`, '-b', 'os/main', '--owner-uid=0', '--owner-gid=0', `--tree=dir=${tree}`]);
-  console.log(`v2: ${changed.size} files changed`);
+  console.log(`v2: ${changed.size} files changed; image delta ${delta}`);
   round('incremental');
 } finally {
   await nginx.stop();

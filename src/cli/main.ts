@@ -25,6 +25,7 @@ export const commands: CommandTable = {
   remote: { summary: 'add, list, delete remotes; list a remote\'s refs', load: () => import('./remote.js') },
   pull: { summary: 'fetch stub commits, images and objects from a remote over HTTP(S)', load: () => import('./pull.js') },
   summary: { summary: 'regenerate the summary file served to clients', load: () => import('./summary.js') },
+  'static-delta': { summary: 'write the image delta between two commits, fetched by pulls instead of the whole image', load: () => import('./static-delta.js') },
   sign: { summary: 'sign a commit with ed25519 or verify its signatures', load: () => import('./sign.js') },
 };
 

@@ -2,14 +2,15 @@
  * `cfskit pull`: copies stub commits, their images and the backing objects the images name from
  * a remote's static repository (refs/heads/REF, objects/XX/REST.commit, .commitmeta,
  * cfs/objects/XX/REST) into this repository. Order, per ref: ref → commit (SHA-256 = its name)
- * → detached metadata → ed25519 signature where the remote wants one → image (fs-verity =
- * the commit's ostree.composefs.digest.v0) → each backing object missing here (fs-verity = the
+ * → detached metadata → ed25519 signature where the remote wants one → image (for a ref's tip,
+ * built from the remote's delta against the image the local ref names when there is one, else
+ * fetched whole; fs-verity = the commit's ostree.composefs.digest.v0) → each backing object missing here (fs-verity = the
  * digest the image names; its path comes from that digest) through the store's atomic write →
  * image link → commitmeta → commit → the ref, last. Anything that does not verify is refused
  * before it is renamed into place, so a failed pull changes no ref and stores nothing
  * unverified; a re-run fetches only what is still missing.
  */
-import { lstatSync, readdirSync, rmSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CfsError } from '../errors.js';
@@ -18,6 +19,7 @@ import type { Node } from '../tree/tree.js';
 import type { ProgressSink } from '../composefs/sources/options.js';
 import { digestBytes } from '../fsverity/index.js';
 import { openCfs, storeImage } from '../cfs/store.js';
+import { reclaimRepoTemps } from '../cfs/temps.js';
 import { ObjectStore, objectPath as cfsObjectPath } from '../store/objects.js';
 import { META } from '../ostree/commit.js';
 import { decodeCommit, type Commit } from '../ostree/formats.js';
@@ -34,9 +36,8 @@ import { readKeysFile } from '../sign/ed25519.js';
 import { HttpClient, type HttpOptions } from './http.js';
 import { convertedFrom, pullOstreeCommit } from './ostree-commit.js';
 import { mapLimit } from '../composefs/sources/dir.js';
+import { MAX_IMAGE_SIZE, applyDelta, deltaPath, stubImageDigest } from './delta.js';
 
-/** Largest image pull holds in memory. */
-export const MAX_IMAGE_SIZE = 1 << 30;
 const MAX_REF_SIZE = 1024;
 
 export interface PullOptions extends HttpOptions {
@@ -115,7 +116,7 @@ async function fetchSummary(client: HttpClient): Promise<Map<string, string> | u
 
 async function pullLocked(repo: Repo, remote: Remote, client: HttpClient, o: PullOptions): Promise<PullResult> {
   const cfs = await openCfs(repo);
-  if (!o.dryRun) removeStaleTemps(cfs.objects);
+  if (!o.dryRun) reclaimRepoTemps(repo);
   const keys = remote.signVerify ? [...remote.ed25519Keys, ...(remote.ed25519File ? readKeysFile(remote.ed25519File) : [])] : [];
   let names = o.refs?.length ? o.refs : remote.branches;
   let fromSummary: Map<string, string> | undefined;
@@ -126,6 +127,7 @@ async function pullLocked(repo: Repo, remote: Remote, client: HttpClient, o: Pul
   }
   for (const n of names) if (!isValidRefName(n)) throw new CfsError(`invalid ref name '${n}'`, { field: 'ref', code: 'EREF' });
 
+  const refName = (name: string) => (o.mirror ? name : `${remote.name}:${name}`);
   const incoming: Incoming[] = [];
   const seen = new Set<string>();
   const tips: { name: string; checksum: string }[] = [];
@@ -138,7 +140,7 @@ async function pullLocked(repo: Repo, remote: Remote, client: HttpClient, o: Pul
     for (let level = 0; next && (depth < 0 || level <= depth) && !seen.has(next); level++) {
       seen.add(next);
       // a parent the server no longer has ends the history (as after `prune --depth`)
-      const c = await fetchCommit(repo, client, next, keys, remote, level === 0 ? name : undefined);
+      const c = await fetchCommit(repo, client, next, keys, remote, level === 0 ? name : undefined, level === 0 ? localImage(repo, refName(name)) : undefined);
       if (!c) break;
       if (c.ostree) {
         // an ordinary ostree commit: converted into a stub commit (ostree-commit.ts); no history
@@ -151,10 +153,11 @@ async function pullLocked(repo: Repo, remote: Remote, client: HttpClient, o: Pul
   }
 
   // Backing objects the images name that are missing here: digest → size.
+  const store = new ObjectStore(cfs.objects, { deferWrites: true });
   const missing = new Map<string, bigint>();
   for (const c of incoming) {
     for (const [hex, size] of backingSizes(c.imageBytes ?? (await readLocalImage(cfs.objects, c.image)), c.image)) {
-      if (!missing.has(hex) && !hasObject(cfs.objects, hex, size)) missing.set(hex, size);
+      if (!missing.has(hex) && !store.has(hex, size)) missing.set(hex, size);
     }
   }
   let bytes = 0n;
@@ -162,12 +165,10 @@ async function pullLocked(repo: Repo, remote: Remote, client: HttpClient, o: Pul
   const result: PullResult = {
     refs: [], commits: incoming.filter((c) => c.bytes).length, objects: missing.size, bytes: Number(bytes), requests: 0, received: 0, retries: 0,
   };
-  const refName = (name: string) => (o.mirror ? name : `${remote.name}:${name}`);
   if (!o.dryRun) {
     o.progress?.setTotal(Number(bytes));
     // Each object is verified, then written, fsynced and renamed in the background while the next
     // ones download; flush() waits for all of them, so they are durable before anything names them.
-    const store = new ObjectStore(cfs.objects, { deferWrites: true });
     try {
       await mapLimit([...missing], o.concurrency ?? 16, async ([hex, size]) => {
         const path = `cfs/objects/${cfsObjectPath(hex)}`;
@@ -236,7 +237,7 @@ function readLocalCommit(repo: Repo, checksum: string): Uint8Array | undefined {
  * metadata, its signature where the remote wants one, the ref binding of a ref's tip, and its
  * image (stored here, else fetched and checked against the commit's composefs digest).
  */
-async function fetchCommit(repo: Repo, client: HttpClient, checksum: string, keys: string[], remote: Remote, ref?: string): Promise<{ incoming: Incoming; commit: Commit; ostree?: boolean } | undefined> {
+async function fetchCommit(repo: Repo, client: HttpClient, checksum: string, keys: string[], remote: Remote, ref?: string, base?: string): Promise<{ incoming: Incoming; commit: Commit; ostree?: boolean } | undefined> {
   const rel = `objects/${checksum.slice(0, 2)}/${checksum.slice(2)}`;
   const local = readLocalCommit(repo, checksum);
   const bytes = local ?? (await client.getBytes(`${rel}.commit`, MAX_METADATA_SIZE, ref === undefined));
@@ -258,13 +259,49 @@ async function fetchCommit(repo: Repo, client: HttpClient, checksum: string, key
   const incoming: Incoming = { checksum, bytes: local ? undefined : bytes, detached: detachedBytes, image };
   const cfsObjects = join(repo.path, 'cfs', 'objects');
   if (!hasObject(cfsObjects, image)) {
-    const path = `cfs/objects/${cfsObjectPath(image)}`;
-    const img = (await client.getBytes(path, MAX_IMAGE_SIZE))!;
-    const d = digestBytes(img).hex;
-    if (d !== image) throw new CfsError(`image has fs-verity digest ${d}, expected ${image} (ostree.composefs.digest.v0 of commit ${checksum})`, { file: client.urlOf(path), code: 'EDIGEST' });
-    incoming.imageBytes = img;
+    incoming.imageBytes = (base !== undefined && base !== image ? await imageFromDelta(client, cfsObjects, base, image) : undefined) ?? (await fetchImage(client, image, checksum));
   }
   return { incoming, commit };
+}
+
+async function fetchImage(client: HttpClient, image: string, checksum: string): Promise<Uint8Array> {
+  const path = `cfs/objects/${cfsObjectPath(image)}`;
+  const img = (await client.getBytes(path, MAX_IMAGE_SIZE))!;
+  const d = digestBytes(img).hex;
+  if (d !== image) throw new CfsError(`image has fs-verity digest ${d}, expected ${image} (ostree.composefs.digest.v0 of commit ${checksum})`, { file: client.urlOf(path), code: 'EDIGEST' });
+  return img;
+}
+
+/**
+ * Image `to` from the remote's delta against image `from` stored here (delta.ts), when the remote
+ * has one and it yields bytes of fs-verity digest `to`; undefined otherwise (the caller fetches
+ * the whole image).
+ */
+async function imageFromDelta(client: HttpClient, objects: string, from: string, to: string): Promise<Uint8Array | undefined> {
+  const path = deltaPath(from, to);
+  const delta = await client.getBytes(path, MAX_IMAGE_SIZE, true);
+  if (!delta) return undefined;
+  try {
+    const img = applyDelta(delta, await readLocalImage(objects, from), from, to, client.urlOf(path));
+    return digestBytes(img).hex === to ? img : undefined;
+  } catch (e) {
+    if (e instanceof CfsError) return undefined;
+    throw e;
+  }
+}
+
+/** The image of the commit a local ref names, if the ref, its commit and that image are here. */
+function localImage(repo: Repo, ref: string): string | undefined {
+  const checksum = readRef(repo, ref);
+  const bytes = checksum && readLocalCommit(repo, checksum);
+  if (!bytes) return undefined;
+  try {
+    const image = stubImageDigest(decodeCommit(bytes, checksum), checksum);
+    return hasObject(join(repo.path, 'cfs', 'objects'), image) ? image : undefined;
+  } catch (e) {
+    if (e instanceof CfsError) return undefined;
+    throw e;
+  }
 }
 
 /** ostree's ref binding: a commit bound to refs may only be pulled under one of them. */
@@ -273,16 +310,6 @@ function checkRefBinding(commit: Commit, checksum: string, ref: string, file: st
   if (!v) return;
   const bound = v.type === 'as' ? (v.value as string[]) : [];
   if (!bound.includes(ref)) throw new CfsError(`commit ${checksum} is bound to ref(s) ${bound.map((b) => `'${b}'`).join(', ') || '(none)'}, not '${ref}'`, { file, field: META.refBinding, code: 'EREFBINDING' });
-}
-
-/** The image a stub commit names: `ostree.composefs.digest.v0`, equal to `cfskit.image` when that is present. */
-function stubImageDigest(commit: Commit, file: string): string {
-  const v = lookup(commit.metadata, META.composefsDigest);
-  if (v?.type !== 'ay' || (v.value as Uint8Array).length !== 32) throw new CfsError('not a composefs stub commit (no ostree.composefs.digest.v0)', { file, field: META.composefsDigest, code: 'ENOTSTUB' });
-  const hex = toHex(v.value as Uint8Array);
-  const named = lookup(commit.metadata, META.image);
-  if (named && named.value !== hex) throw new CfsError(`cfskit.image ${String(named.value)} differs from ostree.composefs.digest.v0 ${hex}`, { file, field: META.image, code: 'EDIGEST' });
-  return hex;
 }
 
 /** Digest → size of every backing object an image names (digests come from the image, paths from them). */
@@ -304,21 +331,4 @@ async function readLocalImage(objects: string, hex: string): Promise<Uint8Array>
 function hasObject(objects: string, hex: string, size?: bigint): boolean {
   const st = lstatSync(join(objects, cfsObjectPath(hex)), { bigint: true, throwIfNoEntry: false });
   return st !== undefined && st.isFile() && (size === undefined || st.size === size);
-}
-
-/** Temp files a killed writer left in the store (`.tmp-*`); called under the writer lock. */
-function removeStaleTemps(objects: string): void {
-  const sweep = (dir: string) => {
-    let names: string[];
-    try {
-      names = readdirSync(dir);
-    } catch {
-      return;
-    }
-    for (const n of names) {
-      if (n.startsWith('.tmp-')) rmSync(join(dir, n), { force: true });
-      else if (dir === objects && /^[0-9a-f]{2}$/.test(n)) sweep(join(dir, n));
-    }
-  };
-  sweep(objects);
 }

@@ -56,6 +56,8 @@ export class ObjectStore {
   private readonly fanout = new Set<string>();
   /** Objects stored (or being stored) by this process: a duplicate costs no system call. */
   private readonly known = new Set<string>();
+  /** Objects has() found missing and not stored since: storing one costs no second lstat. */
+  private readonly absent = new Set<string>();
   /** Object writes (write, fsync, rename) still running; see background(). */
   private readonly pending = new Set<Promise<void>>();
   private failure: { error: unknown } | null = null;
@@ -75,6 +77,17 @@ export class ObjectStore {
   ) {
     this.dir = dir;
     this.fs = opts.fs ?? nodeFs;
+  }
+
+  /**
+   * True when the object is stored with `size` bytes (a caller holding the repo's writer lock
+   * decides what to fetch from this); a missing one is remembered, see `absent`.
+   */
+  has(hex: string, size: bigint): boolean {
+    if (this.known.has(hex)) return true;
+    const found = this.hasObject(hex, size);
+    if (!found) this.absent.add(hex);
+    return found;
   }
 
   /** Absolute path of the object for a 64-hex digest. */
@@ -164,7 +177,7 @@ export class ObjectStore {
   }
 
   private async putWhole(parts: Uint8Array[], hex: string, size: bigint): Promise<void> {
-    if (this.known.has(hex) || this.hasObject(hex, size)) return;
+    if (this.isStored(hex, size)) return;
     // the temp file lives in the object's own XX directory: the rename stays within one
     // directory (a rename across directories takes a filesystem-wide lock)
     this.mkFanout(hex.slice(0, 2));
@@ -234,6 +247,11 @@ export class ObjectStore {
     }
   }
 
+  /** Stored by this process, or on disk with the expected size (not looked up again when has() found it missing). */
+  private isStored(hex: string, size: bigint): boolean {
+    return this.known.has(hex) || (!this.absent.delete(hex) && this.hasObject(hex, size));
+  }
+
   /** True when the object exists with the expected size; a wrong-sized object is replaced. */
   private hasObject(hex: string, size: bigint): boolean {
     const st = lstatSync(this.pathOf(hex), { bigint: true, throwIfNoEntry: false });
@@ -242,7 +260,7 @@ export class ObjectStore {
 
   /** Commits a written temp file, or drops it when the object is already stored. */
   private async commitNew(tmp: TempFile, hex: string, size: bigint): Promise<void> {
-    if (this.known.has(hex) || this.hasObject(hex, size)) this.discard(tmp);
+    if (this.isStored(hex, size)) this.discard(tmp);
     else await this.commit(tmp, hex);
   }
 

@@ -9,6 +9,7 @@ import { expect } from 'chai';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TEMP_PREFIX } from '../../src/io/temp-name.js';
 import { needCommand } from '../helpers/peers.js';
 import { fsckRepo } from '../../src/cfs/fsck.js';
 import { readRef } from '../../src/ostree/refs.js';
@@ -146,8 +147,8 @@ function temps(repo: string): string[] {
   const objects = join(repo, 'cfs/objects');
   const out: string[] = [];
   for (const d of readdirSafe(objects)) {
-    if (d.startsWith('.tmp-')) out.push(d);
-    for (const x of readdirSafe(join(objects, d))) if (x.startsWith('.tmp-')) out.push(`${d}/${x}`);
+    if (d.startsWith(TEMP_PREFIX)) out.push(d);
+    for (const x of readdirSafe(join(objects, d))) if (x.startsWith(TEMP_PREFIX)) out.push(`${d}/${x}`);
   }
   return out;
 }

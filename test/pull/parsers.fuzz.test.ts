@@ -1,5 +1,6 @@
 /**
- * Parsers of what a remote serves: the summary, detached metadata (signatures) and keys. Random
+ * Parsers of what a remote serves: the summary, detached metadata (signatures), keys and image
+ * deltas. Random
  * and mutated inputs either parse or fail with a CfsError; valid ones round-trip.
  */
 import { expect } from 'chai';
@@ -10,6 +11,8 @@ import { decodeDetached, encodeDetached, signaturesOf, withSignatures } from '..
 import { parsePublicKey, parseSecretKey, verifyData } from '../../src/sign/ed25519.js';
 import { keyPair } from './fixture.js';
 import { onlyCfsError } from '../helpers/fuzz.js';
+import { applyDelta, encodeDelta } from '../../src/pull/delta.js';
+import { gzipSync } from 'node:zlib';
 
 const runs = Number(process.env.CFSKIT_FUZZ_RUNS ?? 2000);
 
@@ -71,5 +74,31 @@ describe('pull parsers fuzz', () => {
         onlyCfsError(() => parsePublicKey(t));
       }
     }), { seed: 24, numRuns: runs });
+  });
+
+  it('image delta: encode → apply round-trips for any two byte strings; mutated deltas apply to other bytes or fail with CfsError', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ maxLength: 300 }), hex, hex, fc.nat(), fc.integer({ min: 1, max: 255 }), (old, next, from, to, pos, x) => {
+      const delta = encodeDelta(from, old, to, next);
+      expect(Buffer.from(applyDelta(delta, old, from, to, 'delta'))).to.deep.equal(Buffer.from(next));
+      // an edited copy of old: runs of it shifted around new bytes
+      const cut = pos % (old.length + 1);
+      const edited = Buffer.concat([old.subarray(cut), next.subarray(0, x), old.subarray(0, cut)]);
+      expect(Buffer.from(applyDelta(encodeDelta(from, old, to, edited), old, from, to, 'delta'))).to.deep.equal(edited);
+      onlyCfsError(() => applyDelta(delta, old, to, from, 'delta'));
+      const bad = Buffer.from(delta);
+      bad[pos % bad.length] ^= x;
+      onlyCfsError(() => applyDelta(bad, old, from, to, 'delta'));
+      onlyCfsError(() => applyDelta(bad.subarray(0, pos % bad.length), old, from, to, 'delta'));
+      onlyCfsError(() => applyDelta(gzipSync(bad), old, from, to, 'delta'));
+    }), { seed: 25, numRuns: runs });
+  });
+
+  it('image delta: a wrong from, to or magic, or no gzip, is refused with one line naming the field', () => {
+    const [a, b] = ['aa'.repeat(32), 'bb'.repeat(32)];
+    const delta = encodeDelta(a, new Uint8Array(10), b, new Uint8Array(12).fill(7));
+    expect(() => applyDelta(delta, new Uint8Array(10), b, b, 'D')).to.throw(`D: from: delta from image ${a}, expected ${b}`);
+    expect(() => applyDelta(delta, new Uint8Array(10), a, a, 'D')).to.throw(`D: to: delta to image ${b}, expected ${a}`);
+    expect(() => applyDelta(gzipSync(Buffer.from('CFSDCPY1')), new Uint8Array(0), a, b, 'D')).to.throw('D: magic: not an image delta');
+    expect(() => applyDelta(Buffer.from('no gzip'), new Uint8Array(0), a, b, 'D')).to.throw(/^D: not a gzip stream of at most \d+ bytes: /);
   });
 });

@@ -101,12 +101,16 @@ describe('cfskit pull over nginx: publish, pull, deploy, upgrade', function () {
     const before = imageObjects(join(server, 'cfs/images', imageOf(server, v1)));
     const after = imageObjects(join(server, 'cfs/images', imageOf(server, v2)));
     const fresh = [...after].filter((h) => !before.has(h));
+    const delta = cli('static-delta', 'generate', `--repo=${server}`, '--to=os/main').ok().stdout;
+    expect(delta).to.match(new RegExp(`^cfs/deltas/${imageOf(server, v1)}-${imageOf(server, v2)} \\(\\d+ bytes\\)\n$`));
     nginx.clearLog();
     const r = cli('admin', 'upgrade', `--sysroot=${sysroot}`).ok();
     expect(r.stdout).to.match(/Copying \/etc changes: 1 modified, 0 removed, 0 added\nDeployed /);
     const objects = nginx.requests().filter((q) => q.path.startsWith('/cfs/objects/')).map((q) => q.path.slice('/cfs/objects/'.length).replace('/', ''));
-    // the new image and exactly the objects it has that v1 had not (changed files, os-release, motd, hello)
-    expect(objects.sort()).to.deep.equal([imageOf(server, v2), ...fresh].sort());
+    // exactly the objects v2's image has that v1's had not (changed files, os-release, motd,
+    // hello); the image itself comes as the delta from v1's
+    expect(objects.sort()).to.deep.equal(fresh.sort());
+    expect(nginx.requests().filter((q) => q.path.startsWith('/cfs/deltas/'))).to.deep.equal([{ path: `/${delta.split(' ')[0]}`, status: 200 }]);
     expect(fresh.length).to.be.greaterThan(changed.length - 1).and.lessThan(changed.length + 5);
     const now = deploymentDir();
     expect(now).to.not.equal(dep);

@@ -2,12 +2,14 @@
  * Signatures and tampering: ed25519 signatures in ostree's layout, checked by openssl; a served
  * repo with a flipped byte in an object, the image, the commit or its commitmeta, a wrong ref, a
  * signature by another key, or no signature where the remote wants one: each pull is refused
- * with one line, no ref moves, and `cfskit fsck` stays clean.
+ * with one line, no ref moves, and `cfskit fsck` stays clean. A corrupt image delta is passed
+ * over for the whole image.
  */
 import { expect } from 'chai';
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TEMP_PREFIX } from '../../src/io/temp-name.js';
 import { needCommand, runPeer } from '../helpers/peers.js';
 import { decodeDetached } from '../../src/sign/commitmeta.js';
 import { Nginx, NGINX } from './nginx.js';
@@ -113,6 +115,24 @@ describe('cfskit sign and pull refusals over nginx', function () {
     cli('pull', `--repo=${second}`, 'origin').ok();
   });
 
+  it('passes over a corrupt image delta: the whole image is fetched, verified and stored', () => {
+    const v2 = publish(server, dir, '2.0', osVersion('2.0', 20, [4]), `--sign=${key.secret}`);
+    const image2 = cli('show', `--repo=${server}`, '--print-metadata-key=cfskit.image', v2).ok().stdout.trim().replace(/'/g, '');
+    const delta = cli('static-delta', 'generate', `--repo=${server}`, '--to=os/main').ok().stdout.split(' ')[0];
+    expect(delta).to.equal(`cfs/deltas/${image}-${image2}`);
+    const restore = flip(delta, -20); // inside the gzip data: a bad CRC or other bytes
+    try {
+      nginx.clearLog();
+      const r = cli('pull', `--repo=${client}`, 'origin').ok();
+      expect(r.stdout).to.contain(`origin:os/main: ${v2}\n`);
+      const paths = nginx.requests().map((q) => `${q.path} ${q.status}`);
+      expect(paths).to.include.members([`/${delta} 200`, `/cfs/objects/${image2.slice(0, 2)}/${image2.slice(2)} 200`]);
+      expect(cli('fsck', `--repo=${client}`).ok().stdout).to.equal('no problems found\n');
+    } finally {
+      restore();
+    }
+  });
+
   function objectRel(): string {
     const hex = [...imageObjects(served(`cfs/images/${image}`))].sort()[0];
     return `cfs/objects/${hex.slice(0, 2)}/${hex.slice(2)}`;
@@ -148,7 +168,7 @@ describe('cfskit sign and pull refusals over nginx', function () {
   function leftovers(): string[] {
     const objects = join(client, 'cfs/objects');
     const out: string[] = [];
-    for (const d of readdirSafe(objects)) for (const n of [d, ...readdirSafe(join(objects, d)).map((x) => `${d}/${x}`)]) if (n.split('/').pop()!.startsWith('.tmp-')) out.push(n);
+    for (const d of readdirSafe(objects)) for (const n of [d, ...readdirSafe(join(objects, d)).map((x) => `${d}/${x}`)]) if (n.split('/').pop()!.startsWith(TEMP_PREFIX)) out.push(n);
     return out;
   }
 });
