@@ -194,6 +194,15 @@ export interface BootOptions {
   /** Where the concatenated initrd is written. */
   initrdFile: string;
   timeoutMs?: number;
+  /** Appended to the entry's options on qemu's command line (the entry itself is unchanged). */
+  append?: string;
+  /** Kill qemu (no shutdown) once the console has this text. */
+  killOn?: string;
+  /** Overrides vmAccel(). */
+  accel?: string;
+  memoryMiB?: number;
+  /** qemu's -cpu (its default, qemu64, has no SSE4.1: V8 then refuses Wasm SIMD). */
+  cpu?: string;
 }
 
 /** Boots the entry: `-kernel`, `-initrd` and `-append` come from the entry alone. */
@@ -201,14 +210,14 @@ export async function bootEntry(o: BootOptions): Promise<BootResult> {
   const linux = o.entry.linux;
   if (!linux) throw new Error('BLS entry has no linux line');
   writeFileSync(o.initrdFile, entryInitrd(o.bootDir, o.entry));
-  const accel = vmAccel();
+  const accel = o.accel ?? vmAccel();
   const args = [
-    '-machine', `pc,accel=${accel}`, '-m', '512', '-nic', 'none', '-no-reboot',
+    '-machine', `pc,accel=${accel}`, ...(o.cpu ? ['-cpu', o.cpu] : []), '-m', String(o.memoryMiB ?? 512), '-nic', 'none', '-no-reboot',
     '-display', 'none', '-monitor', 'none', '-serial', 'stdio',
     '-drive', `file=${o.disk},format=raw,if=virtio`,
     '-kernel', join(o.bootDir, linux),
     '-initrd', o.initrdFile,
-    '-append', o.entry.options ?? '',
+    '-append', [o.entry.options ?? '', o.append ?? ''].join(' ').trim(),
   ];
   const start = Date.now();
   const child = spawn(QEMU, args, { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -221,6 +230,7 @@ export async function bootEntry(o: BootOptions): Promise<BootResult> {
     }, o.timeoutMs ?? 60_000);
     const onData = (b: Buffer) => {
       out += b.toString('latin1');
+      if (o.killOn !== undefined && out.includes(o.killOn)) child.kill('SIGKILL');
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
