@@ -29,7 +29,7 @@ export const CFS_ERROR_CODES = {
   EOVERRIDE: 'an --overrides file refused (unreadable, too large, a bad line)',
   ETREE: 'a tree node over a limit the image format sets (name, size, xattr budget)',
   EIMAGE: 'a composefs/EROFS image refused by the bounded reader: offset and field',
-  EWASM: 'the Wasm core is missing or cannot be loaded (run `npm run build`)',
+  EWASM: 'the Wasm core is missing (run `npm run build`) or this engine cannot compile it (no WebAssembly SIMD)',
   EDIR: 'a directory source is missing or not a directory',
   ETAR: 'a tar layer refused: truncated, bad header, bad whiteout, over a limit',
   EOCI: 'an OCI image layout refused: index, manifest, config or blob',

@@ -27,14 +27,21 @@ let zstdCompiled: WebAssembly.Module | undefined;
 let instance: WebAssembly.Instance | undefined;
 let bytes = new Uint8Array(0);
 
-function compile(url: URL): WebAssembly.Module {
+/** Compiles one of our modules; a missing file or an engine that cannot compile it is one EWASM line. */
+export function compile(url: URL): WebAssembly.Module {
   let code: Buffer;
   try {
     code = readFileSync(url);
   } catch (err) {
     throw new CfsError('the Wasm core is missing: run `npm run build`', { file: url.pathname, code: 'EWASM' }, { cause: err });
   }
-  return new WebAssembly.Module(code);
+  try {
+    return new WebAssembly.Module(code);
+  } catch (err) {
+    // V8 refuses Wasm SIMD on x86-64 CPUs without SSE4.1 (qemu's default CPU model is one).
+    const why = err instanceof Error ? err.message : String(err);
+    throw new CfsError(`this JavaScript engine cannot compile the Wasm core (it needs WebAssembly SIMD): ${why}`, { file: url.pathname, code: 'EWASM' }, { cause: err });
+  }
 }
 
 /** The compiled module (compiled once per thread, or handed over with `useModule`). */
