@@ -8,12 +8,11 @@
  * visibly without qemu, mkfs.ext4, a host kernel or busybox-static.
  */
 import { expect } from 'chai';
-import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { type BootEntry } from '../../src/formats/bls.js';
-import { decode, encode, lookup, type VarDict } from '../../src/formats/gvariant.js';
+import { encode } from '../../src/formats/gvariant.js';
 import { BACKING_ROOT_KEY } from '../../src/sysroot/booted.js';
 import { DEPLOY_IMAGE } from '../../src/sysroot/cfs-image.js';
 import { deploymentPath, loadSysroot, readBootversion, readEntries } from '../../src/sysroot/deployments.js';
@@ -22,15 +21,10 @@ import { finalizeStaged } from '../../src/sysroot/finalize.js';
 import { formatKargs, parseKargs, replaceKarg } from '../../src/formats/kargs.js';
 import { readExtension } from '../../src/sysroot/boot/initramfs.js';
 import { PREPARE_ROOT_TAG } from '../../src/sysroot/boot/prepare-root.js';
-import { BUSYBOX, DISK_LABEL, type BootResult, type HostKernel, bootEntry, buildBaseInitramfs, makeExt4Disk, markers, needVm } from '../helpers/vm.js';
-import { DEFAULTS_FILE, LOCAL_FILE, OS_TAG, writeOsTree } from './os-tree.js';
-import { type CliResult, type Deployed, cfskit, cfskitRun, deploy } from './sysroot.js';
-
-const STATEROOT = 'cfskitos';
-const BRANCH = `${STATEROOT}/stable`;
-/** What the test needs on the kernel command line besides ostree= and composefs= (deploy --karg). */
-const KARGS = [`root=LABEL=${DISK_LABEL}`, 'rootfstype=ext4', 'console=ttyS0', 'quiet', 'panic=-1', 'rd.emergency=poweroff'];
-const LOCAL_VALUE = 'changed locally after deploying version 1';
+import { type BootResult, type HostKernel, bootEntry, buildBaseInitramfs, makeExt4Disk, markers, needVm } from '../helpers/vm.js';
+import { LOCAL_FILE, OS_TAG, writeOsTree } from './os-tree.js';
+import { BRANCH, KARGS, STATEROOT, explain, expectOs, sampleSysroot } from './sample.js';
+import { type CliResult, type Deployed, cfskit, cfskitRun } from './sysroot.js';
 
 describe('VM boot of cfskit composefs deployments (qemu, real kernel)', function () {
   this.timeout(300_000);
@@ -43,28 +37,8 @@ describe('VM boot of cfskit composefs deployments (qemu, real kernel)', function
   before(function () {
     kernel = needVm(this);
     work = mkdtempSync(join(tmpdir(), 'cfskit-vm-'));
-    sysroot = join(work, 'sysroot');
     base = buildBaseInitramfs(kernel);
-    const trees = ['1', '2'].map((version) => {
-      const tree = join(work, `tree${version}`);
-      writeOsTree(tree, { version, etcDefault: `default-${version}` }, kernel, base, STATEROOT);
-      return tree;
-    });
-    mkdirSync(sysroot);
-    cfskit('admin', 'init-fs', sysroot);
-    cfskit('admin', 'os-init', STATEROOT, `--sysroot=${sysroot}`);
-    const commit = (version: string) =>
-      cfskit('commit', `--repo=${join(sysroot, 'ostree/repo')}`, `--branch=${BRANCH}`, `--version=${version}`,
-        `--timestamp=${1700000000 + Number(version)}`, trees[Number(version) - 1]);
-    commit('1');
-    const d1 = deploy(`--sysroot=${sysroot}`, `--os=${STATEROOT}`, ...KARGS.map((k) => `--karg=${k}`), BRANCH);
-    // The local /etc change the second deploy must carry over.
-    writeFileSync(join(sysroot, d1.dir, 'etc', LOCAL_FILE), `${LOCAL_VALUE}\n`);
-    commit('2');
-    // No --karg: the new deployment takes the merge deployment's kernel arguments.
-    const d2 = deploy(`--sysroot=${sysroot}`, `--os=${STATEROOT}`, BRANCH);
-    expect(d2.etcChanges).to.equal('Copying /etc changes: 0 modified, 0 removed, 1 added');
-    deployed = [d1, d2];
+    ({ sysroot, deployed } = sampleSysroot(work, kernel, base));
   });
 
   after(() => {
@@ -92,10 +66,6 @@ describe('VM boot of cfskit composefs deployments (qemu, real kernel)', function
     return d;
   }
 
-  function explain(r: BootResult): string {
-    return `console (last 40 lines):\n${r.console.split('\n').slice(-40).join('\n')}`;
-  }
-
   function expectVerified(v: CliResult): void {
     expect(v.stderr, 'cfskit admin verify').to.equal('');
     expect(v.status).to.equal(0);
@@ -106,44 +76,6 @@ describe('VM boot of cfskit composefs deployments (qemu, real kernel)', function
   function expectVerifyFails(v: CliResult, problem: RegExp): void {
     expect(v.status, v.stdout).to.equal(1);
     expect(v.stderr).to.match(problem);
-  }
-
-  function expectOs(r: BootResult, version: string, local = LOCAL_VALUE): void {
-    expect(r.timedOut, explain(r)).to.equal(false);
-    const os = markers(r.console, OS_TAG);
-    expect(os, explain(r)).to.include(`VERSION=${version}`);
-    expect(os).to.include(`${DEFAULTS_FILE}=default-${version}`);
-    expect(os).to.include(`${LOCAL_FILE}=${local}`);
-    expect(os.find((l) => l.startsWith('root='))).to.match(/^root=overlay \/ overlay ro,/);
-    expect(os.find((l) => l.startsWith('sysroot='))).to.match(/^sysroot=\/dev\/vda \/sysroot ext4 /);
-    expect(os).to.include('etc-writable=yes');
-    expect(os).to.include('var-is-stateroot=yes');
-    const busybox = createHash('sha256').update(readFileSync(BUSYBOX)).digest('hex');
-    expect(os).to.include(`busybox=${busybox}  /bin/busybox`);
-    expect(os).to.include('done');
-    expect(markers(r.console, PREPARE_ROOT_TAG), 'prepare-root printed no failure').to.deep.equal([]);
-    expectBooted(os);
-  }
-
-  /**
-   * What the running system finds itself by (issue 18): /run/ostree-booted as ostree's a{sv}, its
-   * backing-root-device-inode = (dev, ino) of / = of the deployment directory its ostree= names
-   * (ostree 2022.7 compares the last two), and the sysroot's boot/ at /boot.
-   */
-  function expectBooted(os: string[]): void {
-    const value = (key: string) => os.find((l) => l.startsWith(`${key}=`))?.slice(key.length + 1);
-    const hex = value('ostree-booted');
-    expect(hex, 'the guest read /run/ostree-booted').to.match(/^([0-9a-f]{2})+$/);
-    const marker = decode('a{sv}', Buffer.from(hex!, 'hex'), 'le') as VarDict;
-    const rootDevIno = value('root-devino')!;
-    expect(rootDevIno).to.match(/^\d+ \d+$/);
-    expect(value('deployment-devino'), 'the deployment directory is the root').to.equal(rootDevIno);
-    const [dev, ino] = rootDevIno.split(' ').map(BigInt);
-    expect(lookup(marker, BACKING_ROOT_KEY)).to.deep.equal({ type: '(tt)', value: [dev, ino] });
-    expect(lookup(marker, 'composefs')).to.deep.equal({ type: 'b', value: true });
-    expect(lookup(marker, 'composefs.verity')).to.deep.equal({ type: 'b', value: false });
-    const entries = readEntries(sysroot, readBootversion(sysroot)).map(({ file }) => `/boot/loader/entries/${basename(file)}`);
-    expect(value('boot-entries')).to.equal(entries.sort().join(' '));
   }
 
   function expectStopped(r: BootResult, message: RegExp): void {
@@ -164,14 +96,14 @@ describe('VM boot of cfskit composefs deployments (qemu, real kernel)', function
     expect([ext.digest, ext.deployment]).to.deep.equal([deployed[1].digest, deployed[1].dir]);
     // The overlay initrd line is one the sysroot reader (and ostree, ostree.md §3.8) recognises.
     expect(loadSysroot(sysroot).deployments[0].overlayInitrds).to.deep.equal([entry.initrds[1].slice(-68, -4)]);
-    expectOs(result, '2');
+    expectOs(result, sysroot, '2');
   });
 
   it('the rollback entry boots version 1', async () => {
     const { result, entry, verified } = await boot(1);
     expectVerified(verified);
     expect(entry.options).to.include(`composefs=${deployed[0].digest}`);
-    expectOs(result, '1');
+    expectOs(result, sysroot, '1');
   });
 
   it('after cfskit admin rollback the default entry boots version 1', async () => {
@@ -179,7 +111,7 @@ describe('VM boot of cfskit composefs deployments (qemu, real kernel)', function
     const { result, entry, verified } = await boot(0);
     expectVerified(verified);
     expect(entry.options).to.include(`composefs=${deployed[0].digest}`);
-    expectOs(result, '1');
+    expectOs(result, sysroot, '1');
   });
 
   it('a flipped byte in .ostree.cfs makes prepare-root stop with its message', async () => {
@@ -256,7 +188,7 @@ describe('VM boot of cfskit composefs deployments (qemu, real kernel)', function
     const { result, entry, verified } = await boot(0);
     expectVerified(verified);
     expect(entry.options).to.include(`composefs=${staged.digest}`);
-    expectOs(result, '3', changed);
+    expectOs(result, sysroot, '3', changed);
   });
 });
 

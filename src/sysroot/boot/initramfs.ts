@@ -11,17 +11,19 @@
  * | `etc/cfskit/prepare-root.conf` | ostree's prepare-root.conf shape: `[composefs] enabled=yes|verity` |
  * | `usr/lib/cfskit/prepare-root` | the prepare-root program (prepare-root.ts), mode 0755 |
  * | `usr/lib/cfskit/init-hook` | sh fragment for a base /init to source: exec prepare-root when the command line has `composefs=` |
+ * | `usr/lib/systemd/system/cfskit-prepare-root.service` | the unit a systemd initramfs runs prepare-root by (`prepare-root /sysroot`) |
+ * | `usr/lib/systemd/system/initrd-root-fs.target.wants/cfskit-prepare-root.service` | symlink enabling it |
  *
  * plus the directories leading to them.
  */
 import { CfsError } from '../../errors.js';
-import { S_IFDIR, S_IFMT, S_IFREG } from '../../tree/tree.js';
+import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from '../../tree/tree.js';
 import { computeBootcsum } from '../../formats/bootcsum.js';
 import { type CpioEntry, readCpio, writeCpio } from '../../formats/cpio.js';
 import { type Fs, ensureDir, nodeFs, writeFileReplace } from '../../io/fs.js';
 import { KeyFile } from '../../formats/keyfile.js';
 import { paths } from '../layout.js';
-import { PREPARE_ROOT_SCRIPT } from './prepare-root.js';
+import { PREPARE_ROOT_SCRIPT, PREPARE_ROOT_UNIT } from './prepare-root.js';
 
 /** Member paths inside the archive (docs/FORMAT.md). */
 export const EXTENSION_FILES = {
@@ -29,6 +31,8 @@ export const EXTENSION_FILES = {
   prepareRootConf: 'etc/cfskit/prepare-root.conf',
   prepareRoot: 'usr/lib/cfskit/prepare-root',
   hook: 'usr/lib/cfskit/init-hook',
+  unit: 'usr/lib/systemd/system/cfskit-prepare-root.service',
+  unitLink: 'usr/lib/systemd/system/initrd-root-fs.target.wants/cfskit-prepare-root.service',
 } as const;
 
 /** The keyfile group holding the image facts, and ostree's prepare-root.conf group (ostree.md §5.4). */
@@ -98,6 +102,8 @@ export function buildExtension(info: ExtensionInfo): Uint8Array {
     [EXTENSION_FILES.prepareRootConf, prConf.toString(), 0o644],
     [EXTENSION_FILES.prepareRoot, PREPARE_ROOT_SCRIPT, 0o755],
     [EXTENSION_FILES.hook, INIT_HOOK, 0o644],
+    [EXTENSION_FILES.unit, PREPARE_ROOT_UNIT, 0o644],
+    [EXTENSION_FILES.unitLink, '../cfskit-prepare-root.service', S_IFLNK | 0o777],
   ];
   const entries: CpioEntry[] = [];
   const dirs = new Set<string>();
@@ -109,7 +115,7 @@ export function buildExtension(info: ExtensionInfo): Uint8Array {
       dirs.add(dir);
       entries.push({ name: enc(dir), mode: S_IFDIR | 0o755 });
     }
-    entries.push({ name: enc(path), mode: S_IFREG | mode, data: enc(text) });
+    entries.push({ name: enc(path), mode: (mode & S_IFMT) === S_IFLNK ? mode : S_IFREG | mode, data: enc(text) });
   }
   return writeCpio(entries);
 }

@@ -1,5 +1,7 @@
 #!/bin/sh
 # cfskit prepare-root: mount a cfskit composefs deployment as the root and switch_root into it.
+# With the one argument /sysroot (cfskit-prepare-root.service in a systemd initramfs): the physical
+# root is already mounted there; the composefs root replaces it at /sysroot and systemd switches root.
 # Shipped by cfskit in the initramfs extension; contract in cfskit's docs/FORMAT.md ("Initramfs extension").
 set -f
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
@@ -11,9 +13,15 @@ PHYS=/sysroot
 NEW=/sysroot.tmp
 LOWER=/run/cfskit/lower
 EMERGENCY=
+SYSTEMD=
 
 # One clear line, then the emergency path; never boots anything else.
 fail() {
+  if [ -n "$SYSTEMD" ]; then
+    # The unit's OnFailure= is the emergency path.
+    echo "$TAG: $*" >&2
+    exit 1
+  fi
   echo "$TAG: $*"
   sync
   case "$EMERGENCY" in
@@ -119,10 +127,15 @@ kernel_at_least() {
   [ "$_maj" -gt "$1" ] || { [ "$_maj" -eq "$1" ] && [ "$_min" -ge "$2" ]; }
 }
 
-if [ "$$" != 1 ]; then
-  echo "$TAG: must run as PID 1 (exec it from the initramfs /init), not as PID $$" >&2
+if [ "$$" != 1 ] && [ "$#:$*" != "1:$PHYS" ]; then
+  echo "$TAG: must run as PID 1 (exec it from the initramfs /init) or as prepare-root $PHYS (systemd), not as PID $$" >&2
   exit 1
 fi
+case "$#:$*" in
+  0:) ;;
+  "1:$PHYS") SYSTEMD=1 ;;
+  *) fail "usage: prepare-root (as PID 1) or prepare-root $PHYS (systemd, $PHYS mounted)" ;;
+esac
 [ -d /proc/self ] || mount -t proc proc /proc 2>/dev/null
 [ -d /sys/kernel ] || mount -t sysfs sysfs /sys 2>/dev/null
 [ -e /dev/console ] || mount -t devtmpfs devtmpfs /dev 2>/dev/null
@@ -155,7 +168,7 @@ done
 [ -n "$OSTREE" ] || fail "no ostree= kernel argument"
 [ -n "$DIGEST" ] || fail "no composefs= kernel argument"
 is_hex64 "$DIGEST" || fail "composefs=$DIGEST is not a 64-digit lowercase hex fs-verity digest"
-[ -n "$ROOT" ] || fail "no root= kernel argument"
+[ -n "$ROOT" ] || [ -n "$SYSTEMD" ] || fail "no root= kernel argument"
 [ -r "$EXT" ] || fail "initramfs extension missing: no $EXT (add the entry's overlay initrd)"
 
 # prepare-root.conf [composefs] enabled, overridden by ostree.prepare-root.composefs= (spec 5.4).
@@ -178,27 +191,34 @@ check_relpath objects "$EXT_OBJECTS"
 check_relpath deployment "$EXT_DEPLOYMENT"
 [ "$DIGEST" = "$EXT_DIGEST" ] || fail "composefs=$DIGEST does not match the initramfs extension's digest $EXT_DIGEST"
 
-# The physical root (ext4 etc.): wait up to 10 s for the device.
-case "$ROOT" in
-  LABEL=*|UUID=*|PARTUUID=*|PARTLABEL=*) ;;
-  /dev/*) ;;
-  *) fail "root=$ROOT is not a /dev path, LABEL=, UUID=, PARTUUID= or PARTLABEL=" ;;
-esac
-DEV=
-i=0
-while [ $i -lt 100 ]; do
+if [ -n "$SYSTEMD" ]; then
+  # systemd mounted root= at /sysroot (read-only unless rw): read-write, as the busybox path mounts it.
+  grep -q "^[^ ]* $PHYS " /proc/mounts || fail "$PHYS is not a mount point (sysroot.mount did not mount root=)"
+  err=$(mount -o remount,rw "$PHYS" 2>&1) || fail "cannot remount $PHYS read-write: $err"
+  mkdir -p "$NEW" "$LOWER"
+else
+  # The physical root (ext4 etc.): wait up to 10 s for the device.
   case "$ROOT" in
-    /dev/*) [ -b "$ROOT" ] && DEV=$ROOT ;;
-    *) DEV=$(findfs "$ROOT" 2>/dev/null) ;;
+    LABEL=*|UUID=*|PARTUUID=*|PARTLABEL=*) ;;
+    /dev/*) ;;
+    *) fail "root=$ROOT is not a /dev path, LABEL=, UUID=, PARTUUID= or PARTLABEL=" ;;
   esac
-  [ -n "$DEV" ] && break
-  sleep 0.1
-  i=$((i + 1))
-done
-[ -n "$DEV" ] || fail "root device $ROOT did not appear within 10 s"
-mkdir -p "$PHYS" "$NEW" "$LOWER"
-err=$(mount ${ROOTFSTYPE:+-t "$ROOTFSTYPE"} -o "rw${ROOTFLAGS:+,$ROOTFLAGS}" "$DEV" "$PHYS" 2>&1) ||
-  fail "cannot mount root device $DEV at $PHYS: $err"
+  DEV=
+  i=0
+  while [ $i -lt 100 ]; do
+    case "$ROOT" in
+      /dev/*) [ -b "$ROOT" ] && DEV=$ROOT ;;
+      *) DEV=$(findfs "$ROOT" 2>/dev/null) ;;
+    esac
+    [ -n "$DEV" ] && break
+    sleep 0.1
+    i=$((i + 1))
+  done
+  [ -n "$DEV" ] || fail "root device $ROOT did not appear within 10 s"
+  mkdir -p "$PHYS" "$NEW" "$LOWER"
+  err=$(mount ${ROOTFSTYPE:+-t "$ROOTFSTYPE"} -o "rw${ROOTFLAGS:+,$ROOTFLAGS}" "$DEV" "$PHYS" 2>&1) ||
+    fail "cannot mount root device $DEV at $PHYS: $err"
+fi
 
 # ostree= bootlink -> deployment (spec 3.6): must be a symlink, and lead to the extension's deployment.
 case "$OSTREE" in
@@ -261,6 +281,11 @@ if [ ! -L "$NEW/sbin/init" ] && [ ! -x "$NEW/sbin/init" ]; then
   fail "composefs image $EXT_IMAGE has no executable /sbin/init"
 fi
 err=$(mount --move "$PHYS" "$NEW/sysroot" 2>&1) || fail "cannot move the physical root to /sysroot: $err"
+if [ -n "$SYSTEMD" ]; then
+  # initrd-switch-root.service switches to /sysroot and moves /dev /proc /sys /run itself.
+  err=$(mount --move "$NEW" "$PHYS" 2>&1) || fail "cannot move the new root to $PHYS: $err"
+  exit 0
+fi
 for dir in dev proc sys run; do
   [ -d "$NEW/$dir" ] && mount --move "/$dir" "$NEW/$dir" 2>/dev/null
 done

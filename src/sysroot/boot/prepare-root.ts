@@ -23,6 +23,11 @@
  *  6. moves the physical root to /sysroot inside the new root, moves /dev /proc /sys /run along, and
  *     switch_roots.
  *
+ * Run as `prepare-root /sysroot` (cfskit-prepare-root.service, a systemd initramfs), it is not PID 1:
+ * systemd has mounted `root=` at /sysroot, which it remounts read-write instead of step 2's mount;
+ * step 6 moves the physical root under the new root and the new root to /sysroot, and it exits 0:
+ * initrd-switch-root.service switches root. A failure there exits 1 (the unit's OnFailure=).
+ *
  * Any failure prints one line `cfskit-prepare-root: <reason>` and enters the emergency path: an
  * interactive shell, or with `rd.emergency=poweroff|reboot|halt` (dracut's karg) that action. It
  * never falls back to booting anything else.
@@ -37,6 +42,9 @@ import { readFileSync } from 'node:fs';
 
 /** The script, read once from `prepare-root.sh` next to this module (src/ under tsx, dist/ when built). */
 export const PREPARE_ROOT_SCRIPT = readFileSync(new URL('./prepare-root.sh', import.meta.url), 'utf8');
+
+/** `cfskit-prepare-root.service` next to this module: runs `prepare-root /sysroot` in a systemd initramfs. */
+export const PREPARE_ROOT_UNIT = readFileSync(new URL('./cfskit-prepare-root.service', import.meta.url), 'utf8');
 
 /** Prefix of every line prepare-root prints: the script's `TAG=` value. */
 export const PREPARE_ROOT_TAG = /^TAG=(.+)$/m.exec(PREPARE_ROOT_SCRIPT)![1];

@@ -2,14 +2,14 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { S_IFDIR, S_IFMT, S_IFREG } from '../../../src/tree/tree.js';
+import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from '../../../src/tree/tree.js';
 import { CfsError } from '../../../src/errors.js';
 import { type CpioEntry, readCpio, writeCpio } from '../../../src/formats/cpio.js';
 import {
   CFS_OBJECTS_DIR, EXTENSION_FILES, EXTENSION_MAX_BYTES, type ExtensionInfo, INIT_HOOK, buildExtension,
   extensionFileName, imageSha256, readExtension, writeExtension,
 } from '../../../src/sysroot/boot/initramfs.js';
-import { PREPARE_ROOT_SCRIPT, PREPARE_ROOT_TAG } from '../../../src/sysroot/boot/prepare-root.js';
+import { PREPARE_ROOT_SCRIPT, PREPARE_ROOT_TAG, PREPARE_ROOT_UNIT } from '../../../src/sysroot/boot/prepare-root.js';
 import { needCommand, runPeer } from '../../helpers/peers.js';
 import { tempDir } from '../helpers.js';
 
@@ -34,7 +34,7 @@ function archiveOf(members: Record<string, string>): Uint8Array {
 
 function membersOf(info: ExtensionInfo): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const m of readCpio(buildExtension(info))) if ((m.mode & S_IFMT) === S_IFREG) out[dec(m.name)] = dec(m.data);
+  for (const m of readCpio(buildExtension(info))) if ((m.mode & S_IFMT) !== S_IFDIR) out[dec(m.name)] = dec(m.data);
   return out;
 }
 
@@ -54,9 +54,13 @@ describe('sysroot initramfs extension', () => {
 
   it('carries the documented members, root-owned, mtime 0, directories first', () => {
     const members = readCpio(buildExtension(SAMPLE_INFO));
-    expect(members.map((m) => `${(m.mode & S_IFMT) === S_IFDIR ? 'd' : 'f'} ${(m.mode & 0o7777).toString(8)} ${dec(m.name)}`)).to.deep.equal([
+    const kind = (mode: number) => ({ [S_IFDIR]: 'd', [S_IFLNK]: 'l' })[mode & S_IFMT] ?? 'f';
+    expect(members.map((m) => `${kind(m.mode)} ${(m.mode & 0o7777).toString(8)} ${dec(m.name)}`)).to.deep.equal([
       'd 755 etc', 'd 755 etc/cfskit', 'f 644 etc/cfskit/composefs.conf', 'f 644 etc/cfskit/prepare-root.conf',
       'd 755 usr', 'd 755 usr/lib', 'd 755 usr/lib/cfskit', 'f 755 usr/lib/cfskit/prepare-root', 'f 644 usr/lib/cfskit/init-hook',
+      'd 755 usr/lib/systemd', 'd 755 usr/lib/systemd/system', 'f 644 usr/lib/systemd/system/cfskit-prepare-root.service',
+      'd 755 usr/lib/systemd/system/initrd-root-fs.target.wants',
+      'l 777 usr/lib/systemd/system/initrd-root-fs.target.wants/cfskit-prepare-root.service',
     ]);
     for (const m of members) expect([m.uid, m.gid, m.mtime]).to.deep.equal([0, 0, 0]);
     const files = membersOf(SAMPLE_INFO);
@@ -67,6 +71,9 @@ describe('sysroot initramfs extension', () => {
     expect(files[EXTENSION_FILES.prepareRootConf]).to.equal('[composefs]\nenabled=yes\n');
     expect(files[EXTENSION_FILES.prepareRoot]).to.equal(PREPARE_ROOT_SCRIPT);
     expect(files[EXTENSION_FILES.hook]).to.equal(INIT_HOOK);
+    expect(files[EXTENSION_FILES.unit]).to.equal(PREPARE_ROOT_UNIT);
+    expect(PREPARE_ROOT_UNIT).to.match(/^ExecStart=\/usr\/lib\/cfskit\/prepare-root \/sysroot$/m);
+    expect(files[EXTENSION_FILES.unitLink]).to.equal('../cfskit-prepare-root.service');
   });
 
   it('is reproducible and named by its sha256; readExtension gives the info back', () => {
@@ -174,12 +181,23 @@ describe('sysroot initramfs extension', () => {
       expect(r.stdout.toString()).to.equal('');
     });
 
+    it('refuses other arguments than /sysroot (systemd mode) unless it is PID 1, before touching anything', function () {
+      needCommand(this, 'dash');
+      const r = spawnSync('dash', ['-s', '/'], { input: PREPARE_ROOT_SCRIPT });
+      expect(r.status).to.equal(1);
+      expect(r.stderr.toString()).to.match(new RegExp(`^${PREPARE_ROOT_TAG}: must run as PID 1 \\(exec it from the initramfs /init\\) or as prepare-root /sysroot \\(systemd\\), not as PID \\d+\\n$`));
+      expect(r.stdout.toString()).to.equal('');
+    });
+
     it('prints every failure through fail() with the cfskit-prepare-root tag, and never boots on its own', () => {
-      // Every exit path is fail (one tagged line, then the emergency path) or the final exec switch_root.
+      // Every exit path is fail (one tagged line, then the emergency path), the final exec switch_root,
+      // or (systemd mode) the exit 0 once the new root is at /sysroot for initrd-switch-root.
       const lines = PREPARE_ROOT_SCRIPT.split('\n');
       expect(lines.filter((l) => /\bexec switch_root\b/.test(l))).to.have.length(1);
       expect(lines[lines.length - 2]).to.match(/^exec switch_root "\$NEW" \/sbin\/init$/);
-      expect(PREPARE_ROOT_SCRIPT).to.not.match(/\bexit 0\b/);
+      const exit0 = lines.flatMap((l, i) => (/\bexit 0\b/.test(l) ? [i] : []));
+      expect(exit0).to.have.length(1);
+      expect(lines[exit0[0] - 1]).to.match(/^ {2}err=\$\(mount --move "\$NEW" "\$PHYS" 2>&1\) \|\| fail /);
       expect(PREPARE_ROOT_TAG).to.equal('cfskit-prepare-root');
     });
 
