@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { dumpSeeds, mutate, mutation } from './dump-mutations.js';
 import { comparable, jsOutcome, wasmOutcome } from './wasm-differential.js';
 
-const RUNS = Number(process.env.CFSKIT_FUZZ_RUNS ?? 10000);
+const RUNS = Number(process.env.CFSKIT_FUZZ_RUNS ?? 4000);
 
 describe('fuzz: Wasm dumpfile parser against the JS parser', function () {
   this.timeout(0);

@@ -14,7 +14,7 @@ import { unzstd } from '../../../src/composefs/sources/zstd.js';
 import { needCommand } from '../../helpers/peers.js';
 import { contentOf } from './fixtures.js';
 
-const runs = Number(process.env.CFSKIT_FUZZ_RUNS ?? 300);
+const runs = Number(process.env.CFSKIT_FUZZ_RUNS ?? 100);
 const seed = 20261204;
 
 async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
