@@ -62,6 +62,8 @@ export function load(): string {
 export function row(label: string, ours: Sample, peer: Sample | null, target: string): string {
   const fmt = (s: Sample) => `${s.wall.toFixed(2)} s (cpu ${s.cpu.toFixed(2)}) ${s.rssMiB.toFixed(0)} MiB`;
   if (!peer) return `${label.padEnd(44)} cfskit ${fmt(ours)}   (peer absent)`;
-  const ratio = `${(ours.wall / peer.wall).toFixed(2)}× wall, ${(ours.cpu / peer.cpu).toFixed(2)}× cpu, ${(ours.rssMiB / peer.rssMiB).toFixed(2)}× memory`;
+  // A peer that finishes within the clock's resolution has no ratio.
+  const x = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : '—');
+  const ratio = `${x(ours.wall, peer.wall)} wall, ${x(ours.cpu, peer.cpu)} cpu, ${x(ours.rssMiB, peer.rssMiB)} memory`;
   return `${label.padEnd(44)} cfskit ${fmt(ours).padEnd(30)} peer ${fmt(peer).padEnd(30)} ${ratio}  [target ${target}]`;
 }
