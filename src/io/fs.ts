@@ -4,7 +4,7 @@
  * Every mutating call is one write step; reads are never faults. Paths are strings or raw-byte
  * Buffers (etc/ entries carry byte names).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { dirname } from 'node:path';
 import { CfsError } from '../errors.js';
@@ -31,7 +31,7 @@ export interface Fs {
   /** fsync(2) on a file or directory (see syncPath: directories are skipped on win32). */
   fsync(path: FsPath): void;
   /** syncfs(2) of the filesystem holding `path` (see syncFilesystem); false where there is none. */
-  syncfs(path: FsPath): boolean;
+  syncfs(path: FsPath): Promise<boolean>;
   /** Creates a new file (EEXIST if present) with `mode` for writing; returns its descriptor. */
   open(path: FsPath, mode: number): number;
   /** Writes all of `data` at the descriptor's position. */
@@ -160,14 +160,18 @@ export function syncPath(path: FsPath, platform: NodeJS.Platform = process.platf
 }
 
 /**
- * syncfs(2) of the filesystem holding `path`: every file and directory on it written so far is
- * durable once this returns true. Node cannot call syncfs, coreutils' `sync -f PATH` does (Linux).
- * False on other platforms and when `sync` is missing or fails: the caller then fsyncs each file.
+ * syncfs(2) of the filesystem holding `path`: every file and directory on it written before the
+ * call is durable once this resolves true. Node cannot call syncfs, coreutils' `sync -f PATH` does
+ * (Linux; a child process, so the caller goes on meanwhile). False on other platforms and when
+ * `sync` is missing or fails: the caller then fsyncs each file.
  */
-export function syncFilesystem(path: FsPath, platform: NodeJS.Platform = process.platform): boolean {
-  if (platform !== 'linux') return false;
-  const r = spawnSync('sync', ['-f', path.toString()], { stdio: 'ignore' });
-  return r.error === undefined && r.status === 0;
+export function syncFilesystem(path: FsPath, platform: NodeJS.Platform = process.platform): Promise<boolean> {
+  if (platform !== 'linux') return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const child = spawn('sync', ['-f', path.toString()], { stdio: 'ignore' });
+    child.on('error', () => resolve(false));
+    child.on('close', (status) => resolve(status === 0));
+  });
 }
 
 function openForSync(path: FsPath, dir: boolean, platform: NodeJS.Platform): number {

@@ -13,9 +13,10 @@
  * Every write goes through the Fs seam (src/io/fs.ts).
  *
  * With `syncOnce` (the pull) no object is fsynced by itself: closed temp files wait in a batch;
- * a full batch is made durable by one filesystem sync (Fs.syncfs) and only then renamed into
- * place. Where that sync is unavailable each temp file is fsynced instead. flush() places the last
- * batch and syncs again, so the names are durable before anything names the objects.
+ * a full batch is made durable by one filesystem sync (Fs.syncfs, a child process while the
+ * next batch is written) and only then renamed into place. Where that sync is unavailable each
+ * temp file is fsynced instead. flush() places the last batch and syncs again, so the names are
+ * durable before anything names the objects.
  */
 import { closeSync, fchmodSync, fsync, lstatSync, openSync, promises as fsp, readSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -73,7 +74,7 @@ export class ObjectStore {
   /** syncOnce: written, closed temp files not yet synced nor placed, and their bytes. */
   private batch: { path: string; hex: string }[] = [];
   private batchBytes = 0n;
-  /** syncOnce: directories renamed into since the last filesystem sync. */
+  /** syncOnce: directories renamed into since flush() last made the names durable. */
   private readonly renamedInto = new Set<string>();
   /** False once Fs.syncfs reported no filesystem sync: each object is fsynced from then on. */
   private syncfsWorks = true;
@@ -178,8 +179,8 @@ export class ObjectStore {
       throw this.failure.error;
     }
     try {
-      this.placeBatch();
-      if (this.renamedInto.size > 0 && !this.syncFilesystem()) for (const d of this.renamedInto) naming(d, () => this.fs.fsync(d));
+      await this.placeBatch();
+      if (this.renamedInto.size > 0 && !(await this.syncFilesystem())) for (const d of this.renamedInto) naming(d, () => this.fs.fsync(d));
       this.renamedInto.clear();
     } catch (error) {
       this.failure = { error };
@@ -321,21 +322,20 @@ export class ObjectStore {
       this.discard(tmp);
       throw ioError(err, tmp.path) ?? err;
     }
-    this.placeBatch();
+    await this.placeBatch();
   }
 
   /**
    * Makes the batch's temp files durable (one filesystem sync, else an fsync each), then renames
    * them into place; on failure the temp files not placed are removed.
    */
-  private placeBatch(): void {
+  private async placeBatch(): Promise<void> {
     const batch = this.batch.splice(0);
     this.batchBytes = 0n;
     if (batch.length === 0) return;
     let placed = 0;
     try {
-      if (this.syncFilesystem()) this.renamedInto.clear();
-      else for (const b of batch) naming(b.path, () => this.fs.fsync(b.path));
+      if (!(await this.syncFilesystem())) for (const b of batch) naming(b.path, () => this.fs.fsync(b.path));
       for (const b of batch) {
         const path = this.pathOf(b.hex);
         naming(b.path, () => placeTemp(this.fs, b.path, path, { sync: false }));
@@ -357,8 +357,8 @@ export class ObjectStore {
   }
 
   /** One syncfs of the store's filesystem; false (and never tried again) where there is none. */
-  private syncFilesystem(): boolean {
-    this.syncfsWorks &&= naming(this.dir, () => this.fs.syncfs(this.dir));
+  private async syncFilesystem(): Promise<boolean> {
+    this.syncfsWorks &&= await naming(this.dir, () => this.fs.syncfs(this.dir));
     return this.syncfsWorks;
   }
 

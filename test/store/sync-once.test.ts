@@ -79,7 +79,7 @@ describe('store: syncOnce, one filesystem sync per batch', function () {
     process.env.PATH = `${bin}:${path}`;
     const fs = recordingFs();
     try {
-      expect(syncFilesystem(work, 'linux')).to.equal(false);
+      expect(await syncFilesystem(work, 'linux')).to.equal(false);
       await storeAll(join(work, 's'), fs, objects(40));
     } finally {
       process.env.PATH = path;
@@ -97,10 +97,10 @@ describe('store: syncOnce, one filesystem sync per batch', function () {
     expect(verifiedNames(join(work, 's'))).to.have.length(40);
   });
 
-  it('syncFilesystem: true on Linux with coreutils, false on other platforms', () => {
-    expect(syncFilesystem(work, 'win32')).to.equal(false);
-    expect(syncFilesystem(work, 'darwin')).to.equal(false);
-    if (process.platform === 'linux') expect(syncFilesystem(work)).to.equal(true);
+  it('syncFilesystem: true on Linux with coreutils, false on other platforms', async () => {
+    expect(await syncFilesystem(work, 'win32')).to.equal(false);
+    expect(await syncFilesystem(work, 'darwin')).to.equal(false);
+    if (process.platform === 'linux') expect(await syncFilesystem(work)).to.equal(true);
   });
 
   it('a failure at every write step leaves only verified objects under final names; a re-run stores all', async () => {

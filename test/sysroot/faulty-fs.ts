@@ -21,7 +21,7 @@ export function faultyFs(failAt = Infinity): Fs & { calls: string[] } {
       const call = `${name} ${args.slice(0, name === 'rename' || name === 'link' || name === 'reflink' ? 2 : 1).map(String).join(' ')}`;
       calls.push(call);
       if (calls.length === failAt) throw new InjectedFault(`injected fault at write ${failAt}: ${call}`);
-      return name === 'fsync' ? undefined : name === 'syncfs' ? true : real(...args);
+      return name === 'fsync' ? undefined : name === 'syncfs' ? Promise.resolve(true) : real(...args);
     };
   }
   return f;
