@@ -4,6 +4,7 @@
  * Every mutating call is one write step; reads are never faults. Paths are strings or raw-byte
  * Buffers (etc/ entries carry byte names).
  */
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { dirname } from 'node:path';
 import { CfsError } from '../errors.js';
@@ -29,6 +30,8 @@ export interface Fs {
   lutimes(path: FsPath, atime: number, mtime: number): void;
   /** fsync(2) on a file or directory (see syncPath: directories are skipped on win32). */
   fsync(path: FsPath): void;
+  /** syncfs(2) of the filesystem holding `path` (see syncFilesystem); false where there is none. */
+  syncfs(path: FsPath): Promise<boolean>;
   /** Creates a new file (EEXIST if present) with `mode` for writing; returns its descriptor. */
   open(path: FsPath, mode: number): number;
   /** Writes all of `data` at the descriptor's position. */
@@ -96,6 +99,7 @@ export const nodeFs: Fs = {
   fsync: (p) => {
     syncPath(p);
   },
+  syncfs: (p) => syncFilesystem(p),
   open: (p, mode) => fs.openSync(p, 'wx', mode),
   write: (fd, data) => {
     for (let off = 0; off < data.length; ) off += fs.writeSync(fd, data, off, data.length - off);
@@ -153,6 +157,21 @@ export function syncPath(path: FsPath, platform: NodeJS.Platform = process.platf
     fs.closeSync(fd);
   }
   return dir ? 'dir' : 'file';
+}
+
+/**
+ * syncfs(2) of the filesystem holding `path`: every file and directory on it written before the
+ * call is durable once this resolves true. Node cannot call syncfs, coreutils' `sync -f PATH` does
+ * (Linux; a child process, so the caller goes on meanwhile). False on other platforms and when
+ * `sync` is missing or fails: the caller then fsyncs each file.
+ */
+export function syncFilesystem(path: FsPath, platform: NodeJS.Platform = process.platform): Promise<boolean> {
+  if (platform !== 'linux') return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const child = spawn('sync', ['-f', path.toString()], { stdio: 'ignore' });
+    child.on('error', () => resolve(false));
+    child.on('close', (status) => resolve(status === 0));
+  });
 }
 
 function openForSync(path: FsPath, dir: boolean, platform: NodeJS.Platform): number {

@@ -27,7 +27,7 @@ import { lookup, type VarDict } from '../formats/gvariant.js';
 import { withRepoLock } from '../ostree/lock.js';
 import { MAX_METADATA_SIZE, isChecksum, readMetadata, sha256Hex, toHex, writeMetadata } from '../ostree/objects.js';
 import { isValidRefName, readRef, writeRef } from '../ostree/refs.js';
-import type { Repo } from '../ostree/repo.js';
+import { type Repo, repoFs } from '../ostree/repo.js';
 import { decodeSummary } from '../ostree/summary.js';
 import { readRemote, type Remote } from '../remote/config.js';
 import { decodeDetached, readDetached, writeDetached } from '../sign/commitmeta.js';
@@ -153,7 +153,7 @@ async function pullLocked(repo: Repo, remote: Remote, client: HttpClient, o: Pul
   }
 
   // Backing objects the images name that are missing here: digest → size.
-  const store = new ObjectStore(cfs.objects, { deferWrites: true });
+  const store = new ObjectStore(cfs.objects, { deferWrites: true, syncOnce: true, fs: repoFs(repo) });
   const missing = new Map<string, bigint>();
   for (const c of incoming) {
     for (const [hex, size] of backingSizes(c.imageBytes ?? (await readLocalImage(cfs.objects, c.image)), c.image)) {
@@ -167,8 +167,9 @@ async function pullLocked(repo: Repo, remote: Remote, client: HttpClient, o: Pul
   };
   if (!o.dryRun) {
     o.progress?.setTotal(Number(bytes));
-    // Each object is verified, then written, fsynced and renamed in the background while the next
-    // ones download; flush() waits for all of them, so they are durable before anything names them.
+    // Each object is verified, then written in the background while the next ones download; the
+    // store syncs the filesystem once per batch before renaming it into place, and flush() places
+    // the last batch and syncs the names, so all is durable before anything names the objects.
     try {
       await mapLimit([...missing], o.concurrency ?? 16, async ([hex, size]) => {
         const path = `cfs/objects/${cfsObjectPath(hex)}`;

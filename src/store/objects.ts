@@ -11,9 +11,15 @@
  * Per object only the fsync goes to the thread pool (so several run at once, on the descriptor);
  * open, write, close and rename are synchronous calls, cheaper than a thread-pool round trip each.
  * Every write goes through the Fs seam (src/io/fs.ts).
+ *
+ * With `syncOnce` (the pull) no object is fsynced by itself: closed temp files wait in a batch;
+ * a full batch is made durable by one filesystem sync (Fs.syncfs, a child process while the
+ * next batch is written) and only then renamed into place. Where that sync is unavailable each
+ * temp file is fsynced instead. flush() places the last batch and syncs again, so the names are
+ * durable before anything names the objects.
  */
 import { closeSync, fchmodSync, fsync, lstatSync, openSync, promises as fsp, readSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { digestBytes, FsverityHasher } from '../fsverity/index.js';
 import { CfsError, type ErrorPlace, ioError, naming } from '../errors.js';
 import { type Fs, dropTemp, ensureDir, nodeFs, ownedTemp, placeTemp } from '../io/fs.js';
@@ -24,6 +30,9 @@ const MEMORY_OBJECT_MAX = 1 << 20;
 export const READ_CHUNK = 1 << 20;
 /** Object writes running in the background at most (ObjectStore.background). */
 const MAX_PENDING_WRITES = 32;
+/** A syncOnce batch is synced and placed at this many objects or bytes. */
+const BATCH_OBJECTS = 1024;
+const BATCH_BYTES = 64 << 20;
 /** Mode of a stored object and of the `XX` fan-out directories (composefs-image.md §4.1.5). */
 const OBJECT_MODE = 0o644;
 const FANOUT_MODE = 0o755;
@@ -62,6 +71,13 @@ export class ObjectStore {
   private readonly pending = new Set<Promise<void>>();
   private failure: { error: unknown } | null = null;
   private readonly fs: Fs;
+  /** syncOnce: written, closed temp files not yet synced nor placed, and their bytes. */
+  private batch: { path: string; hex: string }[] = [];
+  private batchBytes = 0n;
+  /** syncOnce: directories renamed into since flush() last made the names durable. */
+  private readonly renamedInto = new Set<string>();
+  /** False once Fs.syncfs reported no filesystem sync: each object is fsynced from then on. */
+  private syncfsWorks = true;
 
   /**
    * With `deferWrites`, objects are written in the background (see background()) and are on
@@ -71,6 +87,8 @@ export class ObjectStore {
     dir: string,
     private readonly opts: {
       deferWrites?: boolean;
+      /** With deferWrites: one filesystem sync per batch instead of an fsync per object. */
+      syncOnce?: boolean;
       /** Where the writes go (default node:fs; crash tests inject failures). */
       fs?: Fs;
     } = {},
@@ -156,7 +174,18 @@ export class ObjectStore {
   /** Waits until every object handed to the store is on disk; rethrows the first write failure. */
   async flush(): Promise<void> {
     while (this.pending.size > 0) await Promise.all(this.pending);
-    if (this.failure) throw this.failure.error;
+    if (this.failure) {
+      this.dropBatch(this.batch.splice(0));
+      throw this.failure.error;
+    }
+    try {
+      await this.placeBatch();
+      if (this.renamedInto.size > 0 && !(await this.syncFilesystem())) for (const d of this.renamedInto) naming(d, () => this.fs.fsync(d));
+      this.renamedInto.clear();
+    } catch (error) {
+      this.failure = { error };
+      throw error;
+    }
   }
 
   /**
@@ -188,7 +217,7 @@ export class ObjectStore {
       this.discard(tmp);
       throw err;
     }
-    await this.commit(tmp, hex);
+    await this.commit(tmp, hex, size);
   }
 
   /**
@@ -261,28 +290,76 @@ export class ObjectStore {
   /** Commits a written temp file, or drops it when the object is already stored. */
   private async commitNew(tmp: TempFile, hex: string, size: bigint): Promise<void> {
     if (this.isStored(hex, size)) this.discard(tmp);
-    else await this.commit(tmp, hex);
+    else await this.commit(tmp, hex, size);
   }
 
   /**
    * chmod and fsync the descriptor (the mode past the umask; the fsync on the thread pool), close,
    * and place the temp file under its digest name; on failure the temp file is removed. A concurrent writer of the same object renames the
-   * same bytes.
+   * same bytes. With syncOnce: chmod, close and join the batch, which is placed once full.
    */
-  private async commit(tmp: TempFile, hex: string): Promise<void> {
+  private async commit(tmp: TempFile, hex: string, size: bigint): Promise<void> {
     this.known.add(hex);
     try {
       fchmodSync(tmp.fd, OBJECT_MODE);
-      await new Promise<void>((resolve, reject) => fsync(tmp.fd, (err) => (err ? reject(err) : resolve())));
-      this.fs.close(tmp.fd);
-      tmp.fd = -1;
-      this.mkFanout(hex.slice(0, 2));
-      placeTemp(this.fs, tmp.path, this.pathOf(hex), { sync: false });
+      if (this.opts.syncOnce && this.opts.deferWrites) {
+        this.fs.close(tmp.fd);
+        tmp.fd = -1;
+        this.mkFanout(hex.slice(0, 2));
+        this.batch.push({ path: tmp.path, hex });
+        this.batchBytes += size;
+        if (this.batch.length < BATCH_OBJECTS && this.batchBytes < BATCH_BYTES) return;
+      } else {
+        await new Promise<void>((resolve, reject) => fsync(tmp.fd, (err) => (err ? reject(err) : resolve())));
+        this.fs.close(tmp.fd);
+        tmp.fd = -1;
+        this.mkFanout(hex.slice(0, 2));
+        placeTemp(this.fs, tmp.path, this.pathOf(hex), { sync: false });
+        return;
+      }
     } catch (err) {
       this.known.delete(hex);
       this.discard(tmp);
       throw ioError(err, tmp.path) ?? err;
     }
+    await this.placeBatch();
+  }
+
+  /**
+   * Makes the batch's temp files durable (one filesystem sync, else an fsync each), then renames
+   * them into place; on failure the temp files not placed are removed.
+   */
+  private async placeBatch(): Promise<void> {
+    const batch = this.batch.splice(0);
+    this.batchBytes = 0n;
+    if (batch.length === 0) return;
+    let placed = 0;
+    try {
+      if (!(await this.syncFilesystem())) for (const b of batch) naming(b.path, () => this.fs.fsync(b.path));
+      for (const b of batch) {
+        const path = this.pathOf(b.hex);
+        naming(b.path, () => placeTemp(this.fs, b.path, path, { sync: false }));
+        placed++;
+        this.renamedInto.add(dirname(path));
+      }
+    } catch (err) {
+      this.dropBatch(batch.slice(placed));
+      throw err;
+    }
+  }
+
+  /** Removes temp files of a batch that will not be placed. */
+  private dropBatch(batch: { path: string; hex: string }[]): void {
+    for (const b of batch) {
+      this.known.delete(b.hex);
+      dropTemp(this.fs, b.path);
+    }
+  }
+
+  /** One syncfs of the store's filesystem; false (and never tried again) where there is none. */
+  private async syncFilesystem(): Promise<boolean> {
+    this.syncfsWorks &&= await naming(this.dir, () => this.fs.syncfs(this.dir));
+    return this.syncfsWorks;
   }
 
   private writeAll(tmp: TempFile, chunk: Uint8Array): void {

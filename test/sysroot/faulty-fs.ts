@@ -1,12 +1,12 @@
 /**
  * Fault injection for crash-safety tests: an Fs that forwards to node:fs and throws at the Nth
- * mutating call (a simulated crash: nothing after it runs). Reads never fail. fsync is counted
- * (it is a step a crash can interrupt) but not performed: durability across a real power cut
- * cannot be observed here, and skipping it keeps hundreds of replays fast.
+ * mutating call (a simulated crash: nothing after it runs). Reads never fail. fsync and syncfs
+ * are counted (steps a crash can interrupt) but not performed (syncfs reports success): durability
+ * across a real power cut cannot be observed here, and skipping it keeps hundreds of replays fast.
  */
 import { type Fs, nodeFs } from '../../src/io/fs.js';
 
-const MUTATING = ['mkdir', 'writeFile', 'copyFile', 'link', 'symlink', 'rename', 'unlink', 'rmdir', 'chmod', 'lchown', 'lutimes', 'fsync', 'open', 'write', 'reflink'] as const;
+const MUTATING = ['mkdir', 'writeFile', 'copyFile', 'link', 'symlink', 'rename', 'unlink', 'rmdir', 'chmod', 'lchown', 'lutimes', 'fsync', 'syncfs', 'open', 'write', 'reflink'] as const;
 
 export class InjectedFault extends Error {}
 
@@ -21,7 +21,7 @@ export function faultyFs(failAt = Infinity): Fs & { calls: string[] } {
       const call = `${name} ${args.slice(0, name === 'rename' || name === 'link' || name === 'reflink' ? 2 : 1).map(String).join(' ')}`;
       calls.push(call);
       if (calls.length === failAt) throw new InjectedFault(`injected fault at write ${failAt}: ${call}`);
-      return name === 'fsync' ? undefined : real(...args);
+      return name === 'fsync' ? undefined : name === 'syncfs' ? Promise.resolve(true) : real(...args);
     };
   }
   return f;
